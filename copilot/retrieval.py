@@ -1,0 +1,108 @@
+"""Choosing the cards for a typed question: routed by type, hybrid (dense + BM25), fused by rank.
+
+Routing: a behavioral question wants the user's stories; a technical one wants topic cards; a system
+design question wants its framework and topics; closing and small talk want only their framework.
+Each route's dense half comes from Chroma, the keyword half from BM25 over the same documents, and
+reciprocal rank fusion merges them so neither score scale dominates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from copilot.events import Hit
+from copilot.index import ChromaIndex, story_docs, topic_docs
+from copilot.keyword_search import BM25, reciprocal_rank_fusion
+from copilot.knowledge import Framework, Topic
+from copilot.stories.model import Story
+
+
+@dataclass(frozen=True)
+class Route:
+    stories: int  # how many stories to show
+    topics: int  # how many topic cards to show
+
+
+ROUTES: dict[str, Route] = {
+    "behavioral": Route(stories=3, topics=0),
+    "situational": Route(stories=1, topics=3),
+    "technical": Route(stories=0, topics=3),
+    "system_design": Route(stories=0, topics=3),
+    "coding": Route(stories=0, topics=2),
+    "motivation": Route(stories=2, topics=0),
+    "closing": Route(stories=0, topics=0),
+    "other": Route(stories=0, topics=0),
+}
+# Chunks fetched per wanted story: each story has up to six chunks (whole + sections).
+CANDIDATES_PER_STORY = 8
+
+
+@dataclass(frozen=True)
+class Cards:
+    frameworks: tuple[Hit, ...]
+    stories: tuple[Hit, ...]
+    topics: tuple[Hit, ...]
+
+
+class Retriever:
+    def __init__(
+        self, index: ChromaIndex, frameworks: dict[str, Framework], topics: Sequence[Topic], stories: Sequence[Story]
+    ):
+        self._index = index
+        self._frameworks = frameworks
+        self.set_stories(stories)
+        self._topics = {t.id: t for t in topics}
+        self._topic_docs = topic_docs(topics)
+        self._topic_bm25 = BM25([d.text for d in self._topic_docs])
+
+    def set_stories(self, stories: Sequence[Story]) -> None:
+        """Swap in a new library (after an edit); the index must have been synced with it."""
+        self._stories = {s.id: s for s in stories}
+        self._story_docs = story_docs(stories)
+        self._story_bm25 = BM25([d.text for d in self._story_docs])
+
+    def retrieve(self, question: str, question_type: str, vector: np.ndarray) -> Cards:
+        route = ROUTES.get(question_type, ROUTES["other"])
+        framework = self._frameworks.get(question_type)
+        frameworks = (Hit("framework", framework.id, framework.title, 1.0, framework),) if framework else ()
+        stories = self._stories_for(question, vector, route.stories)
+        topics = self._topics_for(question, question_type, vector, route.topics)
+        return Cards(frameworks, stories, topics)
+
+    def _stories_for(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
+        if k <= 0 or not self._stories:
+            return ()
+        dense = self._index.query("stories", vector, k * CANDIDATES_PER_STORY)
+        dense_ids = _unique([m["story_id"] for _, _, m in dense])
+        best_sim: dict[str, float] = {}
+        for _, sim, meta in dense:
+            best_sim[meta["story_id"]] = max(sim, best_sim.get(meta["story_id"], -1.0))
+        keyword_ids = _unique(
+            [self._story_docs[i].meta["story_id"] for i in self._story_bm25.top(question, k * CANDIDATES_PER_STORY)]
+        )
+        fused = reciprocal_rank_fusion([dense_ids, keyword_ids])
+        ranked = sorted((i for i in fused if i in self._stories), key=lambda i: -fused[i])[:k]
+        return tuple(
+            Hit("story", i, self._stories[i].title, round(best_sim.get(i, 0.0), 3), self._stories[i]) for i in ranked
+        )
+
+    def _topics_for(self, question: str, question_type: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
+        if k <= 0:
+            return ()
+        allowed = {t.id for t in self._topics.values() if question_type in t.types or question_type == "situational"}
+        dense = [(m["topic_id"], sim) for _, sim, m in self._index.query("topics", vector, len(self._topics))]
+        dense_ids = [i for i, _ in dense if i in allowed]
+        sims = dict(dense)
+        keyword_ids = [self._topic_docs[i].meta["topic_id"] for i in self._topic_bm25.top(question, 10)]
+        fused = reciprocal_rank_fusion([dense_ids, [i for i in keyword_ids if i in allowed]])
+        ranked = sorted(fused, key=lambda i: -fused[i])[:k]
+        return tuple(
+            Hit("topic", i, self._topics[i].title, round(sims.get(i, 0.0), 3), self._topics[i]) for i in ranked
+        )
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,119 @@
+"""The pipeline's stages. Each is a plain object: `process(event) -> iterable of events`.
+
+They measure their own time (the `latency_ms` fields) and know nothing of threads or Qt; the
+runner decides whether they run in a row (rehearsal) or on threads (live).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from copilot.classifier import Embedder, QuestionClassifier
+from copilot.composer import compose
+from copilot.events import Bullets, CardsReady, Question, QuestionTyped, Transcript, Utterance
+from copilot.generate import BulletGenerator, RewriteRequest
+from copilot.retrieval import Retriever
+from copilot.transcribe import TranscribeOptions, Transcriber
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+class TranscribeStage:
+    name = "transcribe"
+
+    def __init__(self, transcriber: Transcriber, options: TranscribeOptions | None = None) -> None:
+        self._transcriber = transcriber
+        self._options = options
+
+    def process(self, event: Utterance) -> Iterator[Transcript]:
+        start = time.perf_counter()
+        text = self._transcriber.transcribe(event.samples, self._options)
+        yield Transcript(
+            event.utterance_id, event.speaker, text, event.is_final, event.t_start_s, event.t_end_s, _ms_since(start)
+        )
+
+
+class ClassifyStage:
+    name = "classify"
+
+    def __init__(self, classifier: QuestionClassifier) -> None:
+        self._classifier = classifier
+
+    def process(self, event: Question) -> Iterator[QuestionTyped]:
+        start = time.perf_counter()
+        result = self._classifier.classify(event.text)
+        yield QuestionTyped(event, result.question_type, result.confidence, _ms_since(start))
+
+
+class RetrieveStage:
+    name = "retrieve"
+
+    def __init__(self, retriever: Retriever, embedder: Embedder) -> None:
+        self._retriever = retriever
+        self._embedder = embedder
+
+    def process(self, event: QuestionTyped) -> Iterator[CardsReady]:
+        start = time.perf_counter()
+        vector: np.ndarray = self._embedder.embed([event.question.text])[0]
+        cards = self._retriever.retrieve(event.question.text, event.question_type, vector)
+        yield CardsReady(event, cards.frameworks, cards.stories, cards.topics, _ms_since(start))
+
+
+class BulletStage:
+    """Instant composer bullets first, then the generator's rewrite as it streams.
+
+    `cancel()` may be called from another thread (a newer question arrived); the generator checks
+    the flag between tokens, so the old rewrite stops within one token.
+    """
+
+    name = "bullets"
+
+    def __init__(self, generator: BulletGenerator | None) -> None:
+        self._generator = generator
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def process(self, event: CardsReady) -> Iterator[Bullets]:
+        start = time.perf_counter()
+        frameworks = [h.item for h in event.frameworks]
+        drafted = tuple(compose(frameworks[0] if frameworks else None, event.stories, event.topics))
+        done = self._generator is None or not drafted
+        yield Bullets(event.question_id, drafted, "composer", done, _ms_since(start))
+        if not done:
+            yield from self._rewrite(event, drafted)
+
+    def _rewrite(self, event: CardsReady, drafted: tuple[str, ...]) -> Iterator[Bullets]:
+        assert self._generator is not None
+        self._cancel = cancel = threading.Event()
+        start = time.perf_counter()
+        request = RewriteRequest(
+            question=event.typed.question.text,
+            question_type=event.typed.question_type,
+            draft_bullets=drafted,
+            sources_text=sources_text(event),
+        )
+        rewritten: list[str] = []
+        for bullet in self._generator.rewrite(request, cancel):
+            rewritten.append(bullet)
+            yield Bullets(event.question_id, tuple(rewritten), "llm", False, _ms_since(start))
+        if not cancel.is_set():
+            # A model that kept nothing after the guard leaves the grounded draft on screen.
+            final = tuple(rewritten) if rewritten else drafted
+            yield Bullets(event.question_id, final, "llm" if rewritten else "composer", True, _ms_since(start))
+
+
+def sources_text(event: CardsReady) -> str:
+    """Everything the bullets may draw facts from: the question, the framework, story and topics."""
+    parts = [event.typed.question.text]
+    parts += [h.item.text() for h in event.frameworks]
+    parts += [h.item.text_for_index() for h in event.stories[:1]]
+    parts += [h.item.text() for h in event.topics[:2]]
+    return "\n\n".join(parts)

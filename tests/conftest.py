@@ -1,0 +1,51 @@
+"""Shared fixtures. Every test runs with its own config, data and cache folders, so nothing ever
+touches the user's real library or index."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+JFK_WAV = SHARED / "data" / "audio" / "jfk" / "jfk_16k_mono.wav"
+JFK_FLAC = SHARED / "data" / "audio" / "jfk" / "jfk.flac"
+JFK_TEXT = (SHARED / "data" / "audio" / "jfk" / "jfk.txt")
+QUESTIONS_TSV = SHARED / "data" / "questions_train.tsv"
+EXAMPLE_STORIES = REPO / "personal_stories"
+
+
+@pytest.fixture(autouse=True)
+def private_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("COPILOT_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(root / "data"))
+    # The classifier cache is content-addressed and safe to share: reuse one across tests for speed.
+    monkeypatch.setenv("COPILOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "shared-cache"))
+    monkeypatch.delenv("COPILOT_STORIES_DIR", raising=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from copilot import models
+    from copilot.embedding import OnnxEmbedder
+
+    return OnnxEmbedder(models.embedding_model().path, models.embedding_tokenizer().path)
+
+
+def speak(text: str, path: Path, voice: str = "en-us") -> Path:
+    """Real synthetic speech for tests: espeak-ng at 16 kHz mono (flite as a fallback)."""
+    if shutil.which("espeak-ng"):
+        raw = path.with_suffix(".raw.wav")
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True)
+        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
+        raw.unlink()
+        return path
+    if shutil.which("flite"):
+        subprocess.run(["flite", "-t", text, "-o", str(path)], check=True)
+        return path
+    pytest.fail("espeak-ng or flite is needed to make test speech: apt install espeak-ng sox")
