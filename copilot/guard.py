@@ -204,7 +204,7 @@ _COMMON_WORDS = frozenset(
     related requirement requirements respond result results review risk risks role root run scale
     scenario serving set share short simple situation skill skills solution solve start state step
     steps story strategy strength strong structure success summary system systems take talk task team
-    teams technical test tests think time tip tips today tool tools trade tradeoff tradeoffs try turn
+    teams technical test tests think time tip tips today tool tools trade tradeoff tradeoffs try turn type types
     understand use used user users validate value verify view way ways why work worked working
     """.split()
 )
@@ -241,7 +241,8 @@ def _starts_sentence(toks: list[_Token], i: int) -> bool:
 def _name_candidate(toks: list[_Token], i: int) -> str | None:
     """The word at toks[i] if it looks like a proper name or acronym, else None."""
     word = _base_word(toks[i].text)
-    if word == "I" or not any(c.isupper() for c in word):
+    # One capital letter ("I", "A/B test", "Plan B", "Type I error") names nothing specific.
+    if len(word) == 1 or not any(c.isupper() for c in word):
         return None
     title_case = word[0].isupper() and (len(word) == 1 or word[1:].islower())
     if title_case and (_starts_sentence(toks, i) or word.lower() in _COMMON_WORDS):

@@ -101,6 +101,9 @@ class ChromaIndex:
         self.close()
 
     def close(self) -> None:
+        # Chroma caches one system per path for the whole process; drop it so a later client on this
+        # folder (after a rebuild, or in tests) reads the files afresh.
+        self._client.clear_system_cache()
         self._lock.release()
 
     def plan(self, collection: str, docs: Sequence[Doc]) -> tuple[list[Doc], list[str], set[str]]:

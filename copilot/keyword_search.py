@@ -21,7 +21,23 @@ STOPWORDS = frozenset(
 
 
 def tokenize(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+    """Lower-case terms, hyphenated compounds also split ("data-quality" -> data, quality), lightly stemmed."""
+    terms: list[str] = []
+    for token in _TOKEN.findall(text.lower()):
+        parts = token.split("-") if "-" in token else []
+        terms.extend(_stem(t) for t in (token, *parts) if t not in STOPWORDS)
+    return terms
+
+
+def _stem(term: str) -> str:
+    """Strip the commonest English endings so "debugged", "debugging" and "debug" meet. Crude on purpose:
+    the same function treats the query and the documents, so consistency matters more than linguistics."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(term) > len(suffix) + 3 and term.endswith(suffix):
+            stem = term[: -len(suffix)]
+            # "debugg" -> "debug", "stopp" -> "stop"
+            return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+    return term
 
 
 class BM25:

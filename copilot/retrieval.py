@@ -63,6 +63,7 @@ class Retriever:
         self._stories = {s.id: s for s in stories}
         self._story_docs = story_docs(stories)
         self._story_bm25 = BM25([d.text for d in self._story_docs])
+        self._story_of = {d.id: d.meta["story_id"] for d in self._story_docs}
 
     def retrieve(self, question: str, question_type: str, vector: np.ndarray) -> Cards:
         route = ROUTES.get(question_type, ROUTES["other"])
@@ -73,18 +74,23 @@ class Retriever:
         return Cards(frameworks, stories, topics)
 
     def _stories_for(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
+        """Fuse the dense and keyword rankings of story *chunks*, then sum each story's chunk scores:
+        a story that matches in several sections beats one that matches a single phrase by chance."""
         if k <= 0 or not self._stories:
             return ()
-        dense = self._index.query("stories", vector, k * CANDIDATES_PER_STORY)
-        dense_ids = _unique([m["story_id"] for _, _, m in dense])
+        depth = k * CANDIDATES_PER_STORY
+        dense = self._index.query("stories", vector, depth)
+        keyword = [self._story_docs[i].id for i in self._story_bm25.top(question, depth)]
+        fused_chunks = reciprocal_rank_fusion([[doc_id for doc_id, _, _ in dense], keyword])
+        per_story: dict[str, float] = {}
+        for doc_id, score in fused_chunks.items():
+            story_id = self._story_of[doc_id]
+            per_story[story_id] = per_story.get(story_id, 0.0) + score
         best_sim: dict[str, float] = {}
-        for _, sim, meta in dense:
-            best_sim[meta["story_id"]] = max(sim, best_sim.get(meta["story_id"], -1.0))
-        keyword_ids = _unique(
-            [self._story_docs[i].meta["story_id"] for i in self._story_bm25.top(question, k * CANDIDATES_PER_STORY)]
-        )
-        fused = reciprocal_rank_fusion([dense_ids, keyword_ids])
-        ranked = sorted((i for i in fused if i in self._stories), key=lambda i: -fused[i])[:k]
+        for doc_id, sim, _ in dense:
+            story_id = self._story_of[doc_id]
+            best_sim[story_id] = max(sim, best_sim.get(story_id, -1.0))
+        ranked = sorted(per_story, key=lambda i: -per_story[i])[:k]
         return tuple(
             Hit("story", i, self._stories[i].title, round(best_sim.get(i, 0.0), 3), self._stories[i]) for i in ranked
         )
@@ -104,5 +110,3 @@ class Retriever:
         )
 
 
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -40,7 +40,7 @@ class Output:
         if self.as_json:
             print(_json_line({**fields, "error": message}))
         else:
-            print(f"error: {message}", file=sys.stderr)
+            print(f"copilot: {message}", file=sys.stderr)
 
 
 def _json_line(obj: dict[str, Any]) -> str:
@@ -92,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _missing_subcommand(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     parser.print_usage(sys.stderr)
-    print("error: choose a command: list, show, new, lint, import or export", file=sys.stderr)
+    print("copilot stories: error: choose a command: list, show, new, lint, import or export", file=sys.stderr)
     return 2
 
 
@@ -107,6 +107,11 @@ def _handler(fn: Callable[[argparse.Namespace, Output], int]) -> Handler:
         except UserError as exc:
             out.error(str(exc))
             return exc.exit_code
+        except BrokenPipeError:
+            raise  # `| head` closed stdout: copilot.cli.main handles that quietly
+        except OSError as exc:  # e.g. a folder we may not read: still one line, never a traceback
+            out.error(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+            return 1
 
     return run
 

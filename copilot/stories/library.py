@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import unicodedata
 import zipfile
 import zlib
@@ -39,6 +40,9 @@ _BUILTIN_PROMPTS = {
 class LoadProblem:
     path: Path
     message: str  # the whole line to show, starting with the path
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -324,13 +328,21 @@ def _export_zip(stories: tuple[Story, ...], dest: Path) -> tuple[Path, ...]:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for story in stories:
             assert story.path is not None  # loaded from the folder
-            info = zipfile.ZipInfo.from_file(story.path, arcname=story.path.name)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, _story_bytes(story))
+            zf.writestr(_zip_info(story.path), _story_bytes(story))
             written.append(story.path)
     # Built in memory and written in one atomic step: a failed export never leaves a truncated archive.
     write_bytes_atomic(dest, buffer.getvalue())
     return tuple(written)
+
+
+def _zip_info(path: Path) -> zipfile.ZipInfo:
+    try:
+        # strict_timestamps=False: a file dated before 1980 (zip's epoch) is stored as 1980, not refused.
+        info = zipfile.ZipInfo.from_file(path, arcname=path.name, strict_timestamps=False)
+    except OSError:  # deleted since it was loaded; its validated text is still exported
+        info = zipfile.ZipInfo(path.name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def _export_folder(stories: tuple[Story, ...], dest: Path) -> tuple[tuple[Path, ...], tuple[LoadProblem, ...]]:

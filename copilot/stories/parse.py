@@ -20,7 +20,7 @@ from copilot.stories.model import FrontLine, RawSection, Story, StorySource
 KNOWN_KEYS: tuple[str, ...] = ("id", "title", "competencies", "role", "year")
 
 _BOM = "\ufeff"
-# A top-level `key:` at column 0 (plain or quoted key); indented and `- ` lines continue the key above.
+# A top-level `key:` at column 0 (plain or quoted key); other non-blank lines continue the key above.
 _TOP_KEY = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#\-\[{"'][^:]*?)\s*:(?:\s|$)""")
 _HEADING = re.compile(r"^ {0,3}##[ \t]+(?P<title>.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -134,9 +134,9 @@ def _key_spans(front: tuple[str, ...], path: Path) -> tuple[FrontLine, ...]:
                 problem = f"'{key}' appears twice in the front matter (also on line {first.start + 2})"
                 raise StoryParseError(path, index + 2, problem)
             spans.append(FrontLine(key, index, index + 1))
-        elif spans and line[:1] in (" ", "\t", "-"):
-            # Value lines (block lists, folded text) belong to the key above; blank lines and
-            # column-0 comments between keys stay where they are when a key is rewritten.
+        elif spans and line.strip() and not line.startswith("#"):
+            # Value lines (block lists, folded text, a flow list over several lines) belong to the key
+            # above; blank lines and column-0 comments between keys stay put when a key is rewritten.
             spans[-1] = FrontLine(spans[-1].key, spans[-1].start, index + 1)
     return tuple(spans)
 

@@ -28,7 +28,9 @@ def render_story(story: Story) -> str:
     if source.line_per_key:
         out.extend(_front_lines(story, source))
     elif _values(story) != _original_values(source):
-        out.append(_dump_mapping(_values(story), source.newline))
+        # Keys share lines (a flow mapping): rewrite the block, since one key cannot be swapped alone.
+        values = {k: v for k, v in _values(story).items() if not _is_empty(v)}
+        out.append(_dump_mapping(values, source.newline))
     else:
         out.extend(source.front_lines)
     _append(out, source.close_line, source.newline)
@@ -194,6 +196,7 @@ def _section_order(kept: list[str], wanted: dict[str, str]) -> list[str]:
 
 
 def _render_kept(section: RawSection, text: str, newline: str) -> str:
+    text = _normalise(text)
     if text == section.text:
         return section.heading + section.lead + section.core + section.trail
     heading = section.heading if section.heading.endswith("\n") else section.heading + newline
@@ -207,8 +210,21 @@ def _render_kept(section: RawSection, text: str, newline: str) -> str:
 
 
 def _render_section(key: str, text: str, newline: str) -> str:
-    body = _with_newline(text.strip("\n"), newline)
+    body = _with_newline(_normalise(text), newline)
     return f"## {heading_for(key)}{newline}" + (body + newline if body else "")
+
+
+def _normalise(text: str) -> str:
+    """Section text as the parser returns it: no leading or trailing blank lines, '\n' line ends.
+
+    So an editor that hands back "text\n" does not add a blank line on every save.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
 
 
 def _with_newline(text: str, newline: str) -> str:

@@ -161,7 +161,8 @@ def test_invented_names_are_rejected(bullet: str, invented: str) -> None:
         "Ranker. Then Distilled it",  # capital after a full stop
         "Owned Cutting The Cost",  # Title Case of source words
         "Migrated Stage two",  # inflection of a source word ("stage")
-        "Plan A then iterate",  # single capital letter
+        "Plan A then iterate",  # single capital letters
+        "Run an A/B test, watch Type I errors",
     ],
 )
 def test_ordinary_capitals_are_not_names(bullet: str) -> None:

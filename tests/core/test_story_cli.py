@@ -63,6 +63,7 @@ def test_load_library_collects_broken_files_and_skips_the_template(library: Path
     assert len(loaded.errors) == 1
     assert loaded.errors[0].path == library / "broken-yaml.md"
     assert loaded.errors[0].message.startswith(f"{library / 'broken-yaml.md'}:4: front matter is not valid YAML")
+    assert str(loaded.errors[0]) == loaded.errors[0].message  # callers may show errors with str()
 
 
 def test_duplicate_ids_are_an_error_naming_both_files(library: Path) -> None:

@@ -186,6 +186,37 @@ def test_new_known_keys_go_in_design_order_and_new_unknown_keys_last() -> None:
     assert render_story(edited) == "---\n# my notes\nid: new-id\ntitle: T\nrole: SRE\nsource: notion\nmood: good\n---\n"
 
 
+def test_an_edit_that_only_adds_blank_lines_changes_nothing() -> None:
+    story = load_story(FIXTURES / "crlf.md")
+    edited = story.with_section("task", "\n" + story.sections["task"] + "\r\n\n")
+    assert render_story(edited).encode("utf-8") == (FIXTURES / "crlf.md").read_bytes()
+
+
+def test_flow_mapping_front_matter_is_rewritten_as_a_block_only_when_changed() -> None:
+    text = "---\n{title: T, competencies: [a], custom: 1}\n---\n## Result\nR.\n"
+    story = parse_story(text, Path("flow.md"))
+    assert render_story(story) == text
+    rendered = render_story(dataclasses.replace(story, title="U"))
+    assert rendered == "---\nid: flow\ntitle: U\ncompetencies: [a]\ncustom: 1\n---\n## Result\nR.\n"
+
+
+def test_a_flow_list_over_several_lines_is_replaced_whole() -> None:
+    text = "---\ntitle: T\ncompetencies: [a,\n  b,\nc]\nrole: R\n---\n"
+    story = parse_story(text, Path("t.md"))
+    assert story.competencies == ("a", "b", "c")
+    rendered = render_story(dataclasses.replace(story, competencies=("d",)))
+    assert rendered == "---\ntitle: T\ncompetencies: [d]\nrole: R\n---\n"
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "personal_stories").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_shipped_example_stories_parse_and_round_trip(path: Path) -> None:
+    # Content-agnostic: whatever examples ship must load and survive an unmodified save byte for byte.
+    assert render_story(load_story(path)).encode("utf-8") == path.read_bytes()
+
+
 def test_adding_a_missing_star_section_puts_it_in_star_order() -> None:
     text = "---\ntitle: T\n---\n## Situation\nS.\n\n## Action\nA.\n\n## Notes\nN.\n"
     story = parse_story(text, Path("t.md"))
