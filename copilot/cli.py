@@ -32,12 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"copilot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_rehearse(sub)
     _add_classify(sub)
     register_stories(sub)
     _add_index(sub)
     _add_doctor(sub)
+    _add_key(sub)
     app = sub.add_parser("app", help="open the desktop app")
     app.set_defaults(func=_run_app)
     return parser
@@ -72,6 +73,31 @@ def _add_doctor(sub: Any) -> None:
     p = sub.add_parser("doctor", help="which models, audio backends and loopback capture were found")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run_doctor)
+
+
+def _add_key(sub: Any) -> None:
+    p = sub.add_parser("key", help="store or remove an LLM server's API key in the OS keychain")
+    p.add_argument("action", choices=["set", "delete"])
+    p.add_argument("url", help="the server URL, as in [llm] server_url")
+    p.set_defaults(func=_run_key)
+
+
+def _run_key(args: argparse.Namespace) -> int:
+    import getpass
+
+    from copilot.secrets import delete_api_key, set_api_key
+
+    if args.action == "delete":
+        delete_api_key(args.url)
+        print(f"removed the key for {args.url}")
+        return 0
+    # getpass keeps the key off the screen and out of the shell history; piped input works too.
+    key = getpass.getpass(f"API key for {args.url}: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    if not key:
+        raise UsageError("no key given")
+    set_api_key(args.url, key)
+    print(f"stored the key for {args.url} in the OS keychain")
+    return 0
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -167,13 +193,24 @@ def _run_doctor(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
+APP_NOT_BUILT = """The desktop app is not part of this version yet. Everything works from the command line:
+  copilot rehearse QUESTION.wav       a recorded question -> type, framework, your story, cue bullets
+  copilot rehearse --text "..."       a typed question
+  copilot stories list | lint         your story library and its coaching
+  copilot doctor                      what was found on this machine
+Run `copilot --help` for the rest."""
+
+
 def _run_app(args: argparse.Namespace) -> int:
     """Start the desktop app as `python -m ui`: the core never imports the UI (DESIGN.md layout)."""
     import importlib.util
     import subprocess
 
-    if importlib.util.find_spec("ui") is None or importlib.util.find_spec("PySide6") is None:
-        raise UserError("the desktop app is not installed; run `make setup` (it installs PySide6-Essentials)")
+    if importlib.util.find_spec("ui.__main__") is None:
+        print(APP_NOT_BUILT)
+        return 0
+    if importlib.util.find_spec("PySide6") is None:
+        raise UserError("the desktop app needs PySide6-Essentials; run `make setup`")
     return subprocess.call([sys.executable, "-m", "ui"])
 
 

@@ -208,7 +208,8 @@ class LlamaCppGenerator:
         self._lock = threading.Lock()
 
     def load(self) -> None:
-        """Import llama_cpp and load the model (idempotent; call early from a worker to hide the cost)."""
+        """Import llama_cpp, load the model and pre-fill the system prompt (idempotent; about 0.4 s here:
+        call it early from a worker so the first question does not pay for it)."""
         with self._lock:
             self._load_locked()
 
@@ -231,6 +232,15 @@ class LlamaCppGenerator:
                 f"{self.model_path}: llama.cpp could not load this model ({exc}); "
                 "use another GGUF file or re-install it"
             ) from None
+        self._prefill_system_prompt()
+
+    def _prefill_system_prompt(self) -> None:
+        # llama-cpp-python reuses the KV cache for a prompt's common prefix with the previous one. Every
+        # rewrite starts with the same system prompt, so evaluating it now takes its cost (and the
+        # first-call warm-up) off the first question: measured 0.70 s -> 0.48 s to the first bullet.
+        system = build_messages(RewriteRequest("", "", (), ""))[:1]
+        for _ in self._llm.create_chat_completion(messages=system, max_tokens=1, stream=True):
+            pass
 
     def rewrite(self, request: RewriteRequest, cancel: threading.Event) -> Iterator[str]:
         # The lock is held while the caller iterates: exhaust or close() the iterator (a cancelled one

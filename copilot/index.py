@@ -8,6 +8,7 @@ client on the same folder can hang (DESIGN.md), so we take a file lock and say s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 from collections.abc import Iterable, Sequence
@@ -189,10 +190,18 @@ def _open_client(folder: Path) -> Any:
 
 def _chroma_embedding_function(embedder: Embedder) -> Any:
     """Our ONNX MiniLM as a Chroma embedding function, so Chroma never loads its own default model."""
-    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    return _embedding_function_class()(embedder)
 
+
+@functools.cache
+def _embedding_function_class() -> type:
+    # Defined on first use: subclassing needs chromadb, which `import copilot` must not load.
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import register_embedding_function
+
+    @register_embedding_function
     class CopilotEmbeddingFunction(EmbeddingFunction[Documents]):
-        def __init__(self) -> None:
+        def __init__(self, embedder: Embedder) -> None:
             self._embedder = embedder
 
         def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - Chroma's protocol names it so
@@ -206,10 +215,20 @@ def _chroma_embedding_function(embedder: Embedder) -> Any:
             return "cosine"
 
         def get_config(self) -> dict[str, Any]:
-            return {}
+            return {"model": "all-MiniLM-L6-v2-int8"}
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> Any:
-            raise UserError("the index embedding function is supplied by Interview Copilot itself")
+            # Chroma rebuilds the function from the stored config each time a collection is opened,
+            # only to compare it with ours; a shared default embedder keeps that cheap.
+            return CopilotEmbeddingFunction(_default_embedder())
 
-    return CopilotEmbeddingFunction()
+    return CopilotEmbeddingFunction
+
+
+@functools.cache
+def _default_embedder() -> Embedder:
+    from copilot import models
+    from copilot.embedding import OnnxEmbedder
+
+    return OnnxEmbedder(models.embedding_model().path, models.embedding_tokenizer().path)

@@ -108,5 +108,3 @@ class Retriever:
         return tuple(
             Hit("topic", i, self._topics[i].title, round(sims.get(i, 0.0), 3), self._topics[i]) for i in ranked
         )
-
-

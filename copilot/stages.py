@@ -105,8 +105,9 @@ class BulletStage:
             rewritten.append(bullet)
             yield Bullets(event.question_id, tuple(rewritten), "llm", False, _ms_since(start))
         if not cancel.is_set():
-            # A model that kept nothing after the guard leaves the grounded draft on screen.
-            final = tuple(rewritten) if rewritten else drafted
+            # Small models often stop early or lose bullets to the guard: the draft fills the gap, so
+            # the user never ends with fewer cues than the instant composer gave.
+            final = (*rewritten, *drafted[len(rewritten) :])
             yield Bullets(event.question_id, final, "llm" if rewritten else "composer", True, _ms_since(start))
 
 

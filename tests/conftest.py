@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 JFK_WAV = SHARED / "data" / "audio" / "jfk" / "jfk_16k_mono.wav"
 JFK_FLAC = SHARED / "data" / "audio" / "jfk" / "jfk.flac"
-JFK_TEXT = (SHARED / "data" / "audio" / "jfk" / "jfk.txt")
+JFK_TEXT = SHARED / "data" / "audio" / "jfk" / "jfk.txt"
 QUESTIONS_TSV = SHARED / "data" / "questions_train.tsv"
 EXAMPLE_STORIES = REPO / "personal_stories"
 

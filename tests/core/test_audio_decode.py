@@ -3,8 +3,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import JFK_FLAC, JFK_WAV
+
 from copilot.audio.decode import load_audio
 from copilot.errors import InputFileError
 
@@ -20,7 +20,9 @@ def test_wav_and_flac_decode_to_the_same_16k_mono_signal():
 @pytest.mark.parametrize("suffix", ["mp3", "ogg", "m4a"])
 def test_lossy_formats_keep_duration(tmp_path: Path, suffix: str):
     target = tmp_path / f"jfk.{suffix}"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(JFK_WAV), "-ac", "2", "-ar", "44100", str(target)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(JFK_WAV), "-ac", "2", "-ar", "44100", str(target)], check=True
+    )
     samples = load_audio(target)  # stereo 44.1 kHz in, 16 kHz mono out
     assert abs(len(samples) / 16_000 - 11.0) < 0.15
 

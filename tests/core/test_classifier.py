@@ -6,8 +6,8 @@ import csv
 
 import numpy as np
 import pytest
-
 from conftest import QUESTIONS_TSV
+
 from copilot.classifier import QuestionClassifier, cue_boosts
 from copilot.knowledge import question_bank
 from copilot.question_types import QUESTION_TYPES

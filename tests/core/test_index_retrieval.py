@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE_STORIES
+
 from copilot import knowledge
 from copilot.errors import IndexBusyError
 from copilot.index import ChromaIndex, story_docs, topic_docs
@@ -65,7 +65,11 @@ def test_behavioral_question_finds_its_story_in_top_3(retriever, embedder, quest
         ("How does dropout work and when does it hurt?", "technical", "dropout"),
         ("What is PSI and how do you use it to detect drift?", "technical", "drift-monitoring"),
         ("Design a video recommendation system for 200 million users", "system_design", "two-stage-recommendation"),
-        ("Our offline metrics improved but the A/B test shows no lift. What happened?", "situational", "offline-online-gap"),
+        (
+            "Our offline metrics improved but the A/B test shows no lift. What happened?",
+            "situational",
+            "offline-online-gap",
+        ),
     ],
 )
 def test_topic_routes(retriever, embedder, question, qtype, expected):

@@ -2,7 +2,14 @@ from copilot.keyword_search import BM25, reciprocal_rank_fusion, tokenize
 
 
 def test_tokenize_drops_question_filler():
-    assert tokenize("Tell me about a time you used PSI for data-quality drift") == ["used", "psi", "data-quality", "data", "quality", "drift"]
+    assert tokenize("Tell me about a time you used PSI for data-quality drift") == [
+        "used",
+        "psi",
+        "data-quality",
+        "data",
+        "quality",
+        "drift",
+    ]
 
 
 def test_bm25_prefers_rare_exact_terms():

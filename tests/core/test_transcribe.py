@@ -3,8 +3,8 @@
 import re
 
 import pytest
-
 from conftest import JFK_TEXT, JFK_WAV
+
 from copilot import models
 from copilot.audio.decode import load_audio
 from copilot.transcribe import WhisperTranscriber

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE_STORIES, speak
 
 pytestmark = pytest.mark.slow
@@ -65,7 +64,7 @@ def test_rehearse_audio_json_contract(audio, stories):
     assert result.returncode == 0, result.stderr
     rows = json_lines(result.stdout)
     assert [r["audio"] for r in rows] == [str(p) for p in paths]
-    for row, (name, (text, qtype)) in zip(rows, QUESTIONS.items(), strict=True):
+    for row, (text, qtype) in zip(rows, QUESTIONS.values(), strict=True):
         assert row["question_type"] == qtype, row
         assert 0 < row["type_confidence"] <= 1
         assert set(row["timings_ms"]) == TIMING_KEYS
@@ -100,7 +99,9 @@ def test_llm_rewrite_stays_grounded(audio, stories):
 
 
 def test_typed_question_skips_transcription(stories):
-    result = run_cli("rehearse", "--text", "Do you have any questions for us?", "--stories", str(stories), "--json", "--no-llm")
+    result = run_cli(
+        "rehearse", "--text", "Do you have any questions for us?", "--stories", str(stories), "--json", "--no-llm"
+    )
     assert result.returncode == 0, result.stderr
     (row,) = json_lines(result.stdout)
     assert row["audio"] is None and row["timings_ms"]["transcribe"] == 0
@@ -143,7 +144,15 @@ def test_malformed_story_does_not_stop_rehearsal(stories):
     binary = stories / "binary.md"
     binary.write_bytes(b"\x00\xff\xfe" + os.urandom(64))
     snapshot = {p: p.read_bytes() for p in (broken, binary)}
-    result = run_cli("rehearse", "--text", "Tell me about a time you cut serving cost", "--stories", str(stories), "--json", "--no-llm")
+    result = run_cli(
+        "rehearse",
+        "--text",
+        "Tell me about a time you cut serving cost",
+        "--stories",
+        str(stories),
+        "--json",
+        "--no-llm",
+    )
     assert result.returncode == 0, result.stderr
     assert json_lines(result.stdout)[0]["stories"]
     assert "Traceback" not in result.stderr
