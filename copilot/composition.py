@@ -138,7 +138,7 @@ def build_llm(settings: Settings) -> BulletGenerator | None:
         llm.server_url,
         llm.server_model,
         max_tokens=llm.max_tokens,
-        n_threads=settings.models.cpu_threads,
+        n_threads=llm.threads,
     )
 
 

