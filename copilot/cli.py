@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index(sub)
     _add_doctor(sub)
     _add_key(sub)
+    _add_listen(sub)
+    _add_bench(sub)
+    devices = sub.add_parser("devices", help="audio devices, and system-audio (loopback) sources")
+    devices.add_argument("--json", action="store_true")
+    devices.set_defaults(func=_run_devices)
     app = sub.add_parser("app", help="open the desktop app")
     app.set_defaults(func=_run_app)
     return parser
@@ -98,6 +103,109 @@ def _run_key(args: argparse.Namespace) -> int:
     set_api_key(args.url, key)
     print(f"stored the key for {args.url} in the OS keychain")
     return 0
+
+
+def _add_listen(sub: Any) -> None:
+    p = sub.add_parser("listen", help="the live copilot in the terminal: transcripts, questions, cards, bullets")
+    p.add_argument("--system", metavar="DEVICE", help="system-audio source (default: the monitor of your output)")
+    p.add_argument("--mic", metavar="DEVICE", help="microphone (default: the system default)")
+    p.add_argument("--no-mic", action="store_true", help="interviewer only")
+    p.add_argument("--file", metavar="AUDIO", help="replay a recording as the interviewer, in real time")
+    p.add_argument("--stories", metavar="DIR")
+    p.add_argument("--no-llm", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object per event")
+    p.set_defaults(func=_run_listen)
+
+
+def _add_bench(sub: Any) -> None:
+    p = sub.add_parser("bench", help="live-path latency on recorded interview turns, paced in real time")
+    p.add_argument("--audio", nargs="+", default=[], metavar="FILE", help="recordings (default: made with espeak-ng)")
+    p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--stories", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_bench)
+
+
+def _settings_for(args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    from copilot.config import load_settings
+
+    settings = load_settings()
+    if getattr(args, "no_llm", False):
+        settings = replace(settings, llm=replace(settings.llm, backend="none"))
+    return settings
+
+
+def _run_listen(args: argparse.Namespace) -> int:
+    from copilot.audio.sources import open_source
+    from copilot.composition import open_core
+    from copilot.events import CANDIDATE, INTERVIEWER
+    from copilot.live.report import event_line, event_record
+    from copilot.live.session import LiveSession
+
+    core = open_core(_settings_for(args), args.stories, progress=_progress(args))
+    try:
+        if args.file:
+            sources = [open_source("file", path=args.file, speaker=INTERVIEWER, tail_silence_s=3.0)]
+        else:
+            sources = [open_source("system", device=args.system, speaker=INTERVIEWER)]
+            if not args.no_mic:
+                sources.append(open_source("microphone", device=args.mic, speaker=CANDIDATE))
+
+        def show(event: object) -> None:
+            if args.json:
+                record = event_record(event)
+                if record is not None:
+                    print(json.dumps(record), flush=True)
+            elif (line := event_line(event)) is not None:
+                print(line, flush=True)
+
+        session = LiveSession(core, sources, show)
+        print("copilot: listening; press Ctrl-C to stop", file=sys.stderr)
+        session.start()
+        try:
+            while not session.all_ended.wait(0.5):
+                pass
+            session.answerer.wait_idle(60.0)  # let the last rewrite print
+        except KeyboardInterrupt:
+            pass
+        finally:
+            session.stop()
+    finally:
+        core.close()
+    return 0
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from copilot.composition import open_core
+    from copilot.live.bench import bench
+
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    core = open_core(_settings_for(args), args.stories, progress=_progress(args))
+
+    def emit(row: dict[str, Any]) -> None:
+        if args.json:
+            print(json.dumps(row), flush=True)
+        elif row.get("summary"):
+            print("summary: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "summary"))
+        else:
+            print(f"{Path(row['audio']).name}: " + ", ".join(f"{k} {row[k]}" for k in row if k.endswith("_ms")))
+
+    try:
+        result = bench(core, [Path(a) for a in args.audio], args.runs, emit)
+    finally:
+        core.close()
+    return 0 if result["completed"] == result["runs"] else 1
+
+
+def _run_devices(args: argparse.Namespace) -> int:
+    from copilot.audio.devices import devices_command
+
+    return devices_command(args.json)
 
 
 def _progress(args: argparse.Namespace) -> Any:

@@ -40,6 +40,14 @@ class StoryLibrary:
     errors: list[str]
 
 
+@dataclass(frozen=True)
+class Stages:
+    transcribe: TranscribeStage | None
+    classify: ClassifyStage
+    retrieve: RetrieveStage
+    bullets: BulletStage
+
+
 @dataclass
 class Core:
     settings: Settings
@@ -53,13 +61,14 @@ class Core:
     generator: BulletGenerator | None = None
     _closed: bool = field(default=False, repr=False)
 
-    def stages(self) -> dict[str, object]:
-        return {
-            "transcribe": TranscribeStage(self.transcriber, transcribe_options(self)) if self.transcriber else None,
-            "classify": ClassifyStage(self.classifier),
-            "retrieve": RetrieveStage(self.retriever, self.embedder),
-            "bullets": BulletStage(self.generator),
-        }
+    def stages(self) -> Stages:
+        """Fresh stage objects over the shared models (each pipeline gets its own cancel state)."""
+        return Stages(
+            TranscribeStage(self.transcriber, transcribe_options(self)) if self.transcriber else None,
+            ClassifyStage(self.classifier),
+            RetrieveStage(self.retriever, self.embedder),
+            BulletStage(self.generator),
+        )
 
     def close(self) -> None:
         if not self._closed:

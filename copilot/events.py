@@ -20,7 +20,7 @@ class AudioFrame:
     """A block of 16 kHz mono float32 samples from one source."""
 
     source: str  # INTERVIEWER or CANDIDATE
-    samples: np.ndarray = field(repr=False)
+    samples: np.ndarray = field(repr=False, compare=False)
     t_start_s: float  # position of the first sample in the source's own timeline
 
 
@@ -30,7 +30,7 @@ class Utterance:
 
     utterance_id: int
     speaker: str
-    samples: np.ndarray = field(repr=False)
+    samples: np.ndarray = field(repr=False, compare=False)
     t_start_s: float
     t_end_s: float
     is_final: bool

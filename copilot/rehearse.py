@@ -61,7 +61,7 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
         text = item.text or ""
     stages = core.stages()
     question = Question(question_id, text, t_end_s=0.0, audio=str(item.audio) if item.audio else None)
-    events = run_chain([stages["classify"], stages["retrieve"], stages["bullets"]], question)  # type: ignore[list-item]
+    events = run_chain([stages.classify, stages.retrieve, stages.bullets], question)
     _raise_first_error(events)
     typed = _first(events, QuestionTyped)
     cards = _first(events, CardsReady)
@@ -86,11 +86,12 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
 
 
 def _transcribe(core: Core, path: Path, question_id: int) -> Transcript:
-    if core.transcriber is None:
-        raise UserError("speech model not loaded")
     samples = load_audio(path)
     utterance = Utterance(question_id, INTERVIEWER, samples, 0.0, len(samples) / 16_000, is_final=True)
-    events = run_chain([core.stages()["transcribe"]], utterance)  # type: ignore[list-item]
+    stage = core.stages().transcribe
+    if stage is None:
+        raise UserError("speech model not loaded")
+    events = run_chain([stage], utterance)
     _raise_first_error(events)
     return _first(events, Transcript)
 

@@ -20,12 +20,17 @@ Emit = Callable[[object], None]
 
 
 def card_signature(cards: CardsReady) -> tuple:
-    """What the user sees of a set of cards: the type and the card ids, in order."""
+    """What the user reads first: the type and the leading framework, story and topic.
+
+    A reshuffle further down (second and third story swapping as the question grows) does not
+    replace the cards on screen: that would be flicker that takes the user's eyes off the one card
+    they are using.
+    """
     return (
         cards.typed.question_type,
-        tuple(h.id for h in cards.frameworks),
-        tuple(h.id for h in cards.stories),
-        tuple(h.id for h in cards.topics),
+        tuple(h.id for h in cards.frameworks[:1]),
+        tuple(h.id for h in cards.stories[:1]),
+        tuple(h.id for h in cards.topics[:1]),
     )
 
 
@@ -91,14 +96,22 @@ class Answerer:
     def _llm_loop(self) -> None:
         while (job := self._llm_inbox.get()) is not None:
             cards, draft = job
-            if cards.question_id < self.latest_question_id:
-                continue
             try:
+                if cards.question_id < self.latest_question_id:
+                    continue
                 for bullets in self._bullets.rewrite(cards, draft.bullets):
                     if bullets.question_id == self.latest_question_id:
                         self._emit(bullets)
             except Exception as exc:  # a broken model or server: the grounded draft stays on screen
                 self._emit(StageError("generate", str(exc), cards.question_id))
+            finally:
+                self._llm_inbox.task_done()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until every queued rewrite has finished (or been skipped as stale)."""
+        inbox = self._llm_inbox
+        with inbox.all_tasks_done:
+            return inbox.all_tasks_done.wait_for(lambda: inbox.unfinished_tasks == 0, timeout_s)
 
     def close(self) -> None:
         self._bullets.cancel()

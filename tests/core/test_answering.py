@@ -1,0 +1,130 @@
+"""The live answerer: early cards, no flicker, stale results never reach the sink, rewrite cancelled."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from copilot.classifier import Classification
+from copilot.events import Bullets, CardsReady, Hit, Question
+from copilot.knowledge import frameworks, topics
+from copilot.live.answering import Answerer
+from copilot.retrieval import Cards
+from copilot.stages import BulletStage, ClassifyStage, RetrieveStage
+
+
+class FakeClassifier:
+    def classify(self, text: str) -> Classification:
+        qtype = "system_design" if "design" in text.lower() else "technical"
+        return Classification(qtype, 0.9, {})
+
+
+class FakeEmbedder:
+    def embed(self, texts):
+        return np.zeros((len(texts), 4), dtype=np.float32)
+
+
+class FakeRetriever:
+    """Topic cards keyed on words in the question, like the real one but instant."""
+
+    def retrieve(self, question: str, question_type: str, vector) -> Cards:
+        framework = frameworks()[question_type]
+        wanted = "dropout" if "dropout" in question.lower() else "two-stage-recommendation"
+        topic = next(t for t in topics() if t.id == wanted)
+        return Cards(
+            (Hit("framework", framework.id, framework.title, 1.0, framework),),
+            (),
+            (Hit("topic", topic.id, topic.title, 0.5, topic),),
+        )
+
+
+class BlockingGenerator:
+    """Yields one bullet, then waits until released or cancelled."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.cancelled = threading.Event()
+
+    def rewrite(self, request, cancel):
+        self.started.set()
+        yield "First rewritten cue"
+        while not self.release.wait(0.01):
+            if cancel.is_set():
+                self.cancelled.set()
+                return
+        yield "Second rewritten cue"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.events: list[object] = []
+        self.done = threading.Event()
+
+    def __call__(self, event: object) -> None:
+        self.events.append(event)
+        if isinstance(event, Bullets) and event.done:
+            self.done.set()
+
+    def of(self, kind):
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def make(generator=None):
+    sink = Sink()
+    answerer = Answerer(
+        ClassifyStage(FakeClassifier()),
+        RetrieveStage(FakeRetriever(), FakeEmbedder()),
+        BulletStage(generator),
+        sink,
+    )
+    return answerer, sink
+
+
+def test_partial_questions_give_cards_before_the_end():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    assert len(sink.of(CardsReady)) == 1 and sink.of(Bullets)[0].source == "composer"
+    answerer.close()
+
+
+def test_unchanged_cards_are_not_resent():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    answerer.on_question(Question(1, "How does dropout work", 1.5, is_final=False))
+    answerer.on_question(Question(1, "How does dropout work in practice?", 2.0, is_final=True))
+    assert len(sink.of(CardsReady)) == 1
+    answerer.close()
+
+
+def test_changed_cards_replace_the_old_ones():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    answerer.on_question(Question(1, "How would you design a recommender", 2.0, is_final=False))
+    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
+    answerer.close()
+
+
+def test_stale_partial_for_an_old_question_is_dropped():
+    answerer, sink = make()
+    answerer.on_question(Question(2, "How would you design a recommender?", 2.0))
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))  # late, older id
+    assert {c.question_id for c in sink.of(CardsReady)} == {2}
+    answerer.close()
+
+
+def test_newer_question_cancels_the_rewrite_and_old_bullets_never_arrive():
+    generator = BlockingGenerator()
+    answerer, sink = make(generator)
+    answerer.on_question(Question(1, "How does dropout work?", 1.0))
+    assert generator.started.wait(5)
+    answerer.on_question(Question(2, "How would you design a recommender?", 5.0))
+    assert generator.cancelled.wait(5)
+    generator.release.set()
+    assert sink.done.wait(5)
+    old_llm = [b for b in sink.of(Bullets) if b.question_id == 1 and b.source == "llm" and b.done]
+    assert old_llm == []
+    final = [b for b in sink.of(Bullets) if b.done][-1]
+    assert final.question_id == 2 and final.bullets[:2] == ("First rewritten cue", "Second rewritten cue")
+    answerer.close()
