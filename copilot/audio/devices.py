@@ -81,9 +81,9 @@ def pactl(*args: str) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UserError(f"pactl {' '.join(args)} failed ({exc}); is PulseAudio or PipeWire running?") from exc
     if done.returncode != 0:
-        problem = done.stderr.strip() or f"exit code {done.returncode}"
+        problem = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[0]  # one line: no wall of text
         raise UserError(
-            f"pactl {' '.join(args)}: {problem}; start the sound server "
+            f"pactl {' '.join(args)}: {problem}; is the sound server running? "
             "(systemctl --user start pipewire-pulse, or pulseaudio --start)"
         )
     return done.stdout

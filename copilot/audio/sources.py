@@ -67,7 +67,8 @@ class AudioSource(Protocol):
 
     @property
     def dropped_blocks(self) -> int:
-        """Blocks lost because the consumer fell behind (the callback never waits for it)."""
+        """Device chunks lost because the consumer fell behind (the callback never waits for it);
+        the gap comes back as silence so the timeline stays true."""
 
     def start(self, on_frame: FrameCallback, on_end: EndCallback) -> None:
         """Begin delivering; returns at once. Callbacks run on the source's own thread."""
@@ -353,10 +354,10 @@ class _DeviceSource:
 
     def stop(self) -> None:
         with self._lock:
-            feed, already = self._feed, self._stopped
+            feed = self._feed
+            if feed is None or self._stopped:  # never started, or stopped already
+                return
             self._stopped = True
-        if feed is None or already:
-            return
         self._close()
         feed.stop()
 
@@ -543,6 +544,7 @@ class MicrophoneSource(_DeviceSource):
             )
             self._stream.start()
         except Exception as exc:  # sounddevice.PortAudioError (busy, unplugged, bad format)
+            self._close()
             raise UserError(
                 f"{self.description}: cannot open it ({exc}); close other apps using it, "
                 "or pick another device from `copilot devices`"

@@ -128,7 +128,10 @@ class LiveSession:
         self._spawn("transcribe", self._transcribe_loop)
         self._spawn("turns", self._turn_loop)
         for source in self._sources:
-            source.start(self._frame_callback(source.speaker), self._end_callback)
+            # A device must never wait on us (drop and count instead); a file replayed faster than
+            # real time has no deadline, so it waits for the pipeline and loses nothing.
+            paced_by_us = getattr(source, "realtime", True) is False
+            source.start(self._frame_callback(source.speaker, blocking=paced_by_us), self._end_callback)
 
     def stop(self) -> None:
         for source in self._sources:
@@ -156,12 +159,12 @@ class LiveSession:
 
     # --- audio ----------------------------------------------------------------------------------
 
-    def _frame_callback(self, speaker: str) -> Callable[[AudioFrame], None]:
+    def _frame_callback(self, speaker: str, blocking: bool) -> Callable[[AudioFrame], None]:
         frames = self._frames[speaker]
 
         def on_frame(frame: AudioFrame) -> None:
             try:
-                frames.put_nowait(frame)
+                frames.put(frame, block=blocking)
             except queue.Full:
                 self.dropped_frames[speaker] += 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -23,8 +24,8 @@ from copilot.audio import SAMPLE_RATE
 from copilot.audio.decode import load_audio
 from copilot.audio.devices import default_monitor_source, monitor_devices
 from copilot.audio.levels import rms_dbfs
-from copilot.audio.sources import BLOCK, PulseMonitorSource
-from copilot.events import INTERVIEWER, AudioFrame, SourceEnded
+from copilot.audio.sources import BLOCK, AudioSource, MicrophoneSource, PulseMonitorSource
+from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded
 from copilot.transcribe import WhisperTranscriber
 
 pytestmark = pytest.mark.audio
@@ -58,6 +59,17 @@ def pulse(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     finally:
         subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=30)
         shutil.rmtree(runtime, ignore_errors=True)
+        if "sounddevice" in sys.modules:
+            _rescan_portaudio()  # forget the daemon's devices, for whatever runs next in this process
+
+
+def _rescan_portaudio() -> None:
+    """PortAudio lists devices once, when it initialises; re-initialise it to see the current ones
+    (sounddevice's documented answer to "refresh the device list", through its private helpers)."""
+    import sounddevice as sd
+
+    sd._terminate()
+    sd._initialize()
 
 
 def _start_daemon(env: dict[str, str]) -> None:
@@ -119,36 +131,71 @@ def _speech_span(samples: np.ndarray) -> tuple[int, int]:
     return loud[0], loud[-1] + BLOCK
 
 
-def test_a_question_played_to_the_speakers_is_captured_and_transcribed(pulse: dict[str, str], tmp_path: Path):
+@pytest.fixture(scope="module")
+def transcriber() -> WhisperTranscriber:
+    return WhisperTranscriber(models.whisper_model("tiny.en").path)
+
+
+@pytest.fixture
+def question_wav(pulse: dict[str, str], tmp_path: Path) -> Path:
     wav = tmp_path / "q.wav"
     subprocess.run(["espeak-ng", "-w", str(wav), QUESTION], check=True, env=pulse, timeout=60)
-    clip = load_audio(wav)
-    clip_start, clip_end = _speech_span(clip)
+    return wav
 
-    source, capture = PulseMonitorSource(f"{SINK}.monitor"), Capture()
+
+def _capture_while_playing(source: AudioSource, wav: Path, env: dict[str, str]) -> tuple[Capture, int]:
+    """Start `source`, play `wav` into the null sink, keep half a second of tail, stop.
+    Returns the capture and how many samples had arrived before playback began."""
+    capture = Capture()
     source.start(capture.on_frame, capture.on_end)
     try:
-        assert capture.reached(BLOCK), "parec delivered nothing from the monitor"
+        assert capture.reached(BLOCK), f"{source.description} delivered nothing"
         before_play = capture.captured
-        subprocess.run(["paplay", "-d", SINK, str(wav)], check=True, env=pulse, timeout=60)
+        subprocess.run(["paplay", "-d", SINK, str(wav)], check=True, env=env, timeout=60)
         # paplay returns once the sink has played everything; half a second more holds the tail.
         assert capture.reached(capture.captured + SAMPLE_RATE // 2)
     finally:
         source.stop()
-
-    assert capture.ends == [SourceEnded(INTERVIEWER, "stopped")]
+    assert capture.ends == [SourceEnded(source.speaker, "stopped")]
     assert source.dropped_blocks == 0
-    samples = capture.samples()
+    return capture, before_play
+
+
+def _check_question(samples: np.ndarray, before_play: int, wav: Path, transcriber: WhisperTranscriber) -> None:
+    clip = load_audio(wav)
+    clip_start, clip_end = _speech_span(clip)
     start, end = _speech_span(samples)
     assert start >= before_play  # nothing loud before the question was played
     assert rms_dbfs(samples[:before_play]) < -90  # the idle monitor is silent
     # The captured speech lasts as long as the clip's (block grids differ by < 1 block per end).
     assert abs((end - start) - (clip_end - clip_start)) / SAMPLE_RATE < 0.15
     assert rms_dbfs(samples[start:end]) == pytest.approx(rms_dbfs(clip[clip_start:clip_end]), abs=3.0)
-
     pad = int(0.3 * SAMPLE_RATE)
-    text = WhisperTranscriber(models.whisper_model("tiny.en").path).transcribe(samples[max(0, start - pad) : end + pad])
+    text = transcriber.transcribe(samples[max(0, start - pad) : end + pad])
     assert "serving" in text.lower() and "cost" in text.lower(), text
+
+
+def test_a_question_played_to_the_speakers_is_captured_and_transcribed(
+    pulse: dict[str, str], question_wav: Path, transcriber: WhisperTranscriber
+):
+    source = PulseMonitorSource(f"{SINK}.monitor")
+    capture, before_play = _capture_while_playing(source, question_wav, pulse)
+    assert capture.ends[0].source == INTERVIEWER
+    _check_question(capture.samples(), before_play, question_wav, transcriber)
+
+
+def test_a_portaudio_input_at_44k_stereo_is_resampled_and_transcribed(
+    pulse: dict[str, str], question_wav: Path, transcriber: WhisperTranscriber
+):
+    """The microphone path for real: PortAudio's ALSA `pulse` device records the server's default
+    source (the null sink's monitor) at 44.1 kHz stereo; MicrophoneSource brings it to 16 kHz mono."""
+    _rescan_portaudio()
+    # No stall timeout: the idle null sink can take ~2 s to wake for a new stream.
+    source = MicrophoneSource("pulse", stall_timeout_s=None)
+    assert source.samplerate != SAMPLE_RATE and source.channels == 2  # the resampler and downmix are exercised
+    capture, before_play = _capture_while_playing(source, question_wav, pulse)
+    assert capture.ends[0].source == CANDIDATE
+    _check_question(capture.samples(), before_play, question_wav, transcriber)
 
 
 def test_the_default_monitor_is_found_and_listed(pulse: dict[str, str]):
