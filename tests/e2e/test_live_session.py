@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 import pytest
-
 from conftest import EXAMPLE_STORIES, speak
+
 from copilot.audio.decode import load_audio
 from copilot.audio.sources import FileSource
 from copilot.composition import open_core
