@@ -522,6 +522,8 @@ class MicrophoneSource(_DeviceSource):
         super().__init__(speaker, f"{kind} '{info['name']}'", self.samplerate, self.channels, stall_timeout_s, capacity)
 
     def _open(self, feed: DeviceFeed) -> None:
+        self._closing = False
+
         def callback(indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
             if status:
                 self.overflows += 1

@@ -351,6 +351,29 @@ def test_stop_ends_once_with_stopped_and_is_idempotent():
     assert sd.streams[0].closed
 
 
+def test_stop_before_start_does_not_disarm_a_later_stop():
+    sd = FakeSoundDevice()
+    mic, got = MicrophoneSource(backend=sd), Collector()
+    mic.stop()
+    mic.start(got.on_frame, got.on_end)
+    mic.stop()
+    assert got.wait_end().reason == "stopped" and sd.streams[0].closed
+
+
+def test_a_device_that_cannot_open_is_a_user_error_and_never_ends():
+    class BusyStream(FakeStream):
+        def start(self) -> None:
+            raise RuntimeError("Device unavailable [PaErrorCode -9985]")
+
+    sd = FakeSoundDevice()
+    sd.InputStream = BusyStream  # type: ignore[method-assign]  # this device is busy
+    mic, got = MicrophoneSource(backend=sd), Collector()
+    with pytest.raises(UserError, match="Fake USB Mic.*Device unavailable.*close other apps"):
+        mic.start(got.on_frame, got.on_end)
+    mic.stop()
+    assert not got.ended.is_set()
+
+
 def test_a_silent_device_ends_the_source_after_the_stall_timeout():
     mic, got = MicrophoneSource(backend=FakeSoundDevice(), stall_timeout_s=0.05), Collector()
     mic.start(got.on_frame, got.on_end)
