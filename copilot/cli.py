@@ -122,6 +122,7 @@ def _add_bench(sub: Any) -> None:
     p.add_argument("--audio", nargs="+", default=[], metavar="FILE", help="recordings (default: made with espeak-ng)")
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--stories", metavar="DIR")
+    p.add_argument("--no-llm", action="store_true", help="skip the language-model rewrite")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run_bench)
 
