@@ -45,7 +45,7 @@ class LiveOptions:
 
 def options_from_settings(core: Core) -> LiveOptions:
     turn = core.settings.turn
-    short = min(0.25, turn.pause_s)
+    short = min(turn.speculate_after_s, turn.pause_s)
     return LiveOptions(
         interviewer=SegmenterOptions(end_pause_s=turn.pause_s, short_pause_s=short),
         merge_window_s=turn.merge_window_s,

@@ -10,7 +10,7 @@ def test_defaults_when_no_file(tmp_path: Path):
     settings = load_settings(tmp_path / "missing.toml", environ={})
     assert settings.models.whisper == "tiny.en"
     assert settings.llm.backend == "llama_cpp"
-    assert settings.turn.pause_s == pytest.approx(0.7)
+    assert settings.turn.pause_s == pytest.approx(0.6)
 
 
 def test_file_then_environment_override(tmp_path: Path):

@@ -1,0 +1,85 @@
+"""The bridge: events sunk on a core thread arrive on the GUI thread; background tasks report there."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+
+from PySide6.QtCore import QThread  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from copilot.events import StageError  # noqa: E402
+from ui.bridge import BackgroundTask, CoreBridge  # noqa: E402
+
+
+def test_event_sunk_on_a_worker_thread_arrives_on_the_gui_thread(qtbot) -> None:
+    bridge = CoreBridge()
+    gui_thread = QApplication.instance().thread()
+    seen: list[tuple[object, bool]] = []
+    bridge.event.connect(lambda e: seen.append((e, QThread.currentThread() is gui_thread)))
+    event = StageError("transcribe", "boom")
+    sent_from: list[str] = []
+
+    def worker() -> None:
+        sent_from.append(threading.current_thread().name)
+        bridge.sink(event)
+
+    with qtbot.waitSignal(bridge.event, timeout=2000) as blocker:
+        thread = threading.Thread(target=worker, name="core-worker")
+        thread.start()
+    thread.join()
+    assert blocker.args == [event]
+    assert sent_from == ["core-worker"]
+    assert seen == [(event, True)]
+
+
+def test_sink_never_delivers_synchronously(qtbot) -> None:
+    """Even from the GUI thread itself the delivery is queued: a sink call cannot re-enter the window."""
+    bridge = CoreBridge()
+    seen: list[object] = []
+    bridge.event.connect(seen.append)
+    bridge.sink("first")
+    assert seen == []
+    qtbot.waitUntil(lambda: seen == ["first"], timeout=2000)
+
+
+def test_events_after_close_are_dropped(qtbot) -> None:
+    bridge = CoreBridge()
+    seen: list[object] = []
+    bridge.event.connect(seen.append)
+    bridge.sink("before")
+    bridge.close()
+    bridge.sink("after")
+    qtbot.wait(50)
+    assert seen == []  # "before" was still queued when the window closed: dropped too
+
+
+def test_background_task_reports_progress_and_result_on_the_gui_thread(qtbot) -> None:
+    gui_thread = QApplication.instance().thread()
+    progress: list[tuple[str, bool]] = []
+
+    def work(report) -> int:
+        assert QThread.currentThread() is not gui_thread  # really off the GUI thread
+        report("loading the embedding model")
+        return 42
+
+    task = BackgroundTask(work)
+    task.progress.connect(lambda text: progress.append((text, QThread.currentThread() is gui_thread)))
+    with qtbot.waitSignal(task.finished, timeout=5000) as blocker:
+        task.start()
+    assert blocker.args == [42]
+    qtbot.waitUntil(lambda: progress == [("loading the embedding model", True)], timeout=2000)
+
+
+def test_background_task_failure_is_reported_not_raised(qtbot) -> None:
+    def work(report) -> None:
+        raise RuntimeError("no speech model")
+
+    task = BackgroundTask(work)
+    with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
+        task.start()
+    assert isinstance(blocker.args[0], RuntimeError)
+    assert str(blocker.args[0]) == "no speech model"

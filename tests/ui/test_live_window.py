@@ -1,0 +1,222 @@
+"""The live view model's rules and the window's rendering, driven by synthetic core events (no models)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from copilot import knowledge  # noqa: E402
+from copilot.audio.sources import FileSource  # noqa: E402
+from copilot.errors import ModelMissingError  # noqa: E402
+from copilot.events import (  # noqa: E402
+    CANDIDATE,
+    INTERVIEWER,
+    Bullets,
+    CardsReady,
+    Hit,
+    Question,
+    QuestionTyped,
+    SourceEnded,
+    StageError,
+    Transcript,
+)
+from copilot.stories.parse import load_story  # noqa: E402
+from ui.app import LiveController, MeteredSource  # noqa: E402
+from ui.bridge import CoreBridge  # noqa: E402
+from ui.live_window import LiveWindow  # noqa: E402
+from ui.view_models import LiveViewModel  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+STORY_FILE = REPO / "personal_stories" / "distilled-intent-classifier.md"
+QUESTION_TEXT = "Tell me about a time you had to cut the cost of serving a model."
+
+
+def transcript(uid: int, text: str, final: bool, speaker: str = INTERVIEWER) -> Transcript:
+    return Transcript(uid, speaker, text, final, 0.0, 1.0, latency_ms=480.0)
+
+
+def cards_for(question_id: int, text: str = QUESTION_TEXT, stories=(), topics=(), frameworks=()) -> CardsReady:
+    typed = QuestionTyped(Question(question_id, text, 3.0), "behavioral", 0.87, latency_ms=9.0)
+    return CardsReady(typed, tuple(frameworks), tuple(stories), tuple(topics), latency_ms=31.0)
+
+
+def bullets_for(question_id: int, *items: str, source: str = "composer", done: bool = True) -> Bullets:
+    return Bullets(question_id, tuple(items), source, done, latency_ms=2.0)
+
+
+@pytest.fixture
+def story_hit() -> Hit:
+    story = load_story(STORY_FILE)
+    return Hit("story", story.id, story.title, 0.71, story)
+
+
+@pytest.fixture
+def topic_hit() -> Hit:
+    topic = knowledge.topics()[0]
+    return Hit("topic", topic.id, topic.title, 0.55, topic)
+
+
+@pytest.fixture
+def framework_hit() -> Hit:
+    framework = knowledge.frameworks()["behavioral"]
+    return Hit("framework", framework.id, framework.title, 1.0, framework)
+
+
+# --- the view model ---------------------------------------------------------------------------
+
+
+def test_final_transcript_replaces_the_partial() -> None:
+    model = LiveViewModel()
+    model.apply(transcript(1, "tell me about", final=False))
+    assert [(line.text, line.is_final) for line in model.lanes[INTERVIEWER].lines] == [("tell me about", False)]
+    model.apply(transcript(1, "Tell me about a time.", final=True))
+    model.apply(transcript(1, "tell me about a", final=False))  # a late partial must not undo the final
+    assert [(line.text, line.is_final) for line in model.lanes[INTERVIEWER].lines] == [("Tell me about a time.", True)]
+    assert model.lanes[CANDIDATE].lines == []
+
+
+def test_cards_and_bullets_for_an_older_question_are_dropped() -> None:
+    model = LiveViewModel()
+    model.apply(Question(1, "First question?", 1.0))
+    model.apply(cards_for(1, "First question?"))
+    model.apply(Question(2, "Second question?", 5.0))
+    assert model.cards.stories == () and model.bullets.bullets == ()  # the new question starts empty
+    model.apply(cards_for(1, "First question?", topics=[Hit("topic", "t", "Old", 0.5, None)]))
+    model.apply(bullets_for(1, "old bullet"))
+    assert model.question.text == "Second question?"
+    assert model.cards.topics == ()
+    assert model.bullets.bullets == ()
+    model.apply(cards_for(2, "Second question?"))
+    model.apply(bullets_for(2, "new bullet"))
+    assert model.question.question_type == "behavioral"
+    assert model.bullets.bullets == ("new bullet",)
+
+
+def test_latency_errors_and_observers() -> None:
+    model = LiveViewModel()
+    changes: list[str] = []
+    model.subscribe(changes.append)
+    model.apply(transcript(1, "hello", final=True))
+    model.apply(cards_for(1))
+    model.apply(StageError("generate", "the model crashed", 1))
+    assert model.latency_ms == {"transcribe": 480.0, "classify": 9.0, "retrieve": 31.0}
+    assert model.errors == ["generate: the model crashed"]
+    assert {"lanes", "cards", "question", "latency", "errors"} <= set(changes)
+
+
+# --- the window -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def window(qtbot) -> LiveWindow:
+    win = LiveWindow(LiveViewModel())
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_window_renders_a_turn(window: LiveWindow, story_hit: Hit, topic_hit: Hit, framework_hit: Hit) -> None:
+    model = window.model
+    model.apply(transcript(1, "tell me about a time", final=False))
+    assert "tell me about a time" in window.interviewer_lane.plain_text()
+    partial_html = window.interviewer_lane.text.toHtml()
+    assert "font-style:italic" in partial_html and "#8d96a0" in partial_html  # grey italics while partial
+    model.apply(transcript(1, QUESTION_TEXT, final=True))
+    model.apply(transcript(2, "Sure, let me think.", final=True, speaker=CANDIDATE))
+    model.apply(Question(1, QUESTION_TEXT, 3.0))
+    model.apply(cards_for(1, stories=[story_hit], topics=[topic_hit], frameworks=[framework_hit]))
+    model.apply(bullets_for(1, "Situation: intent classifier cost", source="composer", done=True))
+    model.apply(bullets_for(1, "Cut GPU cost by distilling", source="llm", done=False))
+
+    assert window.interviewer_lane.plain_text().strip() == QUESTION_TEXT
+    assert "Sure, let me think." in window.you_lane.plain_text()
+    assert window.question_label.text() == QUESTION_TEXT
+    assert window.type_chip.text() == "Behavioral"
+    assert window.confidence_label.text() == "87% confident"
+    assert "Cut GPU cost by distilling" in window.bullets_label.text()
+    assert "Situation: intent classifier" not in window.bullets_label.text()  # the rewrite replaced the draft
+    titles = [card.title.text() for card in window.card_widgets()]
+    assert titles == [framework_hit.title, story_hit.title, topic_hit.title]
+    topic_card = window.card_widgets()[2]
+    assert topic_hit.item.key_points[0].split()[0] in topic_card.body.text()
+    assert "transcribe 480 ms" in window.latency_label.text()
+
+
+def test_story_card_expands_to_its_star_sections(qtbot, window: LiveWindow, story_hit: Hit) -> None:
+    window.model.apply(cards_for(1, stories=[story_hit]))
+    card = window.card_widgets()[0]
+    assert "Situation" not in card.body.text()
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+    card = window.card_widgets()[0]  # re-rendered from the model
+    story = story_hit.item
+    for name in ("Situation", "Task", "Action", "Result"):
+        assert f"<b>{name}</b>" in card.body.text()
+    assert story.section("action").split()[0] in card.body.text()
+    qtbot.mouseClick(window.card_widgets()[0], Qt.MouseButton.LeftButton)
+    assert "<b>Situation</b>" not in window.card_widgets()[0].body.text()
+
+
+def test_errors_show_in_a_banner_and_can_be_dismissed(qtbot, window: LiveWindow) -> None:
+    window.model.apply(StageError("transcribe", "the speech model failed"))
+    assert window.banner.isVisible()
+    assert "the speech model failed" in window.banner.label.text()
+    window.banner.dismissed.emit()
+    assert not window.banner.isVisible()
+
+
+def test_always_on_top_only_sets_the_stay_on_top_hint(window: LiveWindow) -> None:
+    flags_before = window.windowFlags()
+    window.on_top_action.setChecked(True)
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert window.windowFlags() & ~Qt.WindowType.WindowStaysOnTopHint == flags_before
+    assert window.isVisible()
+    window.on_top_action.setChecked(False)
+    assert not window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+
+
+def test_answer_now_has_its_shortcut(window: LiveWindow) -> None:
+    assert window.answer_action.shortcut().toString() == "Ctrl+Return"
+
+
+# --- the controller, without models ---------------------------------------------------------
+
+
+def test_missing_model_shows_in_the_window_not_a_crash(qtbot, window: LiveWindow, monkeypatch) -> None:
+    def no_model(self, progress) -> None:
+        progress("loading the embedding model")
+        raise ModelMissingError("embedding model not found: run `make setup`")
+
+    monkeypatch.setattr(LiveController, "_open_core", no_model)
+    controller = LiveController(window, window.model, CoreBridge())
+    controller.load_core()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "run `make setup`" in window.banner.label.text()
+    assert window.status_label.text() == "models not loaded"
+    assert not window.start_action.isEnabled()
+
+
+def test_source_ended_shows_in_the_status(window: LiveWindow) -> None:
+    window.model.apply(SourceEnded(INTERVIEWER, "end of file"))
+    assert window.status_label.text() == "interviewer: end of file"
+
+
+def test_metered_source_feeds_the_level_meter() -> None:
+    model = LiveViewModel()
+    samples = np.full(16_000, 0.5, dtype=np.float32)
+    source = MeteredSource(FileSource.from_samples(samples, realtime=False), model.meters[INTERVIEWER])
+    frames: list = []
+    ended = threading.Event()
+    source.start(frames.append, lambda _: ended.set())
+    assert ended.wait(5)
+    source.stop()
+    assert len(frames) == 32  # one second in 512-sample blocks, padded
+    meter = model.meters[INTERVIEWER]
+    assert meter.fraction(meter.peak_dbfs) == pytest.approx(1 - 6.02 / 60, abs=0.01)  # 0.5 is -6 dBFS

@@ -1,0 +1,305 @@
+"""The desktop app's wiring: window, view model, bridge and the controller that owns core and session.
+
+The window appears at once; the models load on a pool thread (`open_core` takes seconds) with their
+progress in the status strip. Everything slow, opening devices, starting and stopping a session,
+closing the core, runs the same way, so the GUI thread only ever renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
+
+from copilot.audio.levels import LevelMeter
+from copilot.audio.sources import AudioSource, EndCallback, FrameCallback
+from copilot.events import AudioFrame, SourceEnded
+from ui.bridge import BackgroundTask, CoreBridge, Progress
+from ui.live_window import LiveWindow
+from ui.view_models import LiveViewModel
+
+log = logging.getLogger(__name__)
+REPLAY_TAIL_S = 3.0  # silence after the recording, so the pause that ends the question comes
+IDLE_WAIT_S = 60.0  # how long a finished replay waits for the model's last rewrite before stopping
+
+
+class MeteredSource:
+    """An AudioSource that feeds a LevelMeter on the source's own thread, then passes each frame on.
+
+    The meter is a few floats the window reads on a timer, so the audio path never touches Qt.
+    """
+
+    def __init__(self, source: AudioSource, meter: LevelMeter) -> None:
+        self._source = source
+        self._meter = meter
+        self.speaker = source.speaker
+        self.description = source.description
+        # The session reads `realtime` to decide whether it may block the source (a fast replay).
+        self.realtime = getattr(source, "realtime", True)
+
+    @property
+    def dropped_blocks(self) -> int:
+        return self._source.dropped_blocks
+
+    def start(self, on_frame: FrameCallback, on_end: EndCallback) -> None:
+        def metered(frame: AudioFrame) -> None:
+            self._meter.update(frame.samples)
+            on_frame(frame)
+
+        self._source.start(metered, on_end)
+
+    def stop(self) -> None:
+        self._source.stop()
+
+
+class LiveController(QObject):
+    """Owns the core and the running session; turns the window's requests into background work."""
+
+    def __init__(
+        self,
+        window: LiveWindow,
+        model: LiveViewModel,
+        bridge: CoreBridge,
+        stories: str | None = None,
+        no_llm: bool = False,
+    ) -> None:
+        super().__init__(window)
+        self.window, self.model, self.bridge = window, model, bridge
+        self.stories, self.no_llm = stories, no_llm
+        self.core: Any = None
+        self.session: Any = None
+        self._generation = 0  # bumps per session, so a stopped session's late events are dropped
+        self._pending_replay: str | None = None
+        self._ended_sources, self._source_count = 0, 0
+        self._tasks: set[BackgroundTask] = set()
+        bridge.event.connect(model.apply)
+        bridge.event.connect(self._on_event)
+        window.start_requested.connect(self.start_devices)
+        window.stop_requested.connect(self.stop)
+        window.replay_requested.connect(self.replay)
+        window.answer_now_requested.connect(self.answer_now)
+
+    # --- background plumbing --------------------------------------------------------------------
+
+    def _run(
+        self, work: Callable[[Progress], Any], done: Callable[[Any], None], failed: Callable[[BaseException], None]
+    ) -> BackgroundTask:
+        task = BackgroundTask(work, self)
+        self._tasks.add(task)  # keep it alive until it reports
+        task.progress.connect(self.model.set_status)
+        task.finished.connect(done)
+        task.failed.connect(failed)
+        task.finished.connect(lambda _: self._tasks.discard(task))
+        task.failed.connect(lambda _: self._tasks.discard(task))
+        task.start()
+        return task
+
+    def _show_error(self, exc: BaseException, status: str) -> None:
+        self.model.add_error(str(exc) or type(exc).__name__)
+        self.model.set_status(status)
+
+    # --- the core -------------------------------------------------------------------------------
+
+    def load_core(self) -> None:
+        self.model.set_status("loading the models…")
+        self._run(self._open_core, self._core_loaded, lambda exc: self._show_error(exc, "models not loaded"))
+
+    def _open_core(self, progress: Progress) -> Any:
+        from dataclasses import replace
+
+        from copilot.composition import open_core
+        from copilot.config import load_settings
+
+        settings = load_settings()
+        if self.no_llm:
+            settings = replace(settings, llm=replace(settings.llm, backend="none"))
+        return open_core(settings, self.stories, progress=progress)
+
+    def _core_loaded(self, core: Any) -> None:
+        self.core = core
+        self.window.set_core_ready(True)
+        for problem in core.library.errors:
+            self.model.add_error(problem)
+        self.model.set_status(f"ready · {len(core.library.stories)} stories from {core.library.folder}")
+        if self._pending_replay:
+            self.replay(self._pending_replay)
+
+    def load_devices(self) -> None:
+        self._run(lambda _: list_device_choices(), self._devices_listed, lambda exc: None)
+
+    def _devices_listed(self, choices: tuple[list, list, str | None]) -> None:
+        self.window.set_devices(*choices)
+
+    # --- the session ----------------------------------------------------------------------------
+
+    def start_devices(self) -> None:
+        system, mic = self.window.selected_devices()
+        self._start(partial(open_device_sources, system, mic), "listening")
+
+    def replay(self, path: str) -> None:
+        if self.core is None:
+            self._pending_replay = path  # start as soon as the models are in
+            return
+        self._pending_replay = None
+        self._start(partial(open_replay_source, path), f"replaying {path}")
+
+    def _start(self, open_sources: Callable[[], list[AudioSource]], status: str) -> None:
+        if self.core is None or self.session is not None:
+            return
+        self._generation += 1
+        generation = self._generation
+        self._ended_sources, self._source_count = 0, 1_000
+        self.model.reset()
+        self.window.set_running(True)
+        self.model.set_status("opening audio…")
+        core, meters, sink = self.core, self.model.meters, partial(self._session_sink, generation)
+
+        def work(_: Progress) -> Any:
+            from copilot.live.session import LiveSession
+
+            sources = [MeteredSource(s, meters[s.speaker]) for s in open_sources()]
+            session = LiveSession(core, sources, sink)
+            session.start()
+            return session, len(sources)
+
+        def started(result: tuple[Any, int]) -> None:
+            self.session, self._source_count = result
+            self.model.set_status(status)
+            self._maybe_finish()  # a very short file may have ended before we got here
+
+        def failed(exc: BaseException) -> None:
+            self.window.set_running(False)
+            self._show_error(exc, "not listening")
+
+        self._run(work, started, failed)
+
+    def _session_sink(self, generation: int, event: object) -> None:
+        """Called on the core's threads: only the current session's events reach the window."""
+        if generation == self._generation:
+            self.bridge.sink(event)
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, SourceEnded):
+            self._ended_sources += 1
+            self._maybe_finish()
+
+    def _maybe_finish(self) -> None:
+        """Every source has ended (a replay reached its end, devices went away): wind the session down."""
+        session = self.session
+        if session is not None and self._ended_sources >= self._source_count:
+            self._finish(session, wait_idle=True)
+
+    def answer_now(self) -> None:
+        if self.session is not None:
+            self.session.answer_now()  # a queue put: returns at once
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self._finish(self.session, wait_idle=False)
+
+    def _finish(self, session: Any, wait_idle: bool) -> None:
+        """Stop on a pool thread: stop() joins the audio and model threads, up to seconds."""
+        self.session = None
+        self.window.set_running(False)
+        if not wait_idle:
+            self._generation += 1  # a user stop: nothing more from this session
+        self.model.set_status("finishing…" if wait_idle else "stopping…")
+
+        def work(_: Progress) -> None:
+            if wait_idle:
+                session.answerer.wait_idle(IDLE_WAIT_S)  # let the last rewrite reach the window
+            session.stop()
+
+        self._run(work, lambda _: self.model.set_status("stopped"), lambda exc: self._show_error(exc, "stopped"))
+
+    def shutdown(self, then: Callable[[], None]) -> None:
+        """Stop the session and close the core off the GUI thread, then call `then` (quit)."""
+        self.bridge.close()
+        session, core = self.session, self.core
+        self.session = self.core = None
+
+        def work(_: Progress) -> None:
+            if session is not None:
+                session.stop()
+            if core is not None:
+                core.close()
+
+        self._run(work, lambda _: then(), lambda _: then())
+
+
+def open_device_sources(system: object, mic: object) -> list[AudioSource]:
+    from copilot.audio.sources import open_source
+    from copilot.events import CANDIDATE, INTERVIEWER
+
+    sources = [open_source("system", device=system, speaker=INTERVIEWER)]  # type: ignore[arg-type]
+    if mic != "off":
+        sources.append(open_source("microphone", device=mic, speaker=CANDIDATE))  # type: ignore[arg-type]
+    return sources
+
+
+def open_replay_source(path: str) -> list[AudioSource]:
+    from copilot.audio.sources import open_source
+    from copilot.events import INTERVIEWER
+
+    return [open_source("file", path=path, speaker=INTERVIEWER, tail_silence_s=REPLAY_TAIL_S)]
+
+
+def list_device_choices() -> tuple[list[tuple[str, object]], list[tuple[str, object]], str | None]:
+    """(system-audio choices, microphone choices, a note when PortAudio is unusable)."""
+    from copilot.audio.devices import monitor_devices, portaudio_inputs
+    from copilot.errors import UserError
+
+    note = None
+    try:
+        inputs = portaudio_inputs()
+    except (UserError, OSError) as exc:  # PortAudio missing: the file replay still works
+        inputs, note = [], str(exc)
+    systems: list[tuple[str, object]] = [(m["name"], m["name"]) for m in monitor_devices()]
+    systems += [(d["name"], d["name"]) for d in inputs if d["is_loopback_candidate"]]
+    mics: list[tuple[str, object]] = [(d["name"], d["index"]) for d in inputs if not d["is_loopback_candidate"]]
+    return systems, mics, note
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ui", description="Interview Copilot: the live window")
+    parser.add_argument("--replay", metavar="AUDIO", help="replay a recording as the interviewer once the models load")
+    parser.add_argument("--stories", metavar="DIR", help="story folder (default: COPILOT_STORIES_DIR or your library)")
+    parser.add_argument("--no-llm", action="store_true", help="grounded bullets only, skip the language model")
+    return parser.parse_args(argv)
+
+
+class App:
+    """The window, shown at once, and its controller; `window_shown_s` is how long that took."""
+
+    def __init__(self, args: argparse.Namespace, started_at: float) -> None:
+        self.model = LiveViewModel()
+        self.bridge = CoreBridge()
+        self.window = LiveWindow(self.model)
+        self.controller = LiveController(self.window, self.model, self.bridge, args.stories, args.no_llm)
+        self.window.closing.connect(lambda: self.controller.shutdown(QApplication.quit))
+        self.window.show()
+        self.window_shown_s = time.perf_counter() - started_at
+        log.info("window shown %.0f ms after start", self.window_shown_s * 1000)
+        self.controller.load_devices()
+        if args.replay:
+            self.controller.replay(args.replay)
+        self.controller.load_core()
+
+
+def main(argv: list[str] | None = None, started_at: float | None = None) -> int:
+    started_at = time.perf_counter() if started_at is None else started_at
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    qt_app = QApplication.instance() or QApplication([])
+    qt_app.setApplicationName("Interview Copilot")
+    qt_app.setQuitOnLastWindowClosed(False)  # the controller quits once the core is closed
+    app = App(args, started_at)
+    code = qt_app.exec()
+    del app
+    return code

@@ -1,0 +1,102 @@
+"""The one door between the core's threads and the GUI thread (DESIGN.md, "The core, as stages and events").
+
+The core calls `CoreBridge.sink(event)` from whatever thread produced the event. The bridge emits a
+private signal that is connected to itself with a *queued* connection: Qt posts the event to the
+bridge's own thread (the GUI thread, where it was created) and `event` is re-emitted there. So every
+slot connected to `event`, a plain function included, runs on the GUI thread; nothing blocks the
+producer and nobody calls processEvents().
+
+`BackgroundTask` runs slow work (loading models, stopping a session that joins threads) on the
+global QThreadPool and reports progress, the result or the error through the same kind of relay.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+class CoreBridge(QObject):
+    event = Signal(object)
+    _incoming = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._open = threading.Event()
+        self._open.set()
+        self._incoming.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def sink(self, event: object) -> None:
+        """Thread-safe; never blocks. Events after `close()` are dropped (the window is going away)."""
+        if self._open.is_set():
+            self._incoming.emit(event)
+
+    def close(self) -> None:
+        self._open.clear()
+
+    @Slot(object)
+    def _deliver(self, event: object) -> None:
+        if self._open.is_set():
+            self.event.emit(event)
+
+
+class _TaskSignals(QObject):
+    """Lives on the GUI thread; the worker emits the private signals, the public ones fire there."""
+
+    progress = Signal(str)
+    finished = Signal(object)
+    failed = Signal(object)  # the exception
+    _progress_in = Signal(str)
+    _finished_in = Signal(object)
+    _failed_in = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        queued = Qt.ConnectionType.QueuedConnection
+        self._progress_in.connect(self.progress, queued)
+        self._finished_in.connect(self.finished, queued)
+        self._failed_in.connect(self.failed, queued)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, work: Callable[[Progress], Any], signals: _TaskSignals) -> None:
+        super().__init__()
+        self._work = work
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._work(self._signals._progress_in.emit)
+        except BaseException as exc:  # reported to the window, never lost in a pool thread
+            if not isinstance(exc, Exception):
+                log.exception("background task failed")
+            self._signals._failed_in.emit(exc)
+        else:
+            self._signals._finished_in.emit(result)
+
+
+class BackgroundTask(QObject):
+    """`work(progress)` on a pool thread; `progress`, `finished` and `failed` fire on the GUI thread.
+
+    Keep a reference until it finishes (the window does): the signals object must outlive the work.
+    """
+
+    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._signals = _TaskSignals()
+        self._signals.setParent(self)
+        self.progress = self._signals.progress
+        self.finished = self._signals.finished
+        self.failed = self._signals.failed
+        self._runnable = _Runnable(work, self._signals)
+        self._runnable.setAutoDelete(False)  # we own it; Python's reference keeps it alive
+
+    def start(self, pool: QThreadPool | None = None) -> None:
+        (pool or QThreadPool.globalInstance()).start(self._runnable)

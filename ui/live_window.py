@@ -1,0 +1,352 @@
+"""The live window: transcripts, the current question, its cards and cue bullets.
+
+It renders `LiveViewModel` and turns user actions into signals (`start_requested`, ...); the app's
+controller connects those to the session. The window never talks to the core directly, so a test
+can drive it with synthetic events and no models.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copilot.events import CANDIDATE, INTERVIEWER, Hit
+from ui.view_models import (
+    BULLETS,
+    CARDS,
+    ERRORS,
+    LANES,
+    LATENCY,
+    QUESTION,
+    STATUS,
+    LiveViewModel,
+    latency_text,
+)
+from ui.widgets import STYLE, Card, ErrorBanner, LaneView, bullet_html, section_title, wrapped_label
+
+METER_INTERVAL_MS = 50  # 20 fps: smooth enough for a level bar, nothing for the CPU
+AUDIO_FILTER = "Recordings (*.wav *.flac *.mp3 *.ogg *.m4a);;All files (*)"
+STAR = ("situation", "task", "action", "result", "lessons")
+
+
+class LiveWindow(QMainWindow):
+    start_requested = Signal()
+    stop_requested = Signal()
+    replay_requested = Signal(str)
+    answer_now_requested = Signal()
+    closing = Signal()
+
+    def __init__(self, model: LiveViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setWindowTitle("Interview Copilot")
+        self.resize(1280, 800)
+        self.setStyleSheet(STYLE)
+        self._build_actions()
+        self._build_toolbar()
+        self._build_central()
+        self._build_status_bar()
+        self.set_core_ready(False)
+        self.set_running(False)
+        model.subscribe(self._on_model_changed)
+        self._meter_timer = QTimer(self)
+        self._meter_timer.timeout.connect(self._refresh_meters)
+        self._meter_timer.start(METER_INTERVAL_MS)
+        for what in (LANES, QUESTION, CARDS, BULLETS, LATENCY, STATUS, ERRORS):
+            self._on_model_changed(what)
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.start_action = QAction("▶ Start", self)
+        self.start_action.setToolTip("Listen to system audio (interviewer) and the microphone (you)")
+        self.start_action.triggered.connect(self.start_requested)
+        self.stop_action = QAction("■ Stop", self)
+        self.stop_action.triggered.connect(self.stop_requested)
+        self.replay_action = QAction("Replay file…", self)
+        self.replay_action.setToolTip("Play a recording as the interviewer, to try the app without a call")
+        self.replay_action.triggered.connect(self._ask_replay_file)
+        self.answer_action = QAction("Answer now", self)
+        self.answer_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.answer_action.setToolTip("Treat what the interviewer said so far as the question (Ctrl+Return)")
+        self.answer_action.triggered.connect(self.answer_now_requested)
+        self.on_top_action = QAction("Always on top", self)
+        self.on_top_action.setCheckable(True)
+        self.on_top_action.toggled.connect(self.set_always_on_top)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Session")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.start_action, self.stop_action, self.replay_action, self.answer_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        self.system_combo = QComboBox()
+        self.system_combo.setToolTip("Where the interviewer's voice comes from")
+        self.mic_combo = QComboBox()
+        self.mic_combo.setToolTip("Your microphone")
+        bar.addWidget(QLabel(" Interviewer "))
+        bar.addWidget(self.system_combo)
+        bar.addWidget(QLabel("  You "))
+        bar.addWidget(self.mic_combo)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)  # pushes the toggle right
+        bar.addWidget(spacer)
+        bar.addAction(self.on_top_action)
+        self.addToolBar(bar)
+        self.set_devices([], [], None)
+
+    def _build_central(self) -> None:
+        self.banner = ErrorBanner()
+        self.banner.dismissed.connect(self.model.dismiss_errors)
+        self.interviewer_lane = LaneView("Interviewer")
+        self.you_lane = LaneView("You")
+        lanes = QSplitter(Qt.Orientation.Vertical)
+        lanes.addWidget(self.interviewer_lane)
+        lanes.addWidget(self.you_lane)
+        lanes.setSizes([500, 250])
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(lanes)
+        splitter.addWidget(self._build_answer_panel())
+        splitter.setSizes([420, 860])
+        central = QWidget()
+        central.setObjectName("central")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+    def _build_answer_panel(self) -> QWidget:
+        self.question_label = wrapped_label("", "question")
+        self.type_chip = QLabel()
+        self.type_chip.setObjectName("chip")
+        self.confidence_label = QLabel()
+        self.confidence_label.setObjectName("confidence")
+        chips = QHBoxLayout()
+        chips.addWidget(self.type_chip)
+        chips.addWidget(self.confidence_label)
+        chips.addStretch(1)
+        self.bullets_box = Card("Cue bullets", "")
+        self.bullets_box.setObjectName("bullets")
+        self.bullets_label = self.bullets_box.body
+        self.bullets_source = self.bullets_box.title
+        self.cards_layout = QVBoxLayout()
+        self.cards_layout.setSpacing(8)
+        cards_host = QWidget()
+        host_layout = QVBoxLayout(cards_host)
+        host_layout.setContentsMargins(0, 0, 6, 0)
+        host_layout.addLayout(self.cards_layout)
+        host_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(cards_host)
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(10, 0, 0, 0)
+        layout.addWidget(section_title("Question"))
+        layout.addWidget(self.question_label)
+        layout.addLayout(chips)
+        layout.addSpacing(6)
+        layout.addWidget(self.bullets_box)
+        layout.addSpacing(6)
+        layout.addWidget(section_title("Framework, your stories, topics"))
+        layout.addWidget(scroll, 1)
+        return panel
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel()
+        self.latency_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.latency_label)
+
+    # --- state the controller sets --------------------------------------------------------------
+
+    def set_core_ready(self, ready: bool) -> None:
+        self._core_ready = ready
+        self._update_actions()
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        ready, running = getattr(self, "_core_ready", False), getattr(self, "_running", False)
+        self.start_action.setEnabled(ready and not running)
+        self.replay_action.setEnabled(ready and not running)
+        self.stop_action.setEnabled(running)
+        self.answer_action.setEnabled(running)
+        self.system_combo.setEnabled(not running)
+        self.mic_combo.setEnabled(not running)
+
+    def set_devices(self, systems: list[tuple[str, object]], mics: list[tuple[str, object]], note: str | None) -> None:
+        """Fill the pickers; the first entry of each is the system default. `note` explains a problem."""
+        for combo, rows, default in (
+            (self.system_combo, systems, "Default output (monitor)"),
+            (self.mic_combo, mics, "Default microphone"),
+        ):
+            combo.clear()
+            combo.addItem(default, None)
+            for label, data in rows:
+                combo.addItem(label, data)
+        self.mic_combo.addItem("No microphone", "off")
+        if note:
+            self.mic_combo.setToolTip(note)
+
+    def selected_devices(self) -> tuple[object, object]:
+        """(system device, microphone device); None means the default, "off" no microphone."""
+        return self.system_combo.currentData(), self.mic_combo.currentData()
+
+    def set_always_on_top(self, on: bool) -> None:
+        # Only the stay-on-top hint: the window stays an ordinary, capturable window (DESIGN.md).
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
+        self.show()  # changing a window flag hides the window until it is shown again
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def _on_model_changed(self, what: str) -> None:
+        render = {
+            LANES: self._render_lanes,
+            QUESTION: self._render_question,
+            CARDS: self._render_cards,
+            BULLETS: self._render_bullets,
+            LATENCY: self._render_latency,
+            STATUS: self._render_status,
+            ERRORS: lambda: self.banner.render(self.model.errors),
+        }.get(what)
+        if render is not None:
+            render()
+
+    def _render_lanes(self) -> None:
+        self.interviewer_lane.render(self.model.lanes[INTERVIEWER].lines)
+        self.you_lane.render(self.model.lanes[CANDIDATE].lines)
+
+    def _render_question(self) -> None:
+        question = self.model.question
+        if question is None or not question.text:
+            self.question_label.setText("Waiting for the interviewer's question…")
+            self.question_label.setObjectName("questionPartial")
+            self.type_chip.hide()
+            self.confidence_label.clear()
+        else:
+            self.question_label.setText(question.text)
+            self.question_label.setObjectName("question" if question.is_final else "questionPartial")
+            self.type_chip.setText(question.question_type.replace("_", " ").capitalize())
+            self.type_chip.setVisible(bool(question.question_type))
+            confidence = question.confidence
+            self.confidence_label.setText("" if confidence is None else f"{confidence:.0%} confident")
+        self.question_label.style().polish(self.question_label)  # re-apply the style for the new name
+
+    def _render_bullets(self) -> None:
+        bullets = self.model.bullets
+        if not bullets.bullets:
+            self.bullets_source.setText("Cue bullets appear here once a question is heard.")
+            self.bullets_box.set_body("")
+            return
+        origin = "rewritten by the local model" if bullets.source == "llm" else "grounded in your stories"
+        self.bullets_source.setText(f"Cue bullets · {origin}{'' if bullets.done else ' …'}")
+        self.bullets_box.set_body(bullet_html(bullets.bullets))
+
+    def _render_cards(self) -> None:
+        while (item := self.cards_layout.takeAt(0)) is not None:
+            if widget := item.widget():
+                widget.deleteLater()
+        cards = self.model.cards
+        for hit in cards.frameworks:
+            self.cards_layout.addWidget(Card("Framework", hit.title, framework_html(hit)))
+        for hit in cards.stories:
+            self.cards_layout.addWidget(self._story_card(hit))
+        for hit in cards.topics:
+            self.cards_layout.addWidget(Card("Topic", hit.title, topic_html(hit)))
+        if not (cards.frameworks or cards.stories or cards.topics):
+            self.cards_layout.addWidget(wrapped_label("No cards yet.", "muted"))
+
+    def _story_card(self, hit: Hit) -> Card:
+        expanded = hit.id in self.model.expanded_stories
+        card = Card(f"Your story · match {hit.score:.2f}", hit.title, story_html(hit, expanded))
+        card.setCursor(Qt.CursorShape.PointingHandCursor)
+        card.setToolTip("Click to collapse" if expanded else "Click for the full STAR story")
+        card.clicked.connect(lambda story_id=hit.id: self.model.toggle_story(story_id))
+        card.setProperty("story_id", hit.id)
+        return card
+
+    def _render_latency(self) -> None:
+        self.latency_label.setText(latency_text(self.model.latency_ms))
+
+    def _render_status(self) -> None:
+        self.status_label.setText(self.model.status)
+
+    def _refresh_meters(self) -> None:
+        self.interviewer_lane.set_level(self.model.meters[INTERVIEWER].fraction())
+        self.you_lane.set_level(self.model.meters[CANDIDATE].fraction())
+
+    # --- user actions ---------------------------------------------------------------------------
+
+    def _ask_replay_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Replay a recorded interviewer turn", "", AUDIO_FILTER)
+        if path:
+            self.replay_requested.emit(path)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self._meter_timer.stop()
+        self.closing.emit()
+        super().closeEvent(event)
+
+    # --- for tests and the screenshot script ----------------------------------------------------
+
+    def card_widgets(self) -> list[Card]:
+        return [
+            w for i in range(self.cards_layout.count()) if isinstance(w := self.cards_layout.itemAt(i).widget(), Card)
+        ]
+
+
+def framework_html(hit: Hit) -> str:
+    steps = getattr(hit.item, "steps", ())
+    items = "".join(f"<li>{html.escape(step)}</li>" for step in steps)
+    return f"<ol style='margin-left:-20px'>{items}</ol>" if items else ""
+
+
+def topic_html(hit: Hit) -> str:
+    body = bullet_html(getattr(hit.item, "key_points", ()))
+    pitfall = getattr(hit.item, "pitfall", "")
+    if pitfall:
+        body += f"<p style='color:#e0b070'>Pitfall: {html.escape(pitfall)}</p>"
+    return body
+
+
+def story_html(hit: Hit, expanded: bool) -> str:
+    story = hit.item
+    competencies = ", ".join(getattr(story, "competencies", ()))
+    meta = " · ".join(str(x) for x in (getattr(story, "role", None), getattr(story, "year", None)) if x)
+    head = f"<p style='color:#8d96a0'>{html.escape(' — '.join(x for x in (meta, competencies) if x))}</p>"
+    if not expanded:
+        result = story.section("result") if hasattr(story, "section") else ""
+        teaser = f"<p><b>Result:</b> {html.escape(first_sentence(result))}</p>" if result else ""
+        return head + teaser + "<p style='color:#7fa7d4'>Click for the full STAR story ▸</p>"
+    parts = [head]
+    for name in STAR:
+        text = story.section(name)
+        if text:
+            parts.append(f"<p><b>{name.capitalize()}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>")
+    return "".join(parts)
+
+
+def first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    end = flat.find(". ")
+    return flat if end < 0 else flat[: end + 1]

@@ -1,0 +1,166 @@
+"""Render-only widgets for the live window. They draw what they are given and report clicks as
+signals; none of them knows about the core, the session or another widget."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.view_models import Line
+
+STYLE = """
+QMainWindow, QWidget#central { background: #1e2126; }
+QWidget { color: #d8dde3; font-size: 13px; }
+QToolBar { background: #262a30; border: none; border-bottom: 1px solid #33383f; spacing: 6px; padding: 4px; }
+QToolBar QToolButton { padding: 4px 10px; border-radius: 4px; }
+QToolBar QToolButton:hover { background: #343a42; }
+QToolBar QToolButton:checked { background: #3d5a80; }
+QToolBar QToolButton:disabled { color: #6b717a; }
+QComboBox { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; padding: 2px 6px; min-width: 150px; }
+QStatusBar { background: #262a30; color: #a9b0b9; border-top: 1px solid #33383f; }
+QLabel#sectionTitle { color: #8d96a0; font-size: 11px; font-weight: 600; letter-spacing: 1px; }
+QLabel#question { font-size: 18px; font-weight: 600; color: #f2f4f7; }
+QLabel#questionPartial { font-size: 18px; font-style: italic; color: #8d96a0; }
+QLabel#chip { background: #3d5a80; color: #eef3f8; border-radius: 9px; padding: 2px 10px; font-weight: 600; }
+QLabel#confidence { color: #a9b0b9; }
+QLabel#muted { color: #7c838c; font-style: italic; }
+QFrame#card { background: #262a30; border: 1px solid #353b43; border-radius: 8px; }
+QFrame#card:hover { border-color: #4d6b91; }
+QFrame#bullets { background: #23303d; border: 1px solid #3d5a80; border-radius: 8px; }
+QLabel#cardTitle { font-weight: 600; color: #f2f4f7; }
+QLabel#cardKind { color: #7fa7d4; font-size: 11px; font-weight: 600; }
+QTextBrowser { background: #23272d; border: 1px solid #33383f; border-radius: 6px; padding: 4px; }
+QProgressBar { background: #2b3037; border: none; border-radius: 3px; max-height: 6px; }
+QProgressBar::chunk { background: #5fb37a; border-radius: 3px; }
+QFrame#banner { background: #5a2a2a; border: 1px solid #8a3b3b; border-radius: 6px; }
+QFrame#banner QLabel { color: #ffdede; }
+QPushButton { background: #343a42; border: 1px solid #454c55; border-radius: 4px; padding: 3px 10px; }
+QPushButton:hover { background: #3d444d; }
+QScrollArea { border: none; background: transparent; }
+QSplitter::handle { background: #2b3037; }
+"""
+
+
+def section_title(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def wrapped_label(text: str = "", object_name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+def bullet_html(items: Iterable[str]) -> str:
+    rows = "".join(f"<li style='margin-bottom:4px'>{html.escape(item)}</li>" for item in items)
+    return f"<ul style='margin-left:-20px'>{rows}</ul>" if rows else ""
+
+
+class LaneView(QWidget):
+    """One speaker's transcript; the line still being spoken is grey italics until its final text arrives."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level = QProgressBar()
+        self.level.setRange(0, 100)
+        self.level.setTextVisible(False)
+        self.level.setFixedWidth(90)
+        header = QHBoxLayout()
+        header.addWidget(section_title(title))
+        header.addStretch(1)
+        header.addWidget(self.level)
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.text)
+
+    def render(self, lines: list[Line]) -> None:
+        parts = []
+        for line in lines:
+            text = html.escape(line.text)
+            if line.is_final:
+                parts.append(f"<p style='margin:0 0 6px 0'>{text}</p>")
+            else:
+                parts.append(f"<p style='margin:0 0 6px 0; color:#8d96a0'><i>{text} …</i></p>")
+        self.text.setHtml("".join(parts))
+        bar = self.text.verticalScrollBar()
+        bar.setValue(bar.maximum())  # follow the conversation
+
+    def plain_text(self) -> str:
+        return self.text.toPlainText()
+
+    def set_level(self, fraction: float) -> None:
+        self.level.setValue(round(fraction * 100))
+
+
+class Card(QFrame):
+    """A rounded box with a kind tag, a title and a body; `clicked` when pressed anywhere on it."""
+
+    clicked = Signal()
+
+    def __init__(self, kind: str, title: str, body_html: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        kind_label = QLabel(kind.upper())
+        kind_label.setObjectName("cardKind")
+        self.title = wrapped_label(title, "cardTitle")
+        self.body = wrapped_label("")
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.set_body(body_html)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(4)
+        layout.addWidget(kind_label)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+
+    def set_body(self, body_html: str) -> None:
+        self.body.setText(body_html)
+        self.body.setVisible(bool(body_html))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+class ErrorBanner(QFrame):
+    """The latest errors, in the window itself; `dismissed` when the user closes it."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = wrapped_label()
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.dismissed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def render(self, errors: list[str]) -> None:
+        self.label.setText("\n".join(errors[-3:]))  # the newest few; the rest are in the log
+        self.setVisible(bool(errors))
