@@ -35,9 +35,11 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# Rehearsal (recorded question -> bullets), the live path paced in real time, retrieval at 1,000 stories.
 bench: setup
 	$(PY) scripts/bench_rehearse.py
-	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q
+	$(PY) -m copilot bench --runs 2 --stories personal_stories
+	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q -s
 
 package: setup
 	$(PY) -m pip install --quiet -e ".[packaging]"

@@ -3,6 +3,7 @@ touches the user's real library or index."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,3 +50,19 @@ def speak(text: str, path: Path, voice: str = "en-us") -> Path:
         subprocess.run(["flite", "-t", text, "-o", str(path)], check=True)
         return path
     pytest.fail("espeak-ng or flite is needed to make test speech: apt install espeak-ng sox")
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word error rate by edit distance between the word sequences."""
+    ref, hyp = words(reference), words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        current = [i]
+        for j, hyp_word in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
+        previous = current
+    return previous[-1] / len(ref)

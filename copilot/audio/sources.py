@@ -199,6 +199,23 @@ class _Framer:
 # --- from a device callback to the consumer ----------------------------------------------------
 
 
+def run_to_end(description: str, speaker: str, body: Callable[[], str], on_end: EndCallback) -> None:
+    """Run a source's delivery loop and always end with exactly one SourceEnded.
+
+    Nothing may escape a source's thread: the session goes on without the source, and the user is
+    told why it stopped.
+    """
+    try:
+        reason = body()
+    except Exception as exc:
+        log.exception("%s failed", description)
+        reason = f"{description} stopped: {exc}"
+    try:
+        on_end(SourceEnded(speaker, reason))
+    except Exception:
+        log.exception("on_end handler failed for %s", description)
+
+
 class DeviceFeed:
     """Between a device's callback thread and the consumer.
 
@@ -273,15 +290,7 @@ class DeviceFeed:
             worker.join(JOIN_TIMEOUT_S)
 
     def _run(self, on_frame: FrameCallback, on_end: EndCallback) -> None:
-        try:
-            reason = self._pump(on_frame)
-        except Exception as exc:  # nothing may escape this thread: the session goes on without the source
-            log.exception("%s failed", self.description)
-            reason = f"{self.description} stopped: {exc}"
-        try:
-            on_end(SourceEnded(self.speaker, reason))
-        except Exception:
-            log.exception("on_end handler failed for %s", self.description)
+        run_to_end(self.description, self.speaker, lambda: self._pump(on_frame), on_end)
 
     def _pump(self, on_frame: FrameCallback) -> str:
         expected = 0  # the device frame the next chunk should start at
@@ -458,15 +467,7 @@ class FileSource:
             self._thread.join(JOIN_TIMEOUT_S)
 
     def _run(self, on_frame: FrameCallback, on_end: EndCallback) -> None:
-        try:
-            reason = self._replay(on_frame)
-        except Exception as exc:  # nothing may escape this thread
-            log.exception("%s failed", self.description)
-            reason = f"{self.description} stopped: {exc}"
-        try:
-            on_end(SourceEnded(self.speaker, reason))
-        except Exception:
-            log.exception("on_end handler failed for %s", self.description)
+        run_to_end(self.description, self.speaker, lambda: self._replay(on_frame), on_end)
 
     def _replay(self, on_frame: FrameCallback) -> str:
         t0 = self._clock()

@@ -7,12 +7,11 @@ the rate bound and the latencies are exact without sleeping. One slow test runs 
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from conftest import JFK_TEXT, JFK_WAV
+from conftest import JFK_TEXT, JFK_WAV, word_error_rate
 
 from copilot.audio.decode import load_audio
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, Transcript, Utterance
@@ -243,20 +242,6 @@ def test_an_unchanged_partial_is_not_repeated_and_other_events_pass_or_are_ignor
 # --- the real model on a real recording ------------------------------------------------------------
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower())
-
-
-def _wer(reference: list[str], hypothesis: list[str]) -> float:
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref_word in enumerate(reference, 1):
-        current = [i]
-        for j, hyp_word in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
-        previous = current
-    return previous[-1] / len(reference)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("end_pause_s", [0.6, 2.0])  # JFK's pauses split it at 0.6 s; at 2.0 s it is one 11 s turn
 def test_jfk_live_final_is_accurate_and_confirmed_words_never_change(end_pause_s):
@@ -289,6 +274,6 @@ def test_jfk_live_final_is_accurate_and_confirmed_words_never_change(end_pause_s
                 stable[out.utterance_id] = now
 
     text = " ".join(t.text for t in transcripts if t.is_final)
-    assert _wer(_words(JFK_TEXT.read_text()), _words(text)) <= 0.15, text
+    assert word_error_rate(JFK_TEXT.read_text(), text) <= 0.15, text
     assert sum(not t.is_final for t in transcripts) >= 4  # partial text was shown along the way
     assert stage.stats.speculation_hits >= 1
