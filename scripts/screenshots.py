@@ -71,6 +71,7 @@ class Shooter:
         self.app, self.out_dir, self.stall = app, out_dir, stall
         self.deadline = time.monotonic() + TIMEOUT_S
         self.replay_seen = False
+        self.shot = False  # the poll keeps running while the second grab waits: shoot once
         self.ok = False
         self._poll = QTimer()
         self._poll.timeout.connect(self._check)
@@ -81,8 +82,10 @@ class Shooter:
         if not self.replay_seen and model.status.startswith("replaying"):
             self.replay_seen = True
             self.stall.start()
-        finished = self.replay_seen and model.status == "stopped"
-        if finished and model.bullets.bullets:
+        finished = self.replay_seen and model.status.startswith(("finished", "stopped"))
+        if finished and model.bullets.bullets and not self.shot:
+            self.shot = True
+            self._poll.stop()
             self._shoot()
         elif time.monotonic() > self.deadline:
             print(f"timed out; status: {model.status}; errors: {model.errors}", file=sys.stderr)

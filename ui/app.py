@@ -216,7 +216,8 @@ class LiveController(QObject):
                 session.answerer.wait_idle(IDLE_WAIT_S)  # let the last rewrite reach the window
             session.stop()
 
-        self._run(work, lambda _: self.model.set_status("stopped"), lambda exc: self._show_error(exc, "stopped"))
+        ended = "finished: every source has ended" if wait_idle else "stopped"
+        self._run(work, lambda _: self.model.set_status(ended), lambda exc: self._show_error(exc, ended))
 
     def shutdown(self, then: Callable[[], None]) -> None:
         """Stop the session and close the core off the GUI thread, then call `then` (quit)."""

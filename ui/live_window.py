@@ -114,8 +114,8 @@ class LiveWindow(QMainWindow):
     def _build_central(self) -> None:
         self.banner = ErrorBanner()
         self.banner.dismissed.connect(self.model.dismiss_errors)
-        self.interviewer_lane = LaneView("Interviewer")
-        self.you_lane = LaneView("You")
+        self.interviewer_lane = LaneView("Interviewer", "What the interviewer says appears here as they speak.")
+        self.you_lane = LaneView("You", "Your own answer is transcribed here, for feedback.")
         lanes = QSplitter(Qt.Orientation.Vertical)
         lanes.addWidget(self.interviewer_lane)
         lanes.addWidget(self.you_lane)
@@ -144,11 +144,14 @@ class LiveWindow(QMainWindow):
         chips.addStretch(1)
         self.bullets_box = Card("Cue bullets", "")
         self.bullets_box.setObjectName("bullets")
+        self.bullets_box.title.setObjectName("bulletSource")
+        self.bullets_box.body.setObjectName("bulletText")
         self.bullets_label = self.bullets_box.body
         self.bullets_source = self.bullets_box.title
         self.cards_layout = QVBoxLayout()
         self.cards_layout.setSpacing(8)
         cards_host = QWidget()
+        cards_host.setObjectName("cardsHost")  # styled dark: a scroll area's content is light by default
         host_layout = QVBoxLayout(cards_host)
         host_layout.setContentsMargins(0, 0, 6, 0)
         host_layout.addLayout(self.cards_layout)
@@ -258,8 +261,10 @@ class LiveWindow(QMainWindow):
             self.bullets_source.setText("Cue bullets appear here once a question is heard.")
             self.bullets_box.set_body("")
             return
-        origin = "rewritten by the local model" if bullets.source == "llm" else "grounded in your stories"
-        self.bullets_source.setText(f"Cue bullets · {origin}{'' if bullets.done else ' …'}")
+        origin = (
+            "rewritten by the local model" if bullets.source == "llm" else "drafted from your story and the framework"
+        )
+        self.bullets_source.setText(f"{origin}{'' if bullets.done else ' · still writing…'}")
         self.bullets_box.set_body(bullet_html(bullets.bullets))
 
     def _render_cards(self) -> None:

@@ -164,7 +164,9 @@ class LiveViewModel:
             return
         lane.update(event)
         self._changed(LANES)
-        if event.is_final:
+        # A final that reuses the decode made at the pause costs ~0 ms; showing that would hide the
+        # real decode time, so only transcripts that were actually decoded update the figure.
+        if event.latency_ms >= 1.0:
             self._latency("transcribe", event.latency_ms)
 
     def _on_question(self, event: Question) -> None:
@@ -238,5 +240,9 @@ class LiveViewModel:
 def latency_text(latency_ms: dict[str, float]) -> str:
     """ "transcribe 512 ms · classify 8 ms · ..." in pipeline order, for the status strip."""
     order = ("transcribe", "classify", "retrieve", "compose", "generate")
-    parts = [f"{stage} {latency_ms[stage]:.0f} ms" for stage in order if stage in latency_ms]
+    parts = [f"{stage} {_ms(latency_ms[stage])}" for stage in order if stage in latency_ms]
     return " · ".join(parts) if parts else "no latency figures yet"
+
+
+def _ms(value: float) -> str:
+    return "<1 ms" if value < 1 else f"{value:.0f} ms"

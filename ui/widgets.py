@@ -43,13 +43,23 @@ QFrame#bullets { background: #23303d; border: 1px solid #3d5a80; border-radius: 
 QLabel#cardTitle { font-weight: 600; color: #f2f4f7; }
 QLabel#cardKind { color: #7fa7d4; font-size: 11px; font-weight: 600; }
 QTextBrowser { background: #23272d; border: 1px solid #33383f; border-radius: 6px; padding: 4px; }
-QProgressBar { background: #2b3037; border: none; border-radius: 3px; max-height: 6px; }
+QProgressBar { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; max-height: 8px; }
 QProgressBar::chunk { background: #5fb37a; border-radius: 3px; }
 QFrame#banner { background: #5a2a2a; border: 1px solid #8a3b3b; border-radius: 6px; }
 QFrame#banner QLabel { color: #ffdede; }
 QPushButton { background: #343a42; border: 1px solid #454c55; border-radius: 4px; padding: 3px 10px; }
 QPushButton:hover { background: #3d444d; }
 QScrollArea { border: none; background: transparent; }
+QWidget#cardsHost { background: #1e2126; }
+QScrollBar:vertical { background: #1e2126; width: 10px; margin: 0; }
+QScrollBar::handle:vertical { background: #3a4048; border-radius: 5px; min-height: 30px; }
+QScrollBar::add-line, QScrollBar::sub-line { height: 0; width: 0; }
+QScrollBar::add-page, QScrollBar::sub-page { background: none; }
+QToolBar::separator { background: #3a4048; width: 1px; margin: 4px 6px; }
+QComboBox::drop-down { border: none; width: 18px; }
+QComboBox QAbstractItemView { background: #2b3037; selection-background-color: #3d5a80; }
+QLabel#bulletText { font-size: 15px; color: #f2f4f7; }
+QLabel#bulletSource { color: #8d96a0; font-size: 11px; }
 QSplitter::handle { background: #2b3037; }
 """
 
@@ -77,9 +87,10 @@ def bullet_html(items: Iterable[str]) -> str:
 class LaneView(QWidget):
     """One speaker's transcript; the line still being spoken is grey italics until its final text arrives."""
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.level = QProgressBar()
+        self.level.setToolTip("Input level")
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
         self.level.setFixedWidth(90)
@@ -89,6 +100,7 @@ class LaneView(QWidget):
         header.addWidget(self.level)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
+        self.text.setPlaceholderText(placeholder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
@@ -121,8 +133,8 @@ class Card(QFrame):
     def __init__(self, kind: str, title: str, body_html: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        kind_label = QLabel(kind.upper())
-        kind_label.setObjectName("cardKind")
+        self.kind = QLabel(kind.upper())
+        self.kind.setObjectName("cardKind")
         self.title = wrapped_label(title, "cardTitle")
         self.body = wrapped_label("")
         self.body.setTextFormat(Qt.TextFormat.RichText)
@@ -130,7 +142,7 @@ class Card(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(4)
-        layout.addWidget(kind_label)
+        layout.addWidget(self.kind)
         layout.addWidget(self.title)
         layout.addWidget(self.body)
 

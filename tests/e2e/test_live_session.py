@@ -96,13 +96,15 @@ def test_candidate_speech_is_transcribed_but_never_prompts(core, tmp_path):
     q_len = len(question) / 16_000
     interviewer = np.concatenate([_silence(0.3), question, _silence(2.5 + len(answer) / 16_000 + 2.0)])
     candidate = np.concatenate([_silence(0.3 + q_len + 2.5), answer, _silence(2.0)])
+    # Both sources at real-time pace, as two devices would deliver them: nothing may be dropped.
     session, rec = run_session(
         core,
         [
-            FileSource.from_samples(interviewer, INTERVIEWER, realtime=False),
-            FileSource.from_samples(candidate, CANDIDATE, realtime=False),
+            FileSource.from_samples(interviewer, INTERVIEWER, realtime=True),
+            FileSource.from_samples(candidate, CANDIDATE, realtime=True),
         ],
     )
+    assert session.dropped_frames == {INTERVIEWER: 0, CANDIDATE: 0}
     finals = rec.of(Question, is_final=True)
     assert [q.text.lower().count("join") for q in finals] == [1]
     heard = rec.of(Transcript, speaker=CANDIDATE, is_final=True)

