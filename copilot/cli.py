@@ -25,6 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from copilot.history_cli import register as register_history
     from copilot.stories.cli import register as register_stories
 
     parser = _Parser(
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rehearse(sub)
     _add_classify(sub)
     register_stories(sub)
+    register_history(sub)
     _add_index(sub)
     _add_doctor(sub)
     _add_key(sub)
@@ -142,6 +144,7 @@ def _run_listen(args: argparse.Namespace) -> int:
     from copilot.audio.sources import open_source
     from copilot.composition import open_core
     from copilot.events import CANDIDATE, INTERVIEWER
+    from copilot.history_session import recorded_session
     from copilot.live.report import event_line, event_record
     from copilot.live.session import LiveSession
 
@@ -162,17 +165,25 @@ def _run_listen(args: argparse.Namespace) -> int:
             elif (line := event_line(event)) is not None:
                 print(line, flush=True)
 
-        session = LiveSession(core, sources, show)
-        print("copilot: listening; press Ctrl-C to stop", file=sys.stderr)
-        session.start()
-        try:
-            while not session.all_ended.wait(0.5):
+        with recorded_session("live") as history:
+            record = history.sink() if history is not None else None
+
+            def sink(event: object) -> None:
+                show(event)
+                if record is not None:
+                    record(event)
+
+            session = LiveSession(core, sources, sink)
+            print("copilot: listening; press Ctrl-C to stop", file=sys.stderr)
+            session.start()
+            try:
+                while not session.all_ended.wait(0.5):
+                    pass
+                session.answerer.wait_idle(60.0)  # let the last rewrite print
+            except KeyboardInterrupt:
                 pass
-            session.answerer.wait_idle(60.0)  # let the last rewrite print
-        except KeyboardInterrupt:
-            pass
-        finally:
-            session.stop()
+            finally:
+                session.stop()
     finally:
         core.close()
     return 0
@@ -222,6 +233,7 @@ def _run_rehearse(args: argparse.Namespace) -> int:
 
     from copilot.composition import open_core
     from copilot.config import load_settings
+    from copilot.history_session import recorded_session
     from copilot.rehearse import RehearsalInput, rehearse_all
 
     if not args.audio and not args.text:
@@ -233,9 +245,12 @@ def _run_rehearse(args: argparse.Namespace) -> int:
     core = open_core(settings, args.stories, with_transcriber=bool(args.audio), progress=_progress(args))
     failed = 0
     try:
-        for result in rehearse_all(core, inputs):
-            failed += "error" in result
-            _print_result(result, args.json, _print_rehearsal)
+        with recorded_session("rehearsal") as history:
+            for number, result in enumerate(rehearse_all(core, inputs), start=1):
+                failed += "error" in result
+                _print_result(result, args.json, _print_rehearsal)
+                if history is not None:
+                    history.record_rehearsal(result, number)
     finally:
         core.close()
     return 1 if failed else 0

@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from copilot.events import INTERVIEWER  # noqa: E402
 from ui.app import App, parse_args  # noqa: E402
 
 QUESTION = "Tell me about a time you had to cut the cost of serving a model."
@@ -52,6 +53,10 @@ class StallMeter:
     def stop(self) -> None:
         self._timer.stop()
 
+    def skip(self) -> None:
+        """Forget the gap so far: our own grab() is not a stall of the app."""
+        self._last = time.perf_counter()
+
     def _tick(self) -> None:
         now = time.perf_counter()
         self.longest_ms = max(self.longest_ms, (now - self._last) * 1000 - TICK_MS)
@@ -71,6 +76,7 @@ class Shooter:
         self.app, self.out_dir, self.stall = app, out_dir, stall
         self.deadline = time.monotonic() + TIMEOUT_S
         self.replay_seen = False
+        self.partial_shot = False
         self.shot = False  # the poll keeps running while the second grab waits: shoot once
         self.ok = False
         self._poll = QTimer()
@@ -82,20 +88,21 @@ class Shooter:
         if not self.replay_seen and model.status.startswith("replaying"):
             self.replay_seen = True
             self.stall.start()
+        if not self.partial_shot and any(not line.is_final for line in model.lanes[INTERVIEWER].lines):
+            self.partial_shot = True  # the interviewer mid-sentence: partial text in grey italics
+            self._save("live-listening.png")
         finished = self.replay_seen and model.status.startswith(("finished", "stopped"))
         if finished and model.bullets.bullets and not self.shot:
             self.shot = True
             self._poll.stop()
             self._shoot()
-        elif time.monotonic() > self.deadline:
+        elif time.monotonic() > self.deadline or model.status == "models not loaded":
             print(f"timed out; status: {model.status}; errors: {model.errors}", file=sys.stderr)
             self._done()
 
     def _shoot(self) -> None:
         self.stall.stop()
-        window = self.app.window
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(self.out_dir / "live.png"))
+        self._save("live.png")
         stories = self.app.model.cards.stories
         if stories:
             self.app.model.toggle_story(stories[0].id)  # the expanded STAR story, for the second shot
@@ -104,8 +111,13 @@ class Shooter:
             self._finish()
 
     def _shoot_expanded(self) -> None:
-        self.app.window.grab().save(str(self.out_dir / "live-story.png"))
+        self._save("live-story.png")
         self._finish()
+
+    def _save(self, name: str) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.app.window.grab().save(str(self.out_dir / name))
+        self.stall.skip()
 
     def _finish(self) -> None:
         self.ok = True
@@ -131,6 +143,9 @@ def main() -> int:
     qt_app = QApplication([])
     qt_app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory() as tmp:
+        # A private data folder: the story index has one owning process, and the user's own app (or
+        # another run) may hold theirs. The example stories are indexed afresh in a few seconds.
+        os.environ.setdefault("COPILOT_DATA_DIR", str(Path(tmp) / "data"))
         turn = make_turn(Path(tmp))
         argv = ["--replay", str(turn), "--stories", os.environ["COPILOT_STORIES_DIR"]]
         args = parse_args(argv + (["--no-llm"] if options.no_llm else []))
@@ -141,7 +156,7 @@ def main() -> int:
         qt_app.exec()
     print(f"longest GUI-thread stall during the replay: {stall.longest_ms:.1f} ms (beyond the {TICK_MS} ms tick)")
     if shooter.ok:
-        print(f"saved {options.out}/live.png and live-story.png")
+        print(f"saved live.png, live-story.png and live-listening.png in {options.out}")
     return 0 if shooter.ok else 1
 
 

@@ -27,6 +27,8 @@ def private_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     # The classifier cache is content-addressed and safe to share: reuse one across tests for speed.
     monkeypatch.setenv("COPILOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "shared-cache"))
     monkeypatch.delenv("COPILOT_STORIES_DIR", raising=False)
+    # CI has no OS keychain: keep the history key in a private file, as a user without one would.
+    monkeypatch.setenv("COPILOT_HISTORY_KEY_FILE", str(root / "history.key"))
     return root
 
 

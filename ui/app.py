@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -78,6 +79,8 @@ class LiveController(QObject):
         self._pending_replay: str | None = None
         self._ended_sources, self._source_count = 0, 0
         self._tasks: set[BackgroundTask] = set()
+        self._closing: Callable[[], None] | None = None  # set by shutdown(): what to call once closed
+        self._closing_now = threading.Event()  # read by pool threads that may wait a long time
         bridge.event.connect(model.apply)
         bridge.event.connect(self._on_event)
         window.start_requested.connect(self.start_devices)
@@ -95,10 +98,14 @@ class LiveController(QObject):
         task.progress.connect(self.model.set_status)
         task.finished.connect(done)
         task.failed.connect(failed)
-        task.finished.connect(lambda _: self._tasks.discard(task))
-        task.failed.connect(lambda _: self._tasks.discard(task))
+        task.finished.connect(lambda _: self._task_done(task))
+        task.failed.connect(lambda _: self._task_done(task))
         task.start()
         return task
+
+    def _task_done(self, task: BackgroundTask) -> None:
+        self._tasks.discard(task)
+        self._close_when_idle()  # a shutdown may be waiting for this task
 
     def _show_error(self, exc: BaseException, status: str) -> None:
         self.model.add_error(str(exc) or type(exc).__name__)
@@ -127,7 +134,7 @@ class LiveController(QObject):
         for problem in core.library.errors:
             self.model.add_error(problem)
         self.model.set_status(f"ready · {len(core.library.stories)} stories from {core.library.folder}")
-        if self._pending_replay:
+        if self._pending_replay and self._closing is None:
             self.replay(self._pending_replay)
 
     def load_devices(self) -> None:
@@ -150,7 +157,7 @@ class LiveController(QObject):
         self._start(partial(open_replay_source, path), f"replaying {path}")
 
     def _start(self, open_sources: Callable[[], list[AudioSource]], status: str) -> None:
-        if self.core is None or self.session is not None:
+        if self.core is None or self.session is not None or self._closing is not None:
             return
         self._generation += 1
         generation = self._generation
@@ -211,17 +218,34 @@ class LiveController(QObject):
             self._generation += 1  # a user stop: nothing more from this session
         self.model.set_status("finishing…" if wait_idle else "stopping…")
 
+        closing = self._closing_now
+
         def work(_: Progress) -> None:
-            if wait_idle:
-                session.answerer.wait_idle(IDLE_WAIT_S)  # let the last rewrite reach the window
+            deadline = time.monotonic() + IDLE_WAIT_S
+            # Let the last rewrite reach the window, in slices so closing the window cuts it short.
+            while wait_idle and not closing.is_set() and time.monotonic() < deadline:
+                if session.answerer.wait_idle(0.2):
+                    break
             session.stop()
 
         ended = "finished: every source has ended" if wait_idle else "stopped"
         self._run(work, lambda _: self.model.set_status(ended), lambda exc: self._show_error(exc, ended))
 
     def shutdown(self, then: Callable[[], None]) -> None:
-        """Stop the session and close the core off the GUI thread, then call `then` (quit)."""
+        """Stop the session and close the core off the GUI thread, then call `then` (quit).
+
+        Work still in flight (the models loading, a session starting) is waited for first, so a
+        core or session that lands after the window closed is closed too, never leaked.
+        """
         self.bridge.close()
+        self._closing_now.set()
+        self._closing = then
+        self._close_when_idle()
+
+    def _close_when_idle(self) -> None:
+        if self._closing is None or self._tasks:
+            return
+        then, self._closing = self._closing, None
         session, core = self.session, self.core
         self.session = self.core = None
 

@@ -57,6 +57,7 @@ class LiveWindow(QMainWindow):
         self.setWindowTitle("Interview Copilot")
         self.resize(1280, 800)
         self.setStyleSheet(STYLE)
+        self._cards_signature: tuple | None = None
         self._build_actions()
         self._build_toolbar()
         self._build_central()
@@ -268,10 +269,17 @@ class LiveWindow(QMainWindow):
         self.bullets_box.set_body(bullet_html(bullets.bullets))
 
     def _render_cards(self) -> None:
+        cards = self.model.cards
+        signature = (
+            tuple((h.kind, h.id, round(h.score, 2)) for h in (*cards.frameworks, *cards.stories, *cards.topics)),
+            frozenset(self.model.expanded_stories),
+        )
+        if signature == self._cards_signature:
+            return  # same cards (a re-sent CardsReady): rebuilding would only cost GUI time
+        self._cards_signature = signature
         while (item := self.cards_layout.takeAt(0)) is not None:
             if widget := item.widget():
                 widget.deleteLater()
-        cards = self.model.cards
         for hit in cards.frameworks:
             self.cards_layout.addWidget(Card("Framework", hit.title, framework_html(hit)))
         for hit in cards.stories:

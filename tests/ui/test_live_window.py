@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -220,3 +221,26 @@ def test_metered_source_feeds_the_level_meter() -> None:
     assert len(frames) == 32  # one second in 512-sample blocks, padded
     meter = model.meters[INTERVIEWER]
     assert meter.fraction(meter.peak_dbfs) == pytest.approx(1 - 6.02 / 60, abs=0.01)  # 0.5 is -6 dBFS
+
+
+def test_closing_while_the_models_load_still_closes_the_core(qtbot, window: LiveWindow, monkeypatch) -> None:
+    closed = threading.Event()
+
+    class FakeCore:
+        library = type("Library", (), {"errors": [], "stories": [], "folder": "stories"})()
+
+        def close(self) -> None:
+            closed.set()
+
+    def slow_load(self, progress) -> FakeCore:
+        time.sleep(0.3)  # the window closes meanwhile
+        return FakeCore()
+
+    monkeypatch.setattr(LiveController, "_open_core", slow_load)
+    controller = LiveController(window, window.model, CoreBridge())
+    controller.load_core()
+    quit_called: list[bool] = []
+    controller.shutdown(lambda: quit_called.append(True))
+    assert quit_called == []  # not before the load has landed
+    qtbot.waitUntil(lambda: quit_called == [True], timeout=5000)
+    assert closed.is_set()
