@@ -25,6 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from copilot.feedback_cli import register as register_feedback
     from copilot.history_cli import register as register_history
     from copilot.stories.cli import register as register_stories
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_classify(sub)
     register_stories(sub)
     register_history(sub)
+    register_feedback(sub)
     _add_index(sub)
     _add_doctor(sub)
     _add_key(sub)
