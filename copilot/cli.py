@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     devices = sub.add_parser("devices", help="audio devices, and system-audio (loopback) sources")
     devices.add_argument("--json", action="store_true")
     devices.set_defaults(func=_run_devices)
-    app = sub.add_parser("app", help="open the desktop app")
+    app = sub.add_parser("app", help="open the desktop app (options after it go to the app, e.g. --replay FILE)")
+    app.add_argument("app_args", nargs=argparse.REMAINDER)
     app.set_defaults(func=_run_app)
     return parser
 
@@ -319,25 +320,14 @@ def _run_doctor(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
-APP_NOT_BUILT = """The desktop app is not part of this version yet. Everything works from the command line:
-  copilot rehearse QUESTION.wav       a recorded question -> type, framework, your story, cue bullets
-  copilot rehearse --text "..."       a typed question
-  copilot stories list | lint         your story library and its coaching
-  copilot doctor                      what was found on this machine
-Run `copilot --help` for the rest."""
-
-
 def _run_app(args: argparse.Namespace) -> int:
     """Start the desktop app as `python -m ui`: the core never imports the UI (DESIGN.md layout)."""
     import importlib.util
     import subprocess
 
-    if importlib.util.find_spec("ui.__main__") is None:
-        print(APP_NOT_BUILT)
-        return 0
-    if importlib.util.find_spec("PySide6") is None:
-        raise UserError("the desktop app needs PySide6-Essentials; run `make setup`")
-    return subprocess.call([sys.executable, "-m", "ui"])
+    if importlib.util.find_spec("ui.__main__") is None or importlib.util.find_spec("PySide6") is None:
+        raise UserError("the desktop app is not installed (PySide6-Essentials and ui/); run `make setup`")
+    return subprocess.call([sys.executable, "-m", "ui", *args.app_args])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
