@@ -25,6 +25,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from copilot.coverage_cli import register as register_coverage
+    from copilot.drill_cli import register as register_drill
     from copilot.feedback_cli import register as register_feedback
     from copilot.history_cli import register as register_history
     from copilot.stories.cli import register as register_stories
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_stories(sub)
     register_history(sub)
     register_feedback(sub)
+    register_drill(sub)
+    register_coverage(sub)
     _add_index(sub)
     _add_doctor(sub)
     _add_key(sub)

@@ -29,36 +29,114 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 # patterns are word-prefix matches ("own" matches "ownership", "owning"), so each one is kept specific
 # enough not to fire on everyday job-ad wording.
 COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
-    "ownership": _rx(r"ownership", r"own(?:s|ing)? (?:the|our|end|features?|services?|systems?|models?)", r"end[- ]to[- ]end",
-                     r"accountab", r"take responsibility", r"self[- ]starter"),
-    "leadership": _rx(r"lead(?:s|ing)? (?:a |the |small |cross)", r"leadership", r"tech(?:nical)? lead", r"set (?:the )?direction",
-                      r"drive (?:the )?(?:roadmap|vision|strategy)"),
-    "conflict-resolution": _rx(r"conflict", r"disagree", r"resolve (?:differences|tension)", r"difficult conversations",
-                               r"push ?back"),
-    "collaboration": _rx(r"collaborat", r"cross[- ]functional", r"partner(?:s|ing)? (?:with|closely)", r"work(?:ing)? closely",
-                         r"teamwork", r"team player"),
-    "communication": _rx(r"communicat", r"explain (?:complex|technical)", r"written and verbal", r"verbal and written",
-                         r"present (?:results|findings)", r"non[- ]technical (?:stakeholders|audiences)", r"storytell"),
-    "technical-depth": _rx(r"deep (?:understanding|knowledge|expertise)", r"strong (?:background|foundation|knowledge)",
-                           r"expertise in", r"hands[- ]on experience", r"proficien", r"solid understanding"),
+    "ownership": _rx(
+        r"ownership",
+        r"own(?:s|ing)? (?:the|our|end|features?|services?|systems?|models?)",
+        r"end[- ]to[- ]end",
+        r"accountab",
+        r"take responsibility",
+        r"self[- ]starter",
+    ),
+    "leadership": _rx(
+        r"lead(?:s|ing)? (?:a |the |small |cross)",
+        r"leadership",
+        r"tech(?:nical)? lead",
+        r"set (?:the )?direction",
+        r"drive (?:the )?(?:roadmap|vision|strategy)",
+    ),
+    "conflict-resolution": _rx(
+        r"conflict", r"disagree", r"resolve (?:differences|tension)", r"difficult conversations", r"push ?back"
+    ),
+    "collaboration": _rx(
+        r"collaborat",
+        r"cross[- ]functional",
+        r"partner(?:s|ing)? (?:with|closely)",
+        r"work(?:ing)? closely",
+        r"teamwork",
+        r"team player",
+    ),
+    "communication": _rx(
+        r"communicat",
+        r"explain (?:complex|technical)",
+        r"written and verbal",
+        r"verbal and written",
+        r"present (?:results|findings)",
+        r"non[- ]technical (?:stakeholders|audiences)",
+        r"storytell",
+    ),
+    "technical-depth": _rx(
+        r"deep (?:understanding|knowledge|expertise)",
+        r"strong (?:background|foundation|knowledge)",
+        r"expertise in",
+        r"hands[- ]on experience",
+        r"proficien",
+        r"solid understanding",
+    ),
     "cost-reduction": _rx(r"cost", r"budget", r"efficien", r"spend", r"frugal"),
-    "failure-and-learning": _rx(r"learn(?:s|ing)? from (?:mistakes|failures?)", r"growth mindset", r"blameless",
-                                r"post[- ]?mortem", r"retrospective", r"fail(?:ure)? fast"),
-    "prioritization": _rx(r"prioriti", r"trade[- ]?offs?", r"competing (?:demands|priorities)", r"what matters most",
-                          r"roadmap"),
-    "ambiguity": _rx(r"ambigu", r"undefined problems", r"loosely defined", r"fast[- ]paced", r"uncertain", r"from scratch",
-                     r"0 to 1", r"zero to one"),
+    "failure-and-learning": _rx(
+        r"learn(?:s|ing)? from (?:mistakes|failures?)",
+        r"growth mindset",
+        r"blameless",
+        r"post[- ]?mortem",
+        r"retrospective",
+        r"fail(?:ure)? fast",
+    ),
+    "prioritization": _rx(
+        r"prioriti", r"trade[- ]?offs?", r"competing (?:demands|priorities)", r"what matters most", r"roadmap"
+    ),
+    "ambiguity": _rx(
+        r"ambigu",
+        r"undefined problems",
+        r"loosely defined",
+        r"fast[- ]paced",
+        r"uncertain",
+        r"from scratch",
+        r"0 to 1",
+        r"zero to one",
+    ),
     "customer-focus": _rx(r"customer", r"user needs", r"user experience", r"client", r"end users"),
-    "mentoring": _rx(r"mentor", r"coach(?:ing)? (?:junior|engineers|others)", r"grow (?:the|other|junior)", r"junior engineers",
-                     r"knowledge sharing", r"code reviews?"),
-    "influence-without-authority": _rx(r"influenc", r"without (?:formal |direct )?authority", r"build consensus",
-                                       r"align(?:ing)? (?:stakeholders|teams)", r"persua", r"advocate"),
-    "delivery-under-pressure": _rx(r"tight deadlines?", r"under pressure", r"on[- ]call", r"incidents?", r"ship(?:ping)? (?:fast|quickly)",
-                                   r"high[- ]stakes", r"time[- ]sensitive", r"bias for action"),
-    "data-quality": _rx(r"data quality", r"data validation", r"data integrity", r"label(?:ing)? quality", r"clean(?:ing)? data",
-                        r"data (?:pipelines?|contracts)", r"leakage"),
-    "decision-making": _rx(r"decision[- ]making", r"make (?:sound |good |data[- ]driven )?decisions", r"data[- ]driven",
-                           r"judg(?:e)?ment", r"make (?:the )?(?:call|calls)"),
+    "mentoring": _rx(
+        r"mentor",
+        r"coach(?:ing)? (?:junior|engineers|others)",
+        r"grow (?:the|other|junior)",
+        r"junior engineers",
+        r"knowledge sharing",
+        r"code reviews?",
+    ),
+    "influence-without-authority": _rx(
+        r"influenc",
+        r"without (?:formal |direct )?authority",
+        r"build consensus",
+        r"align(?:ing)? (?:stakeholders|teams)",
+        r"persua",
+        r"advocate",
+    ),
+    "delivery-under-pressure": _rx(
+        r"tight deadlines?",
+        r"under pressure",
+        r"on[- ]call",
+        r"incidents?",
+        r"ship(?:ping)? (?:fast|quickly)",
+        r"high[- ]stakes",
+        r"time[- ]sensitive",
+        r"bias for action",
+    ),
+    "data-quality": _rx(
+        r"data quality",
+        r"data validation",
+        r"data integrity",
+        r"label(?:ing)? quality",
+        r"clean(?:ing)? data",
+        r"data (?:pipelines?|contracts)",
+        r"leakage",
+    ),
+    "decision-making": _rx(
+        r"decision[- ]making",
+        r"make (?:sound |good |data[- ]driven )?decisions",
+        r"data[- ]driven",
+        r"judg(?:e)?ment",
+        r"make (?:the )?(?:call|calls)",
+    ),
 }
 
 # Cosine between one job-description sentence and a topic card (title + keywords), MiniLM int8.
@@ -73,6 +151,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
 TOPIC_THRESHOLD = 0.48
 TOPIC_MARGIN = 0.06
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_CLAUSE_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
 class Embedder(Protocol):
@@ -142,8 +221,11 @@ def competencies_in(text: str) -> dict[str, str]:
 def jd_sentences(text: str) -> list[str]:
     # Bullets and headings are lines of their own in most job ads; very short ones ("Benefits") carry
     # no topic and match cards by accident.
-    parts = (s.strip(" \t-*•") for s in _SENTENCE_SPLIT.split(text))
-    return [s for s in parts if len(s.split()) >= 3]
+    parts = [s.strip(" \t-*•") for s in _SENTENCE_SPLIT.split(text)]
+    # A prose ad lists several duties in one sentence ("build X, deploy Y, and monitor Z"); each
+    # clause is matched on its own, or the mix scores low against every single topic card.
+    clauses = [c.strip() for part in parts for c in _CLAUSE_SPLIT.split(part)]
+    return [c for c in [*parts, *clauses] if len(c.split()) >= 3]
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def _print_human(r: dict[str, Any]) -> None:
     for c in competencies:
         mark = "covered" if c["covered"] else "MISSING"
         where = ", ".join(c["stories"]) or "no story tagged with it"
-        print(f"  [{mark}] {c['id']} (\"{c['evidence']}\"): {where}")
+        print(f'  [{mark}] {c["id"]} ("{c["evidence"]}"): {where}')
     print("Topics asked for (a topic card covers each):")
     for t in r["topics"]:
         extra = f"; stories: {', '.join(t['stories'])}" if t["stories"] else ""

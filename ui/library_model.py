@@ -142,25 +142,27 @@ class LibraryModel:
     def apply_load(self, load: LibraryLoad) -> None:
         """Take a fresh listing of the folder and reconcile the open story with what is on disk now."""
         self.stories, self.errors = list(load.stories), list(load.errors)
-        self._reconcile_current()
-        self._changed(LIST, COVERAGE)
+        reopened = self._reconcile_current()
+        self._changed(LIST, COVERAGE, *((CURRENT, FINDINGS, DIRTY) if reopened else ()))
 
-    def _reconcile_current(self) -> None:
+    def _reconcile_current(self) -> bool:
+        """True when the open story was reloaded from disk (it had no unsaved edits)."""
         if self.current_path is None or self.saved is None or self.saved.source is None:
-            return
+            return False
         on_disk = self.story_at(self.current_path)
         if on_disk is not None and on_disk.source is not None and on_disk.source.raw == self.saved.source.raw:
-            return  # unchanged, or our own save coming back through the watcher
+            return False  # unchanged, or our own save coming back through the watcher
         if _file_matches(self.current_path, self.saved.source.raw):
-            return  # a stale listing taken before our last save: the disk already holds our version
+            return False  # a stale listing taken before our last save: the disk already holds our version
         if not self.dirty:
-            self._open(self.current_path)
-            if on_disk is not None:
-                self._say(f"'{on_disk.title}' changed on disk and was reloaded.")
-            return
+            self._open(self.current_path if self.current_path.exists() else None)  # a broken file shows its error
+            what = f"'{on_disk.title}' changed on disk and was reloaded." if on_disk else "The open story was removed."
+            self._say(what)
+            return True
         what = "was deleted" if not self.current_path.exists() else "changed on disk"
         self.conflict = f"{self.current_path.name} {what} while you were editing. Your text is kept here, unsaved."
         self._say(self.conflict + " Reload from disk to take theirs, or copy your text out first.", "error")
+        return False
 
     def story_at(self, path: Path) -> Story | None:
         return next((s for s in self.stories if s.path is not None and _same(s.path, path)), None)
@@ -319,7 +321,7 @@ class LibraryModel:
         if self.draft is None:
             return None
         title = f"{self.draft.title} (copy)"
-        story_id, target = self._free_slot(slugify(title))
+        story_id, target = self._free_slot(slugify(f"{self.draft.id} copy", max_length=100))
         # replace() keeps the parsed layout, so the copy keeps the original's comments and unknown keys.
         copy = replace(self.draft, id=story_id, title=title, path=target)
         try:

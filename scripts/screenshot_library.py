@@ -1,0 +1,64 @@
+"""Screenshot of the story library window on a copy of the example stories.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshot_library.py
+
+Copies personal_stories/ to a temporary folder (so nothing in the repository is touched), opens the
+window with one story selected and the coach panel showing, and saves docs/screenshots/library.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ui.library_model import LibraryModel  # noqa: E402
+from ui.library_window import LibraryWindow  # noqa: E402
+
+OUT = REPO / "docs" / "screenshots" / "library.png"
+STORY = "pushed-for-shadow-launch.md"
+# An unsaved edit that drops the numbers from the Result, so the coach panel has something to say.
+RESULT = (
+    "The shadow run caught the timeout problem before any real decision depended on it, and the "
+    "committee approved the new plan. My manager presented it as our risk control."
+)
+BROKEN = "---\ntitle: [an unclosed list\n---\n## Situation\nDraft.\n"
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "stories"
+        shutil.copytree(REPO / "personal_stories", folder)
+        (folder / "half-written.md").write_text(BROKEN)  # shows how a file that does not load is listed
+        os.environ["COPILOT_DATA_DIR"] = str(Path(tmp) / "data")  # the trash goes there, not in the user's
+        model = LibraryModel(folder)
+        model.reload()
+        window = LibraryWindow(model, watch=False)
+        window.resize(1360, 860)
+        window.show()
+        model.select(folder / STORY)
+        window.section_edits["result"].setPlainText(RESULT)  # typed, as a user would
+
+        def grab() -> None:
+            OUT.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(OUT))
+            print(f"saved {OUT} ({window.width()}x{window.height()})")
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(800, grab)  # past the coach's 300 ms debounce and the first paint
+        app.exec()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
