@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from copilot.cli_errors import report_error
 from copilot.errors import InputFileError, UserError
 
 MAX_JD_BYTES = 1_000_000  # a job description is a page or two; anything bigger is the wrong file
@@ -33,9 +34,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     try:
         result = _coverage(args)
     except UserError as exc:
-        if args.json:
-            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        print(f"copilot: {exc}", file=sys.stderr)
+        report_error(str(exc), args.json)
         return exc.exit_code
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from copilot.cli_errors import report_error
 from copilot.errors import UsageError, UserError
 
 TOP_SUGGESTIONS = 2
@@ -48,9 +48,7 @@ def run_drill(args: argparse.Namespace) -> int:
     try:
         _drill(args)
     except UserError as exc:
-        if args.json:
-            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        print(f"copilot: {exc}", file=sys.stderr)
+        report_error(str(exc), args.json)
         return exc.exit_code
     return 0
 

@@ -7,22 +7,19 @@ words and their timings) and the embedder (to find the library story an answer r
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from copilot.errors import ModelMissingError
 from copilot.stories.coach import pronoun_counts
 from copilot.stories.library import slugify
 from copilot.stories.model import Story
 from copilot.stories.write import render_story
+from copilot.transcribe import TimedWord, WhisperTranscriber
 
 LONG_PAUSE_S = 1.5  # a silence the interviewer notices; shorter gaps are breathing and commas
 # Cosine between an answer and a story's text, MiniLM int8, measured on the example stories:
@@ -40,66 +37,12 @@ MAX_SUGGESTIONS = 4
 # --- words and timings ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TimedWord:
-    text: str  # as transcribed, punctuation included ("So,")
-    start_s: float
-    end_s: float
-
-
 class WordSource(Protocol):
     def words(self, samples: np.ndarray) -> list[TimedWord]: ...
 
 
-class WordTranscriber:
-    """faster-whisper with word timestamps, for answers (the question path needs no timings)."""
-
-    def __init__(self, model_dir: Path, compute_type: str = "int8", cpu_threads: int = 2) -> None:
-        # Same reason as copilot/transcribe.py: CTranslate2's OpenMP threads spin-wait between calls
-        # and starve onnxruntime and llama.cpp on 2 cores. It must be set before ctranslate2 loads.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        from faster_whisper import WhisperModel  # lazy: pulls in CTranslate2
-
-        try:
-            self._model = WhisperModel(str(model_dir), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads)
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise ModelMissingError(f"{model_dir}: whisper model could not be loaded ({exc}); reinstall it") from exc
-        self._lock = threading.Lock()  # one generation at a time per CTranslate2 replica
-
-    def words(self, samples: np.ndarray) -> list[TimedWord]:
-        with self._lock:
-            return transcribe_with_words(self._model, samples)
-
-    def text(self, samples: np.ndarray) -> str:
-        return transcript_of(self.words(samples))
-
-
-def transcribe_with_words(model: Any, samples: np.ndarray) -> list[TimedWord]:
-    """Words with start/end times from a faster_whisper.WhisperModel (or anything with its API)."""
-    segments, _info = model.transcribe(
-        samples,
-        language="en",
-        beam_size=1,
-        word_timestamps=True,
-        # Each window decoded on its own: conditioning on earlier text makes whisper loop on long answers.
-        condition_on_previous_text=False,
-        vad_filter=False,
-    )
-    # `segments` is a lazy generator: the decoding happens while we iterate it.
-    raw = [TimedWord(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
-    return _glue_fragments([w for w in raw if w.text])
-
-
-def _glue_fragments(words: list[TimedWord]) -> list[TimedWord]:
-    """Join pieces whisper splits off a word ("$38" ",000", "25" "%") so counts are spoken words."""
-    out: list[TimedWord] = []
-    for word in words:
-        if out and word.text[0] in ",.%" and not any(ch.isalpha() for ch in word.text):
-            prev = out[-1]
-            out[-1] = TimedWord(prev.text + word.text, prev.start_s, word.end_s)
-        else:
-            out.append(word)
-    return out
+# The core's transcriber gives word timings too; the old name stays for callers.
+WordTranscriber = WhisperTranscriber
 
 
 def transcript_of(words: Sequence[TimedWord]) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from copilot.cli_errors import report_error
 from copilot.errors import UsageError, UserError
 
 
@@ -34,7 +34,7 @@ def run_feedback(args: argparse.Namespace) -> int:
     try:
         result = _feedback(args)
     except UserError as exc:
-        _report_error(str(exc), args.json)
+        report_error(str(exc), args.json)
         return exc.exit_code
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -93,11 +93,6 @@ def _save_draft(result: dict[str, Any], folder: Path) -> str | None:
     saved = save_story(replace(draft, id=stem), folder / f"{stem}.md")
     return str(saved.path)
 
-
-def _report_error(message: str, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"error": message}, ensure_ascii=False))
-    print(f"copilot: {message}", file=sys.stderr)
 
 
 def _print_human(r: dict[str, Any]) -> None:

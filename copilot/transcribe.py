@@ -6,7 +6,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,6 +21,13 @@ class TranscribeOptions:
     beam_size: int = 1
     # Names and jargon from the user's stories and topic cards, to bias the decoder toward them.
     initial_prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    text: str  # as transcribed, punctuation included ("So,")
+    start_s: float
+    end_s: float
 
 
 class Transcriber(Protocol):
@@ -61,3 +68,39 @@ class WhisperTranscriber:
             # `segments` is a lazy generator: the decoding happens here, inside the lock (DESIGN.md).
             text = " ".join(s.text.strip() for s in segments)
         return " ".join(text.split())
+
+    def words(self, samples: np.ndarray) -> list[TimedWord]:
+        """Words with their times, for answer feedback (pace, pauses); slower than `transcribe`."""
+        with self._lock:
+            return transcribe_with_words(self._model, samples)
+
+    def text(self, samples: np.ndarray) -> str:
+        return self.transcribe(samples)
+
+
+def transcribe_with_words(model: Any, samples: np.ndarray) -> list[TimedWord]:
+    """Words with start/end times from a faster_whisper.WhisperModel (or anything with its API)."""
+    segments, _info = model.transcribe(
+        samples,
+        language="en",
+        beam_size=1,
+        word_timestamps=True,
+        # Each window decoded on its own: conditioning on earlier text makes whisper loop on long answers.
+        condition_on_previous_text=False,
+        vad_filter=False,
+    )
+    # `segments` is a lazy generator: the decoding happens while we iterate it.
+    raw = [TimedWord(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
+    return _glue_fragments([w for w in raw if w.text])
+
+
+def _glue_fragments(words: list[TimedWord]) -> list[TimedWord]:
+    """Join pieces whisper splits off a word ("$38" ",000", "25" "%") so counts are spoken words."""
+    out: list[TimedWord] = []
+    for word in words:
+        if out and word.text[0] in ",.%" and not any(ch.isalpha() for ch in word.text):
+            prev = out[-1]
+            out[-1] = TimedWord(prev.text + word.text, prev.start_s, word.end_s)
+        else:
+            out.append(word)
+    return out
