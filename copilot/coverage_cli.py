@@ -8,13 +8,12 @@ naming the file, no traceback; with --json a JSON line with an "error" field), 2
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from copilot.cli_errors import report_error
-from copilot.errors import InputFileError, UserError
+from copilot.cli_errors import run_single
+from copilot.errors import InputFileError
 
 MAX_JD_BYTES = 1_000_000  # a job description is a page or two; anything bigger is the wrong file
 
@@ -31,16 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_coverage(args: argparse.Namespace) -> int:
-    try:
-        result = _coverage(args)
-    except UserError as exc:
-        report_error(str(exc), args.json)
-        return exc.exit_code
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        _print_human(result)
-    return 0
+    return run_single(args, _coverage, _print_human)
 
 
 def _coverage(args: argparse.Namespace) -> dict[str, Any]:

@@ -7,11 +7,10 @@ line naming the file, no traceback; with --json a JSON line with an "error" fiel
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from copilot.cli_errors import report_error
+from copilot.cli_errors import run_single
 from copilot.errors import UsageError, UserError
 
 
@@ -31,16 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_feedback(args: argparse.Namespace) -> int:
-    try:
-        result = _feedback(args)
-    except UserError as exc:
-        report_error(str(exc), args.json)
-        return exc.exit_code
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        _print_human(result)
-    return 0
+    return run_single(args, _feedback, _print_human)
 
 
 def _feedback(args: argparse.Namespace) -> dict[str, Any]:
