@@ -46,14 +46,16 @@ def main() -> int:
         window.resize(1360, 860)
         window.show()
         model.select(folder / STORY)
-        window.section_edits["result"].setPlainText(RESULT)  # typed, as a user would
+        result = window.section_edits["result"]
+        result.setPlainText(RESULT)  # typed, as a user would
+        result.setFocus()
+        window.editor_scroll.ensureWidgetVisible(result, 0, 40)
 
         def grab() -> None:
             OUT.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(OUT))
             print(f"saved {OUT} ({window.width()}x{window.height()})")
-            window.close()
-            app.quit()
+            app.exit(0)  # not quit() or close(): those close the window, which asks about the unsaved edit
 
         QTimer.singleShot(800, grab)  # past the coach's 300 ms debounce and the first paint
         app.exec()

@@ -16,12 +16,14 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from copilot.audio.levels import LevelMeter
 from copilot.audio.sources import AudioSource, EndCallback, FrameCallback
 from copilot.events import AudioFrame, SourceEnded
 from ui.bridge import BackgroundTask, CoreBridge, Progress
+from ui.library_window import open_library_window
 from ui.live_window import LiveWindow
 from ui.view_models import LiveViewModel
 
@@ -308,6 +310,10 @@ class App:
         self.window = LiveWindow(self.model)
         self.controller = LiveController(self.window, self.model, self.bridge, args.stories, args.no_llm)
         self.window.closing.connect(lambda: self.controller.shutdown(QApplication.quit))
+        # --- story library hook: Ctrl+L opens ui/library_window.py on the same story folder ---
+        self.library_action = QAction("Story library…", self.window, shortcut=QKeySequence("Ctrl+L"))
+        self.library_action.triggered.connect(lambda: open_library_window(args.stories, self.window))
+        self.window.addAction(self.library_action)
         self.window.show()
         self.window_shown_s = time.perf_counter() - started_at
         log.info("window shown %.0f ms after start", self.window_shown_s * 1000)

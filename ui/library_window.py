@@ -63,6 +63,13 @@ from ui.widgets import STYLE, section_title, wrapped_label
 log = logging.getLogger(__name__)
 COACH_DEBOUNCE_MS = 300
 WATCH_DEBOUNCE_MS = 200  # an editor's save is several events within a few ms
+SECTION_HEIGHTS = {
+    "situation": (70, 110),
+    "task": (60, 100),
+    "action": (120, 220),
+    "result": (70, 120),
+    "lessons": (60, 90),
+}
 STORY_FILTER = "Stories (*.md *.zip);;All files (*)"
 SEVERITY = {"error": ("●", "#e06c6c"), "warning": ("▲", "#e0b070"), "info": ("ℹ", "#7fa7d4")}
 HINTS = {
@@ -293,16 +300,19 @@ class LibraryWindow(QMainWindow):
             layout.addWidget(section_title(name))
             edit = QPlainTextEdit()
             edit.setPlaceholderText(HINTS[name])
-            edit.setMinimumHeight(70 if name in ("task", "lessons") else 100)
+            # Sized to the text a section usually holds; the editor scrolls rather than squeezing them.
+            edit.setMinimumHeight(SECTION_HEIGHTS[name][0])
+            edit.setMaximumHeight(SECTION_HEIGHTS[name][1])
             edit.textChanged.connect(self._section_changed(name, edit))
             self.section_edits[name] = edit
-            layout.addWidget(edit, 2 if name == "action" else 1)
+            layout.addWidget(edit)
         self.broken_label = wrapped_label("", "muted")
         layout.addWidget(self.broken_label)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(host)
-        return scroll
+        layout.addStretch(1)
+        self.editor_scroll = QScrollArea()
+        self.editor_scroll.setWidgetResizable(True)
+        self.editor_scroll.setWidget(host)
+        return self.editor_scroll
 
     def _build_side_panel(self) -> QWidget:
         self.tabs = QTabWidget()
