@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup run test test-fast lint bench package clean
+.PHONY: setup run test test-fast lint bench clean
 
 setup: $(STAMP)
 
@@ -40,10 +40,6 @@ bench: setup
 	$(PY) scripts/bench_rehearse.py
 	$(PY) -m copilot bench --runs 2 --stories personal_stories
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q -s
-
-package: setup
-	$(PY) -m pip install --quiet -e ".[packaging]"
-	$(VENV)/bin/pyinstaller --noconfirm packaging/copilot.spec
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
