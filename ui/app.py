@@ -25,6 +25,7 @@ from copilot.events import AudioFrame, SourceEnded
 from ui.bridge import BackgroundTask, CoreBridge, Progress
 from ui.library_window import open_library_window
 from ui.live_window import LiveWindow
+from ui.rehearsal_window import open_rehearsal_window
 from ui.view_models import LiveViewModel
 
 log = logging.getLogger(__name__)
@@ -314,6 +315,9 @@ class App:
         self.library_action = QAction("Story library…", self.window, shortcut=QKeySequence("Ctrl+L"))
         self.library_action.triggered.connect(lambda: open_library_window(args.stories, self.window))
         self.window.addAction(self.library_action)
+        self.rehearsal_action = QAction("Rehearsal room…", self.window, shortcut=QKeySequence("Ctrl+R"))
+        self.rehearsal_action.triggered.connect(self._open_rehearsal)
+        self.window.addAction(self.rehearsal_action)
         self.window.show()
         self.window_shown_s = time.perf_counter() - started_at
         log.info("window shown %.0f ms after start", self.window_shown_s * 1000)
@@ -321,6 +325,13 @@ class App:
         if args.replay:
             self.controller.replay(args.replay)
         self.controller.load_core()
+
+    def _open_rehearsal(self) -> None:
+        """Ctrl+R: the rehearsal room on the live window's models, once they are loaded."""
+        if self.controller.core is None:
+            self.model.set_status("the models are still loading; the rehearsal room opens once they are ready")
+            return
+        self._rehearsal = open_rehearsal_window(self.controller.stories, self.window, core=self.controller.core)
 
 
 def main(argv: list[str] | None = None, started_at: float | None = None) -> int:

@@ -73,13 +73,22 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._work(self._signals._progress_in.emit)
+            result = self._work(lambda message: self._emit(self._signals._progress_in, message))
         except BaseException as exc:  # reported to the window, never lost in a pool thread
             if not isinstance(exc, Exception):
                 log.exception("background task failed")
-            self._signals._failed_in.emit(exc)
+            self._emit(self._signals._failed_in, exc)
         else:
-            self._signals._finished_in.emit(result)
+            self._emit(self._signals._finished_in, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        # The window that asked may have been closed (and its task deleted) while the work ran:
+        # then nobody is left to tell, which is fine, and not an error to print from a pool thread.
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            log.debug("background task finished after its window closed")
 
 
 class BackgroundTask(QObject):
