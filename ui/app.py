@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
@@ -26,6 +26,7 @@ from ui.bridge import BackgroundTask, CoreBridge, Progress
 from ui.library_window import open_library_window
 from ui.live_window import LiveWindow
 from ui.rehearsal_window import open_rehearsal_window
+from ui.settings_dialog import is_first_run, open_settings_dialog
 from ui.view_models import LiveViewModel
 
 log = logging.getLogger(__name__)
@@ -318,13 +319,22 @@ class App:
         self.rehearsal_action = QAction("Rehearsal room…", self.window, shortcut=QKeySequence("Ctrl+R"))
         self.rehearsal_action.triggered.connect(self._open_rehearsal)
         self.window.addAction(self.rehearsal_action)
+        self.settings_action = QAction("Settings…", self.window, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(lambda: self._open_settings(first_run=False))
+        self.window.addAction(self.settings_action)
         self.window.show()
+        if is_first_run():
+            # After the window is on screen: the first-run check opens over a visible, usable window.
+            QTimer.singleShot(0, lambda: self._open_settings(first_run=True))
         self.window_shown_s = time.perf_counter() - started_at
         log.info("window shown %.0f ms after start", self.window_shown_s * 1000)
         self.controller.load_devices()
         if args.replay:
             self.controller.replay(args.replay)
         self.controller.load_core()
+
+    def _open_settings(self, first_run: bool) -> None:
+        self._settings = open_settings_dialog(self.window, first_run=first_run)
 
     def _open_rehearsal(self) -> None:
         """Ctrl+R: the rehearsal room on the live window's models, once they are loaded."""
