@@ -58,7 +58,7 @@ from ui.library_model import (
     Entry,
     LibraryModel,
 )
-from ui.widgets import STYLE, section_title, wrapped_label
+from ui.widgets import STYLE, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
 COACH_DEBOUNCE_MS = 300
@@ -229,13 +229,7 @@ class LibraryWindow(QMainWindow):
         splitter.addWidget(self._build_side_panel())
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([330, 640, 380])
-        central = QWidget()
-        central.setObjectName("central")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.addWidget(self.banner)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        set_central(self, self.banner, splitter)
 
     def _build_list_panel(self) -> QWidget:
         self.search_edit = QLineEdit()

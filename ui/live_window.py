@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QScrollArea,
@@ -37,7 +36,17 @@ from ui.view_models import (
     LiveViewModel,
     latency_text,
 )
-from ui.widgets import STYLE, Card, ErrorBanner, LaneView, bullet_html, section_title, wrapped_label
+from ui.widgets import (
+    STYLE,
+    Card,
+    ErrorBanner,
+    LaneView,
+    bullet_html,
+    section_title,
+    set_central,
+    type_chip_row,
+    wrapped_label,
+)
 
 METER_INTERVAL_MS = 50  # 20 fps: smooth enough for a level bar, nothing for the CPU
 AUDIO_FILTER = "Recordings (*.wav *.flac *.mp3 *.ogg *.m4a);;All files (*)"
@@ -125,24 +134,11 @@ class LiveWindow(QMainWindow):
         splitter.addWidget(lanes)
         splitter.addWidget(self._build_answer_panel())
         splitter.setSizes([420, 860])
-        central = QWidget()
-        central.setObjectName("central")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.addWidget(self.banner)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        set_central(self, self.banner, splitter)
 
     def _build_answer_panel(self) -> QWidget:
         self.question_label = wrapped_label("", "question")
-        self.type_chip = QLabel()
-        self.type_chip.setObjectName("chip")
-        self.confidence_label = QLabel()
-        self.confidence_label.setObjectName("confidence")
-        chips = QHBoxLayout()
-        chips.addWidget(self.type_chip)
-        chips.addWidget(self.confidence_label)
-        chips.addStretch(1)
+        self.type_chip, self.confidence_label, chips = type_chip_row()
         self.bullets_box = Card("Cue bullets", "")
         self.bullets_box.setObjectName("bullets")
         self.bullets_box.title.setObjectName("bulletSource")

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.bridge import BackgroundTask, CoreBridge, Progress
-from ui.widgets import STYLE, Card, ErrorBanner, bullet_html, section_title, wrapped_label
+from ui.widgets import STYLE, Card, ErrorBanner, bullet_html, section_title, set_central, type_chip_row, wrapped_label
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
@@ -195,13 +195,7 @@ class RehearsalWindow(QMainWindow):
         splitter.addWidget(self._build_answer())
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([380, 520, 460])
-        central = QWidget()
-        central.setObjectName("central")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.addWidget(self.banner)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        set_central(self, self.banner, splitter)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)  # indeterminate
         self.busy_bar.setTextVisible(False)
@@ -258,14 +252,7 @@ class RehearsalWindow(QMainWindow):
         buttons.addWidget(self.play_button)
         buttons.addWidget(self.cards_button)
         buttons.addStretch(1)
-        self.type_chip = QLabel()
-        self.type_chip.setObjectName("chip")
-        self.confidence_label = QLabel()
-        self.confidence_label.setObjectName("confidence")
-        chips = QHBoxLayout()
-        chips.addWidget(self.type_chip)
-        chips.addWidget(self.confidence_label)
-        chips.addStretch(1)
+        self.type_chip, self.confidence_label, chips = type_chip_row()
         self.bullets_frame = QFrame()
         self.bullets_frame.setObjectName("bullets")
         self.bullets_label = wrapped_label("", "bulletText")

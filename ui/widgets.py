@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QProgressBar,
     QPushButton,
     QTextBrowser,
@@ -65,6 +66,30 @@ QSplitter::handle:horizontal { width: 8px; }
 QSplitter::handle:vertical { height: 8px; }
 QStatusBar QLabel { padding: 0 8px; }
 """
+
+
+def set_central(window: QMainWindow, banner: QWidget, body: QWidget) -> None:
+    """The layout every window shares: a message banner above the window's body, same margins."""
+    central = QWidget()
+    central.setObjectName("central")
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(12, 10, 12, 8)
+    layout.addWidget(banner)
+    layout.addWidget(body, 1)
+    window.setCentralWidget(central)
+
+
+def type_chip_row() -> tuple[QLabel, QLabel, QHBoxLayout]:
+    """The question-type chip and its confidence, left-aligned on one row (live window, rehearsal room)."""
+    chip = QLabel()
+    chip.setObjectName("chip")
+    confidence = QLabel()
+    confidence.setObjectName("confidence")
+    row = QHBoxLayout()
+    row.addWidget(chip)
+    row.addWidget(confidence)
+    row.addStretch(1)
+    return chip, confidence, row
 
 
 def section_title(text: str) -> QLabel:
