@@ -8,7 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import keyring
+import keyring.backend
 import pytest
+from keyring.errors import PasswordDeleteError
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -68,3 +71,39 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
         previous = current
     return previous[-1] / len(ref)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An OS keychain in a dict, so tests never touch (or need) a real one."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.store.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")  # as real backends do
+
+
+@pytest.fixture
+def use_keyring(monkeypatch: pytest.MonkeyPatch):
+    """`use_keyring(backend)` installs a keyring backend for one test; the previous one comes back after."""
+    from copilot import secrets
+
+    previous = keyring.get_keyring()
+    monkeypatch.setattr(secrets, "_warned_no_backend", False)
+
+    def use(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+        keyring.set_keyring(backend)
+        return backend
+
+    yield use
+    keyring.set_keyring(previous)

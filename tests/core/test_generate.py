@@ -18,11 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backend
 import pytest
+from conftest import MemoryKeyring
 from keyring.backends import fail
-from keyring.errors import KeyringError, PasswordDeleteError
+from keyring.errors import KeyringError
 
 from copilot import secrets
 from copilot.errors import ModelMissingError, UserError
@@ -487,40 +486,9 @@ def test_build_generator_per_backend(tmp_path: Path) -> None:
 # --- the API key store ------------------------------------------------------------------------------
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
-
-
 class LockedKeyring(MemoryKeyring):
     def get_password(self, service: str, username: str) -> str | None:
         raise KeyringError("the keychain is locked")
-
-
-@pytest.fixture
-def use_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    previous = keyring.get_keyring()
-    monkeypatch.setattr(secrets, "_warned_no_backend", False)
-
-    def use(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
-        keyring.set_keyring(backend)
-        return backend
-
-    yield use
-    keyring.set_keyring(previous)
 
 
 URL = "http://127.0.0.1:8080"

@@ -9,14 +9,12 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
+from conftest import MemoryKeyring
 from cryptography.fernet import Fernet
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from copilot.errors import UserError
@@ -44,30 +42,6 @@ class StaticKey:
 
     def get_key(self) -> bytes:
         return self.key
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-@pytest.fixture
-def restore_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -140,8 +114,8 @@ def test_a_file_that_is_not_a_database_is_a_user_error(db: Path, key: bytes) -> 
 # --- keys -----------------------------------------------------------------------------------------
 
 
-def test_missing_keychain_explains_both_choices(db: Path, restore_keyring: None) -> None:
-    keyring.set_keyring(fail.Keyring())
+def test_missing_keychain_explains_both_choices(db: Path, use_keyring: Any) -> None:
+    use_keyring(fail.Keyring())
     with pytest.raises(UserError) as caught:
         HistoryStore(db, KeyringKeyProvider())
     message = str(caught.value)
@@ -151,15 +125,15 @@ def test_missing_keychain_explains_both_choices(db: Path, restore_keyring: None)
     assert not db.exists()  # nothing is created without a key
 
 
-def test_keychain_key_is_created_once_and_reused(db: Path, restore_keyring: None) -> None:
+def test_keychain_key_is_created_once_and_reused(db: Path, use_keyring: Any) -> None:
     backend = MemoryKeyring()
-    keyring.set_keyring(backend)
+    use_keyring(backend)
     with HistoryStore(db, KeyringKeyProvider()) as store:
         sid = _fill(store)
-    stored = backend.passwords[(SERVICE, KEY_USERNAME)]
+    stored = backend.store[(SERVICE, KEY_USERNAME)]
     with HistoryStore(db, KeyringKeyProvider()) as store:
         assert store.load_session(sid).items[1].payload["text"] == SECRET
-    assert backend.passwords[(SERVICE, KEY_USERNAME)] == stored
+    assert backend.store[(SERVICE, KEY_USERNAME)] == stored
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

@@ -10,9 +10,8 @@ import tomllib  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import keyring  # noqa: E402
 import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+from conftest import MemoryKeyring  # noqa: E402
 
 from copilot import paths  # noqa: E402
 from copilot.config import load_settings  # noqa: E402
@@ -33,23 +32,6 @@ DEVICES = [
     {"name": "Built-in Mic", "is_loopback_candidate": False},
     {"name": "speakers.monitor", "is_loopback_candidate": True},
 ]
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture
@@ -132,20 +114,15 @@ def test_bad_server_url_is_refused(qtbot: Any, config: Path) -> None:
     assert not config.exists()
 
 
-def test_api_key_goes_to_keychain_not_file(qtbot: Any, config: Path) -> None:
-    previous = keyring.get_keyring()
-    fake = MemoryKeyring()
-    keyring.set_keyring(fake)
-    try:
-        dialog = make_dialog(qtbot)
-        dialog.backend_radios["server"].setChecked(True)
-        dialog.server_url_edit.setText("https://llm.example.com/v1")
-        dialog.server_model_edit.setText("my-model")
-        dialog.api_key_edit.setText("sk-secret-123")
-        dialog.accept()
-        assert dialog.result() == SettingsDialog.DialogCode.Accepted
-    finally:
-        keyring.set_keyring(previous)
+def test_api_key_goes_to_keychain_not_file(qtbot: Any, config: Path, use_keyring: Any) -> None:
+    fake = use_keyring(MemoryKeyring())
+    dialog = make_dialog(qtbot)
+    dialog.backend_radios["server"].setChecked(True)
+    dialog.server_url_edit.setText("https://llm.example.com/v1")
+    dialog.server_model_edit.setText("my-model")
+    dialog.api_key_edit.setText("sk-secret-123")
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
     assert fake.store == {(SERVICE, "https://llm.example.com/v1"): "sk-secret-123"}
     text = config.read_text()
     assert "sk-secret-123" not in text
@@ -153,19 +130,15 @@ def test_api_key_goes_to_keychain_not_file(qtbot: Any, config: Path) -> None:
     assert (llm.backend, llm.server_url, llm.server_model) == ("server", "https://llm.example.com/v1", "my-model")
 
 
-def test_no_keychain_shows_message_and_writes_nothing(qtbot: Any, config: Path) -> None:
+def test_no_keychain_shows_message_and_writes_nothing(qtbot: Any, config: Path, use_keyring: Any) -> None:
     from keyring.backends import fail
 
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        dialog = make_dialog(qtbot)
-        dialog.backend_radios["server"].setChecked(True)
-        dialog.server_url_edit.setText("http://localhost:8080/v1")
-        dialog.api_key_edit.setText("sk-x")
-        dialog.accept()
-    finally:
-        keyring.set_keyring(previous)
+    use_keyring(fail.Keyring())
+    dialog = make_dialog(qtbot)
+    dialog.backend_radios["server"].setChecked(True)
+    dialog.server_url_edit.setText("http://localhost:8080/v1")
+    dialog.api_key_edit.setText("sk-x")
+    dialog.accept()
     assert "keychain" in dialog.error_label.text()
     assert not config.exists()
 
