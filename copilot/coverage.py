@@ -18,18 +18,14 @@ from typing import Protocol
 import numpy as np
 
 from copilot.knowledge import Topic
+from copilot.phrases import any_phrase
 from copilot.stories.model import Story
-
-
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
-
 
 # The competency vocabulary of the story format (DESIGN.md) and the phrases that ask for each. The
 # patterns are word-prefix matches ("own" matches "ownership", "owning"), so each one is kept specific
 # enough not to fire on everyday job-ad wording.
 COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
-    "ownership": _rx(
+    "ownership": any_phrase(
         r"ownership",
         r"own(?:s|ing)? (?:the|our|end|features?|services?|systems?|models?)",
         r"end[- ]to[- ]end",
@@ -37,17 +33,17 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"take responsibility",
         r"self[- ]starter",
     ),
-    "leadership": _rx(
+    "leadership": any_phrase(
         r"lead(?:s|ing)? (?:a |the |small |cross)",
         r"leadership",
         r"tech(?:nical)? lead",
         r"set (?:the )?direction",
         r"drive (?:the )?(?:roadmap|vision|strategy)",
     ),
-    "conflict-resolution": _rx(
+    "conflict-resolution": any_phrase(
         r"conflict", r"disagree", r"resolve (?:differences|tension)", r"difficult conversations", r"push ?back"
     ),
-    "collaboration": _rx(
+    "collaboration": any_phrase(
         r"collaborat",
         r"cross[- ]functional",
         r"partner(?:s|ing)? (?:with|closely)",
@@ -55,7 +51,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"teamwork",
         r"team player",
     ),
-    "communication": _rx(
+    "communication": any_phrase(
         r"communicat",
         r"explain (?:complex|technical)",
         r"written and verbal",
@@ -64,7 +60,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"non[- ]technical (?:stakeholders|audiences)",
         r"storytell",
     ),
-    "technical-depth": _rx(
+    "technical-depth": any_phrase(
         r"deep (?:understanding|knowledge|expertise)",
         r"strong (?:background|foundation|knowledge)",
         r"expertise in",
@@ -72,8 +68,8 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"proficien",
         r"solid understanding",
     ),
-    "cost-reduction": _rx(r"cost", r"budget", r"efficien", r"spend", r"frugal"),
-    "failure-and-learning": _rx(
+    "cost-reduction": any_phrase(r"cost", r"budget", r"efficien", r"spend", r"frugal"),
+    "failure-and-learning": any_phrase(
         r"learn(?:s|ing)? from (?:mistakes|failures?)",
         r"growth mindset",
         r"blameless",
@@ -81,10 +77,10 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"retrospective",
         r"fail(?:ure)? fast",
     ),
-    "prioritization": _rx(
+    "prioritization": any_phrase(
         r"prioriti", r"trade[- ]?offs?", r"competing (?:demands|priorities)", r"what matters most", r"roadmap"
     ),
-    "ambiguity": _rx(
+    "ambiguity": any_phrase(
         r"ambigu",
         r"undefined problems",
         r"loosely defined",
@@ -94,8 +90,8 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"0 to 1",
         r"zero to one",
     ),
-    "customer-focus": _rx(r"customer", r"user needs", r"user experience", r"client", r"end users"),
-    "mentoring": _rx(
+    "customer-focus": any_phrase(r"customer", r"user needs", r"user experience", r"client", r"end users"),
+    "mentoring": any_phrase(
         r"mentor",
         r"coach(?:ing)? (?:junior|engineers|others)",
         r"grow (?:the|other|junior)",
@@ -103,7 +99,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"knowledge sharing",
         r"code reviews?",
     ),
-    "influence-without-authority": _rx(
+    "influence-without-authority": any_phrase(
         r"influenc",
         r"without (?:formal |direct )?authority",
         r"build consensus",
@@ -111,7 +107,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"persua",
         r"advocate",
     ),
-    "delivery-under-pressure": _rx(
+    "delivery-under-pressure": any_phrase(
         r"tight deadlines?",
         r"under pressure",
         r"on[- ]call",
@@ -121,7 +117,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"time[- ]sensitive",
         r"bias for action",
     ),
-    "data-quality": _rx(
+    "data-quality": any_phrase(
         r"data quality",
         r"data validation",
         r"data integrity",
@@ -130,7 +126,7 @@ COMPETENCY_RULES: dict[str, re.Pattern[str]] = {
         r"data (?:pipelines?|contracts)",
         r"leakage",
     ),
-    "decision-making": _rx(
+    "decision-making": any_phrase(
         r"decision[- ]making",
         r"make (?:sound |good |data[- ]driven )?decisions",
         r"data[- ]driven",

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from copilot.phrases import any_phrase
 from copilot.stories.coach import pronoun_counts
 from copilot.stories.library import slugify
 from copilot.stories.model import Story
@@ -136,12 +137,8 @@ def spoken_span_s(words: Sequence[TimedWord]) -> float:
 # --- content --------------------------------------------------------------------------------------
 
 
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
-
-
 _STAR_CUES: dict[str, re.Pattern[str]] = {
-    "situation": _rx(
+    "situation": any_phrase(
         r"at my (?:last|previous|current|old|first) (?:job|company|role|team|employer)",
         r"we had",
         r"the team was",
@@ -155,7 +152,7 @@ _STAR_CUES: dict[str, re.Pattern[str]] = {
         r"the (?:problem|issue|situation) was",
         r"every (?:message|request|day|week|user)",
     ),
-    "task": _rx(
+    "task": any_phrase(
         r"my (?:goal|job|responsibility|task|role|mandate) was",
         r"i was (?:asked|responsible|tasked|given|supposed)",
         r"i needed to",
@@ -170,7 +167,7 @@ _STAR_CUES: dict[str, re.Pattern[str]] = {
         r"put|went|spoke|got|found|brought|began|told|sat down|drew|dug|broke|split|shipped)\b",
         re.IGNORECASE,
     ),
-    "result": _rx(
+    "result": any_phrase(
         r"as a result",
         r"in the end",
         r"the (?:result|outcome|impact)\b",
@@ -262,7 +259,7 @@ def behavioral_checks(transcript: str) -> dict[str, Any]:
     }
 
 
-_CONSTRAINT = _rx(
+_CONSTRAINT = any_phrase(
     r"latenc",
     r"scale",
     r"qps",
@@ -280,8 +277,10 @@ _CONSTRAINT = _rx(
     r"p9[59]",
     r"budget",
 )
-_TRADE_OFF = _rx(r"trade[- ]?offs?", r"instead of", r"on the other hand", r"downside", r"the cost of", r"versus", r"vs")
-_MONITORING = _rx(
+_TRADE_OFF = any_phrase(
+    r"trade[- ]?offs?", r"instead of", r"on the other hand", r"downside", r"the cost of", r"versus", r"vs"
+)
+_MONITORING = any_phrase(
     r"monitor", r"alert", r"dashboard", r"drift", r"observab", r"logging", r"a/?b test", r"online metric", r"track"
 )
 
@@ -300,13 +299,15 @@ def system_design_checks(transcript: str) -> dict[str, Any]:
 def technical_checks(transcript: str) -> dict[str, Any]:
     return {
         "definition": bool(
-            _rx(r"is an? ", r"is the ", r"means", r"refers to", r"defined as", r"is when").search(transcript)
+            any_phrase(r"is an? ", r"is the ", r"means", r"refers to", r"defined as", r"is when").search(transcript)
         ),
         "example": bool(
-            _rx(r"for example", r"for instance", r"e\.g\.", r"such as", r"say you", r"imagine").search(transcript)
+            any_phrase(r"for example", r"for instance", r"e\.g\.", r"such as", r"say you", r"imagine").search(
+                transcript
+            )
         ),
         "limitation": bool(
-            _rx(
+            any_phrase(
                 r"however",
                 r"limitation",
                 r"downside",
@@ -322,7 +323,7 @@ def technical_checks(transcript: str) -> dict[str, Any]:
 
 
 def coding_checks(transcript: str) -> dict[str, Any]:
-    complexity = _rx(
+    complexity = any_phrase(
         r"o of",
         r"o\(",
         r"big o",
@@ -333,8 +334,10 @@ def coding_checks(transcript: str) -> dict[str, Any]:
         r"constant (?:time|space)",
         r"n squared",
     )
-    edges = _rx(r"edge cases?", r"empty", r"null", r"none", r"negative", r"duplicates?", r"overflow", r"single element")
-    tests = _rx(r"tests?", r"assert", r"walk through", r"dry run", r"check it with")
+    edges = any_phrase(
+        r"edge cases?", r"empty", r"null", r"none", r"negative", r"duplicates?", r"overflow", r"single element"
+    )
+    tests = any_phrase(r"tests?", r"assert", r"walk through", r"dry run", r"check it with")
     return {
         "complexity": bool(complexity.search(transcript)),
         "edge_cases": bool(edges.search(transcript)),
@@ -343,12 +346,14 @@ def coding_checks(transcript: str) -> dict[str, Any]:
 
 
 def motivation_checks(transcript: str) -> dict[str, Any]:
-    present = _rx(r"currently", r"right now", r"today", r"i'm an? ", r"i am an? ", r"at the moment", r"these days")
-    past = _rx(
+    present = any_phrase(
+        r"currently", r"right now", r"today", r"i'm an? ", r"i am an? ", r"at the moment", r"these days"
+    )
+    past = any_phrase(
         r"before that", r"previously", r"started my career", r"i studied", r"i used to", r"years ago", r"graduated"
     )
-    future = _rx(r"next", r"looking for", r"want to", r"i'd like to", r"hope to", r"future", r"excited")
-    link = _rx(
+    future = any_phrase(r"next", r"looking for", r"want to", r"i'd like to", r"hope to", r"future", r"excited")
+    link = any_phrase(
         r"this (?:role|position|team|job)", r"your (?:team|company|product|mission)", r"here at", r"join (?:you|your)"
     )
     return {
@@ -359,7 +364,7 @@ def motivation_checks(transcript: str) -> dict[str, Any]:
     }
 
 
-_QUESTION_START = _rx(
+_QUESTION_START = any_phrase(
     r"what",
     r"how",
     r"who",
