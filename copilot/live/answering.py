@@ -34,6 +34,12 @@ def card_signature(cards: CardsReady) -> tuple:
     )
 
 
+def _steps_back(shown: CardsReady, new: CardsReady, question: Question) -> bool:
+    """A partial that reads as no question type at all ("...but the A/B test shows no lift") while a
+    real type is on screen: a half-heard clause, not a change of topic. Only the final may do that."""
+    return not question.is_final and new.typed.question_type == "other" != shown.typed.question_type
+
+
 @dataclass(frozen=True)
 class _Shown:
     question_id: int
@@ -75,8 +81,12 @@ class Answerer:
         if cards is None:
             return None
         signature = card_signature(cards)
-        if previous is not None and previous.question_id == question.question_id and previous.signature == signature:
-            # Same cards as on screen: keep them (and the time they appeared), just note the new text.
+        if (
+            previous is not None
+            and previous.question_id == question.question_id
+            and (previous.signature == signature or _steps_back(previous.cards, cards, question))
+        ):
+            # Keep what is on screen (and the time it appeared), just note the new text.
             self._shown = replace(previous, text=question.text)
             return self._shown
         draft = self._bullets.draft(cards)

@@ -44,7 +44,7 @@ class SegmenterOptions:
     # Silence that ends an utterance. 0.6 s suits an interviewer; a candidate thinking aloud pauses
     # longer mid-answer, so give the microphone's segmenter more (about 1.0 s).
     end_pause_s: float = 0.6
-    partial_every_s: float = 1.0  # of new speech between partial snapshots
+    partial_every_s: float = 0.5  # of new speech between partial snapshots (the transcriber may skip some)
     pre_roll_s: float = 0.2  # audio kept before the detected start: VAD onset lags the first syllable
     max_utterance_s: float = 30.0  # whisper's window: a longer turn is cut into several finals
 

@@ -16,7 +16,8 @@ from copilot.stages import BulletStage, ClassifyStage, RetrieveStage
 
 class FakeClassifier:
     def classify(self, text: str) -> Classification:
-        qtype = "system_design" if "design" in text.lower() else "technical"
+        lowered = text.lower()
+        qtype = "system_design" if "design" in lowered else "other" if "no lift" in lowered else "technical"
         return Classification(qtype, 0.9, {})
 
 
@@ -127,4 +128,14 @@ def test_newer_question_cancels_the_rewrite_and_old_bullets_never_arrive():
     assert old_llm == []
     final = [b for b in sink.of(Bullets) if b.done][-1]
     assert final.question_id == 2 and final.bullets[:2] == ("First rewritten cue", "Second rewritten cue")
+    answerer.close()
+
+
+def test_a_partial_that_reads_as_no_type_keeps_the_cards_on_screen_but_a_final_replaces_them():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    answerer.on_question(Question(1, "How does dropout, the test shows no lift", 1.5, is_final=False))
+    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical"]
+    answerer.on_question(Question(1, "How does dropout, the test shows no lift.", 2.0, is_final=True))
+    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "other"]
     answerer.close()

@@ -119,14 +119,16 @@ def test_two_sentences_apart_give_two_finals_ending_where_the_speech_ends(clips)
 
 
 @pytest.mark.audio
-def test_partials_come_about_once_a_second_of_speech(clips):
+@pytest.mark.parametrize("every_s", [0.5, 1.0])
+def test_partials_come_once_per_interval_of_speech(clips, every_s):
     first = clips["first"]  # about 2.9 s of speech
-    events = run(silero_segmenter(), np.concatenate([silence(0.5), first, silence(1.0)]))
+    options = SegmenterOptions(partial_every_s=every_s)
+    events = run(silero_segmenter(options), np.concatenate([silence(0.5), first, silence(1.0)]))
 
     partials = [e for e in events if isinstance(e, Utterance) and not e.is_final]
-    assert len(partials) == int(first.size / SR)  # one per full second of speech
+    assert len(partials) == int(first.size / SR / every_s)  # one per full interval of speech
     ends = [0.5] + [p.t_end_s for p in partials]
-    assert all(0.9 <= b - a <= 1.6 for a, b in itertools.pairwise(ends))
+    assert all(every_s - 0.1 <= b - a <= every_s + 0.6 for a, b in itertools.pairwise(ends))
     # Each snapshot extends the previous one: the same buffer, only longer.
     final = finals(events)[0]
     for p in partials:

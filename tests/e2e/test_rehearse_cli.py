@@ -85,8 +85,11 @@ def test_every_promised_format_is_read(audio, stories, suffix):
     result = run_cli("rehearse", str(audio[f"cost.{suffix}"]), "--stories", str(stories), "--json", "--no-llm")
     assert result.returncode == 0, result.stderr
     (row,) = json_lines(result.stdout)
-    # Lossy codecs shift tiny.en's reading of espeak's voice a little; the content words survive.
-    assert word_recall("cut the cost of serving a model", row["transcript"]) >= 0.8, row["transcript"]
+    # Lossy codecs shift tiny.en's reading of espeak's synthetic voice (one CI run heard "cut the cost of"
+    # as "can t occur to the cost on"), so the check is on the content words the pipeline needs.
+    heard = set(re.findall(r"[a-z]+", row["transcript"].lower()))
+    assert {"cost", "serving", "model"} <= heard, row["transcript"]
+    assert row["question_type"] == "behavioral", row
 
 
 def test_llm_rewrite_stays_grounded(audio, stories):
