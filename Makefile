@@ -31,7 +31,7 @@ test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
 lint: setup
-	$(VENV)/bin/ruff check copilot ui tests scripts
+	$(VENV)/bin/ruff check copilot ui tests scripts packaging
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
@@ -43,3 +43,14 @@ bench: setup
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
+
+# The packaged app: one onedir bundle in dist/interview-copilot/ with the default models inside
+# (packaging/interview-copilot.spec). PyInstaller comes from the `packaging` extra.
+.PHONY: package install-desktop
+package: setup
+	$(PY) -c "import PyInstaller" 2>/dev/null || $(PY) -m pip install --quiet -e ".[packaging]"
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/interview-copilot.spec
+
+# The desktop entry and icon, in ~/.local/share, pointing at dist/interview-copilot/.
+install-desktop:
+	packaging/linux/install-desktop.sh

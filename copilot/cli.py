@@ -329,14 +329,34 @@ def _run_app(args: argparse.Namespace) -> int:
     import importlib.util
     import subprocess
 
+    if getattr(sys, "frozen", False):
+        # The packaged app (packaging/entry.py) has no `python -m`: its one executable opens the
+        # desktop app itself when given `app`. Only reached with a global option first (`-v app`).
+        return subprocess.call([sys.executable, "app", *args.app_args])
     if importlib.util.find_spec("ui.__main__") is None or importlib.util.find_spec("PySide6") is None:
         raise UserError("the desktop app is not installed (PySide6-Essentials and ui/); run `make setup`")
     return subprocess.call([sys.executable, "-m", "ui", *args.app_args])
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Everything after `app` goes to the desktop app untouched.
+
+    argparse's REMAINDER does not capture a first argument that looks like an option
+    (`copilot app --no-llm` would be a usage error), so the split is made here.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    if "app" in words:
+        at = words.index("app")
+        if all(w.startswith("-") for w in words[:at]):  # only global options before it
+            args = parser.parse_args(words[: at + 1])
+            args.app_args = words[at + 1 :]
+            return args
+    return parser.parse_args(words)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
