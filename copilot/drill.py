@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -81,6 +81,36 @@ def folder_questions(
         text = sidecar.read_text(encoding="utf-8").strip() if sidecar.is_file() else transcribe(audio).strip()
         if text:
             out.append(DrillQuestion(text, classify(text), audio))
+    return out
+
+
+def drill_candidates(
+    *,
+    bank: Iterable[BankQuestion] = (),
+    recordings: Path | None = None,
+    types: Sequence[str] = (),
+    competencies: Sequence[str] = (),
+    transcribe: Callable[[Path], str] | None = None,
+    classify: Callable[[str], str] | None = None,
+) -> list[DrillQuestion]:
+    """The questions a drill draws from: the recordings in a folder when one is given, else the bank;
+    filtered by type and competency either way. Raises UsageError when none is left."""
+    if recordings is not None:
+        if transcribe is None or classify is None:
+            raise ValueError("a recordings folder needs transcribe and classify")
+        found = folder_questions(recordings, transcribe, classify)
+        wanted = set(types or DRILL_TYPES)
+        out = [q for q in found if q.question_type in wanted]
+        if competencies:
+            from copilot.coverage import competencies_in
+
+            out = [q for q in out if set(competencies_in(q.text)) & set(competencies)]
+        where = f"the recordings in {recordings}"
+    else:
+        out = bank_questions(bank, types, competencies)
+        where = "the question bank"
+    if not out:
+        raise UsageError(f"no question in {where} matches the types and competencies asked for")
     return out
 
 
@@ -210,6 +240,13 @@ class ScoreBook:
                 self._warn(f"{self.path}: dropped the damaged scores for '{kind}'")
         return kept
 
+    @classmethod
+    def default(cls, warn: Callable[[str], None] | None = None) -> ScoreBook:
+        """The user's own book: drill_scores.json in the data folder (the CLI and the app share it)."""
+        from copilot import paths
+
+        return cls(paths.data_dir() / SCORES_FILE, warn)
+
     def scores(self, question_type: str) -> list[float]:
         return list(self._data["scores"].get(question_type, []))
 
@@ -234,6 +271,136 @@ class ScoreBook:
 
 def _stderr(message: str) -> None:
     print(f"copilot: {message}", file=sys.stderr)
+
+
+# --- one drill, question by question --------------------------------------------------------------
+
+Assess = Callable[[DrillQuestion, np.ndarray], dict[str, Any]]
+
+
+class HistoryRecord(Protocol):
+    def record(self, kind: str, payload: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class DrillAnswer:
+    """One answered question: its score and the feedback it came from."""
+
+    index: int  # 1-based
+    question: DrillQuestion
+    score: float
+    feedback: dict[str, Any]
+    answer_audio: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line `copilot drill --json` prints for it."""
+        f = self.feedback
+        return {
+            "index": self.index,
+            "question": self.question.text,
+            "question_type": self.question.question_type,
+            "question_audio": str(self.question.audio) if self.question.audio else None,
+            "answer_audio": str(self.answer_audio) if self.answer_audio else None,
+            "score": self.score,
+            "transcript": f["transcript"],
+            "suggestions": f["suggestions"],
+            "checks": f["content"]["checks"],
+            "delivery": f["delivery"],
+        }
+
+
+def assess_with(core: Any, transcriber: Any) -> Assess:
+    """Feedback on an answer from the core (classifier, embedder, stories) and a word-timing transcriber."""
+    from copilot.feedback import answer_feedback
+
+    def assess(question: DrillQuestion, samples: np.ndarray) -> dict[str, Any]:
+        return answer_feedback(core, question.text, samples, transcriber, question_type=question.question_type)
+
+    return assess
+
+
+class DrillSession:
+    """The drill loop, shared by `copilot drill` and the app's drill window.
+
+    It holds the plan and walks through it: `current` is the question to ask, `answer(samples)`
+    assesses the answer (through `assess`, usually copilot.feedback.answer_feedback), scores it, adds
+    the score to the book and saves the book at once (a drill stopped half-way still counts what was
+    answered), records it to the history when given one, and moves on. No threads and no devices
+    here: the caller plays the question and records the answer however suits it.
+    """
+
+    def __init__(self, plan: DrillPlan, book: ScoreBook, assess: Assess, history: HistoryRecord | None = None) -> None:
+        if not plan.questions:
+            raise UsageError("the drill has no questions")
+        self.plan, self.book, self._assess, self._history = plan, book, assess, history
+        self.results: list[DrillAnswer] = []
+
+    @classmethod
+    def start(
+        cls,
+        candidates: Sequence[DrillQuestion],
+        count: int,
+        book: ScoreBook,
+        assess: Assess,
+        history: HistoryRecord | None = None,
+        seed: int | None = None,
+    ) -> DrillSession:
+        """A drill of `count` questions drawn from `candidates`, the weak types (by the book) more often."""
+        if count < 1:
+            raise UsageError("a drill needs 1 question or more")
+        return cls(DrillPlan.sample(candidates, count, book.means(), seed), book, assess, history)
+
+    @property
+    def questions(self) -> list[DrillQuestion]:
+        return self.plan.questions
+
+    @property
+    def total(self) -> int:
+        return len(self.plan.questions)
+
+    @property
+    def index(self) -> int:
+        """The 1-based number of the current question (total + 1 once the drill is done)."""
+        return len(self.results) + 1
+
+    @property
+    def done(self) -> bool:
+        return len(self.results) >= self.total
+
+    @property
+    def current(self) -> DrillQuestion | None:
+        return None if self.done else self.plan.questions[len(self.results)]
+
+    def answer(self, samples: np.ndarray, answer_audio: Path | None = None) -> DrillAnswer:
+        """Assess and score the answer to the current question, save the score, and move on."""
+        question = self.current
+        if question is None:
+            raise UsageError("the drill is over; start a new one")
+        feedback = self._assess(question, samples)
+        result = DrillAnswer(self.index, question, score_answer(feedback), feedback, answer_audio)
+        self.book.add(question.question_type, result.score)
+        self.book.save()
+        if self._history is not None:
+            self._history.record("question", {"question_id": result.index, "final": True, "text": question.text})
+            self._history.record("feedback", {"question_id": result.index, "score": result.score, **feedback})
+        self.results.append(result)
+        return result
+
+    def mean_by_type(self) -> dict[str, float]:
+        """This drill's mean score per type, in the order the types were first asked."""
+        per_type: dict[str, list[float]] = {}
+        for r in self.results:
+            per_type.setdefault(r.question.question_type, []).append(r.score)
+        return {t: round(sum(v) / len(v), 3) for t, v in per_type.items()}
+
+    def summary(self) -> dict[str, Any]:
+        """The summary line of `copilot drill --json`: this drill's means and the weakest types overall."""
+        return {
+            "summary": True,
+            "questions": len(self.results),
+            "mean_score_by_type": self.mean_by_type(),
+            "weakest_types": self.book.weakest(),
+        }
 
 
 # --- playing the question -------------------------------------------------------------------------

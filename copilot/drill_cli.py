@@ -62,92 +62,62 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _drill(args: argparse.Namespace) -> None:
-    from copilot import paths
     from copilot.composition import open_core
     from copilot.config import load_settings
-    from copilot.drill import SCORES_FILE, ScoreBook
+    from copilot.drill import DrillSession, ScoreBook, assess_with
     from copilot.feedback import WordTranscriber
     from copilot.history_session import recorded_session
     from copilot.models import whisper_model
 
     _check_args(args)
-    book = ScoreBook(paths.data_dir() / SCORES_FILE)
+    book = ScoreBook.default()
     settings = load_settings()
     transcriber = WordTranscriber(
         whisper_model(settings.models.whisper).path, settings.models.whisper_compute_type, settings.models.cpu_threads
     )
     core = open_core(settings, args.stories, with_transcriber=False, with_generator=False)
     try:
-        plan = _plan(args, core, transcriber, book)
-        with recorded_session("drill") as session:
-            results = [_one(args, core, transcriber, book, q, i, session) for i, q in enumerate(plan.questions, 1)]
+        candidates = _candidates(args, core, transcriber)
+        with recorded_session("drill") as history:
+            drill = DrillSession.start(candidates, args.count, book, assess_with(core, transcriber), history, args.seed)
+            while (question := drill.current) is not None:
+                samples, audio = _answer(args, question, drill.index)
+                _print_one(args, drill.answer(samples, audio).to_dict())
     finally:
         core.close()
-    _print_summary(args, results, book)
+    _print_summary(args, drill.summary())
 
 
-def _plan(args: argparse.Namespace, core: Any, transcriber: Any, book: Any) -> Any:
+def _candidates(args: argparse.Namespace, core: Any, transcriber: Any) -> list[Any]:
     from copilot.audio.decode import load_audio
-    from copilot.drill import DrillPlan, bank_questions, folder_questions
+    from copilot.drill import drill_candidates
     from copilot.knowledge import question_bank
 
-    if args.recordings:
-        found = folder_questions(
-            Path(args.recordings),
-            lambda path: transcriber.text(load_audio(path)),
-            lambda text: core.classifier.classify(text).question_type,
-        )
-        candidates = [q for q in found if not args.type or q.question_type in args.type]
-    else:
-        candidates = bank_questions(question_bank(), args.type, args.competency)
-    if not candidates:
-        raise UsageError("no question matches the --type/--competency given (or the recordings folder is empty)")
-    return DrillPlan.sample(candidates, args.count, book.means(), args.seed)
+    return drill_candidates(
+        bank=question_bank(),
+        recordings=Path(args.recordings) if args.recordings else None,
+        types=args.type,
+        competencies=args.competency,
+        transcribe=lambda path: transcriber.text(load_audio(path)),
+        classify=lambda text: core.classifier.classify(text).question_type,
+    )
 
 
-def _one(args: argparse.Namespace, core: Any, transcriber: Any, book: Any, q: Any, i: int, session: Any) -> dict:
+def _answer(args: argparse.Namespace, q: Any, i: int) -> tuple[Any, Path | None]:
+    """The answer's samples: from answer<i>.wav when --answers is given, else asked and recorded live."""
     from copilot.audio.decode import load_audio
-    from copilot.drill import AnswerRecorder, answer_file, play_question, record_answer, score_answer, wait_briefly
-    from copilot.feedback import answer_feedback
+    from copilot.drill import AnswerRecorder, answer_file, play_question, record_answer, wait_briefly
 
     if args.answers:
         audio = answer_file(Path(args.answers), i, q)
-        samples = load_audio(audio)
-    else:
-        audio = None
-        if not args.json:
-            print(f"\nQuestion {i} ({q.question_type}), listen:")
-        play_question(q, say=lambda text: None if args.json else print(f"  {text}"))
-        wait_briefly()
-        if not args.json:
-            print("  Answer now; stop talking for 3 s to finish.")
-        samples = record_answer(AnswerRecorder())
-    feedback = answer_feedback(core, q.text, samples, transcriber, question_type=q.question_type)
-    score = score_answer(feedback)
-    book.add(q.question_type, score)
-    book.save()  # after every answer: a drill stopped half-way still counts what was answered
-    result = {
-        "index": i,
-        "question": q.text,
-        "question_type": q.question_type,
-        "question_audio": str(q.audio) if q.audio else None,
-        "answer_audio": str(audio) if audio else None,
-        "score": score,
-        "transcript": feedback["transcript"],
-        "suggestions": feedback["suggestions"],
-        "checks": feedback["content"]["checks"],
-        "delivery": feedback["delivery"],
-    }
-    _record(session, i, q.text, feedback, score)
-    _print_one(args, result)
-    return result
-
-
-def _record(session: Any, i: int, question: str, feedback: dict, score: float) -> None:
-    if session is None:
-        return
-    session.record("question", {"question_id": i, "final": True, "text": question})
-    session.record("feedback", {"question_id": i, "score": score, **feedback})
+        return load_audio(audio), audio
+    if not args.json:
+        print(f"\nQuestion {i} ({q.question_type}), listen:")
+    play_question(q, say=lambda text: None if args.json else print(f"  {text}"))
+    wait_briefly()
+    if not args.json:
+        print("  Answer now; stop talking for 3 s to finish.")
+    return record_answer(AnswerRecorder()), None
 
 
 def _print_one(args: argparse.Namespace, r: dict) -> None:
@@ -160,14 +130,9 @@ def _print_one(args: argparse.Namespace, r: dict) -> None:
         print(f"  - {tip}")
 
 
-def _print_summary(args: argparse.Namespace, results: list[dict], book: Any) -> None:
-    per_type: dict[str, list[float]] = {}
-    for r in results:
-        per_type.setdefault(r["question_type"], []).append(r["score"])
-    means = {t: round(sum(v) / len(v), 3) for t, v in per_type.items()}
-    summary = {"summary": True, "questions": len(results), "mean_score_by_type": means, "weakest_types": book.weakest()}
+def _print_summary(args: argparse.Namespace, summary: dict[str, Any]) -> None:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return
-    shown = ", ".join(f"{t} {m:.2f}" for t, m in means.items())
+    shown = ", ".join(f"{t} {m:.2f}" for t, m in summary["mean_score_by_type"].items())
     print(f"\nThis drill: {shown}. Weakest over recent drills: {', '.join(summary['weakest_types']) or '-'}")

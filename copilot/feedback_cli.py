@@ -84,7 +84,6 @@ def _save_draft(result: dict[str, Any], folder: Path) -> str | None:
     return str(saved.path)
 
 
-
 def _print_human(r: dict[str, Any]) -> None:
     d = r["delivery"]
     print(f"Question ({r['question_type']}): {r['question']}")

@@ -4,9 +4,10 @@ signals; none of them knows about the core, the session or another widget."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.bridge import BackgroundTask, Progress
 from ui.view_models import Line
 
 STYLE = """
@@ -204,3 +206,103 @@ class ErrorBanner(QFrame):
     def render(self, errors: list[str]) -> None:
         self.label.setText("\n".join(errors[-3:]))  # the newest few; the rest are in the log
         self.setVisible(bool(errors))
+
+
+# --- shared by the drill and job-description windows -----------------------------------------------
+
+SCORE_LEVELS = ((0.75, "strong", "#5fb37a"), (0.5, "fair", "#d7b65a"), (0.0, "weak", "#e06c6c"))
+
+
+def score_level(score: float) -> tuple[str, str]:
+    """(word, colour) for a 0..1 score: the word is always shown beside the colour, never colour alone."""
+    return next((word, colour) for floor, word, colour in SCORE_LEVELS if score >= floor)
+
+
+def score_html(score: float) -> str:
+    word, colour = score_level(score)
+    return f"<span style='color:{colour}; font-weight:600'>{score:.2f} · {word}</span>"
+
+
+def metric_box(caption: str) -> tuple[QFrame, QLabel]:
+    """A boxed big number over a small caption (style names from the rehearsal room's sheet)."""
+    box = QFrame()
+    box.setObjectName("metricBox")
+    value = QLabel("–")
+    value.setObjectName("metric")
+    name = QLabel(caption)
+    name.setObjectName("metricName")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(10, 6, 10, 6)
+    layout.setSpacing(0)
+    layout.addWidget(value)
+    layout.addWidget(name)
+    return box, value
+
+
+class TaskRunner(QObject):
+    """Named background jobs for one window: each runs in a BackgroundTask, the status strip says what
+    is running (with an indeterminate bar), and a failure goes to `on_error` unless the job has its own
+    handler. `changed` fires whenever a job starts or ends, so the window can update its buttons."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        on_error: Callable[[BaseException], None],
+        quiet_jobs: Iterable[str] = (),
+    ) -> None:
+        super().__init__(window)
+        self._on_error = on_error
+        self._quiet = set(quiet_jobs)  # shown only when nothing else runs (device probing)
+        self._tasks: set[BackgroundTask] = set()
+        self._busy: dict[str, str] = {}
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # indeterminate
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setFixedWidth(120)
+        self.busy_bar.hide()
+        self.status_label = QLabel("ready")
+        window.statusBar().addWidget(self.status_label, 1)
+        window.statusBar().addPermanentWidget(self.busy_bar)
+
+    def run(
+        self,
+        job: str,
+        status: str,
+        work: Callable[[Progress], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> BackgroundTask:
+        task = BackgroundTask(work, self)
+        self._tasks.add(task)
+        self._busy[job] = status
+        self._render()
+        task.progress.connect(self.status_label.setText)
+
+        def finish(ok: bool, value: Any) -> None:
+            self._tasks.discard(task)
+            self._busy.pop(job, None)
+            self._render()
+            if ok:
+                done(value)
+            else:
+                (failed or self._on_error)(value)
+            self.changed.emit()
+
+        task.finished.connect(lambda value: finish(True, value))
+        task.failed.connect(lambda exc: finish(False, exc))
+        task.start()
+        self.changed.emit()
+        return task
+
+    def is_busy(self, job: str | None = None) -> bool:
+        return bool(self._busy) if job is None else job in self._busy
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _render(self) -> None:
+        working = [s for j, s in self._busy.items() if j not in self._quiet] or list(self._busy.values())
+        self.busy_bar.setVisible(bool(self._busy))
+        self.status_label.setText(working[-1] if working else "ready")
