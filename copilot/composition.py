@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from copilot.generate import BulletGenerator, build_generator
 from copilot.index import ChromaIndex, SyncReport, framework_docs, story_docs, topic_docs
 from copilot.retrieval import Retriever
 from copilot.stages import BulletStage, ClassifyStage, RetrieveStage, TranscribeStage
-from copilot.stories.library import load_library
+from copilot.stories.library import LibraryLoad, load_library
 from copilot.stories.model import Story
 from copilot.transcribe import TranscribeOptions, WhisperTranscriber
 
@@ -38,6 +39,33 @@ class StoryLibrary:
     folder: Path
     stories: list[Story]
     errors: list[str]
+
+
+@dataclass(frozen=True)
+class StoryReload:
+    """What `Core.reload_stories()` found and did; ids are story ids, `errors` whole messages."""
+
+    folder: Path
+    stories: int  # how many stories are loaded and indexed now
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    errors: tuple[str, ...]  # files that could not be read, each message starting with its path
+    broken_files: tuple[str, ...]  # their file names, for a one-line status
+    chunks: SyncReport  # the index's own count, in documents (a story is several)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        """One line for a status bar: "re-indexed 11 stories (1 added) · could not read broken.md"."""
+        counts = [(self.added, "added"), (self.changed, "changed"), (self.removed, "removed")]
+        detail = ", ".join(f"{len(ids)} {word}" for ids, word in counts if ids) or "no changes"
+        text = f"re-indexed {self.stories} {'story' if self.stories == 1 else 'stories'} ({detail})"
+        if self.broken_files:
+            text += f" · could not read {', '.join(self.broken_files)}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -60,6 +88,9 @@ class Core:
     transcriber: WhisperTranscriber | None = None
     generator: BulletGenerator | None = None
     _closed: bool = field(default=False, repr=False)
+    # One reload at a time, and close() waits for a reload in flight (it must not close the index
+    # under a sync).
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def stages(self) -> Stages:
         """Fresh stage objects over the shared models (each pipeline gets its own cancel state)."""
@@ -70,10 +101,44 @@ class Core:
             BulletStage(self.generator),
         )
 
+    def reload_stories(self) -> StoryReload:
+        """Re-read the story folder and bring the index and the retriever up to date with it.
+
+        Safe while a session runs (call it from any thread but the GUI's: it embeds what changed).
+        The index sync re-embeds only stories whose text changed (content hashes, see index.py), and
+        it runs under the retriever's lock together with the swap of the story tables, so a question
+        being answered meanwhile waits for it (tens of ms per changed story) and then sees the new
+        library whole, never the index of one and the tables of the other. A file that does not
+        parse is reported and left out; the others are indexed. Raises InputFileError when the
+        folder itself is gone, and RuntimeError after close().
+        """
+        with self._reload_lock:
+            if self._closed:
+                raise RuntimeError("the core is closed")
+            loaded = load_library(self.library.folder)
+            library = _library_from(self.library.folder, loaded)
+            before = _story_texts(self.library.stories)
+            after = _story_texts(library.stories)
+            with self.retriever.lock:
+                chunks = self.index.sync("stories", story_docs(library.stories))
+                self.retriever.set_stories(library.stories)
+                self.library = library
+        return StoryReload(
+            folder=library.folder,
+            stories=len(library.stories),
+            added=tuple(i for i in after if i not in before),
+            changed=tuple(i for i in after if i in before and before[i] != after[i]),
+            removed=tuple(i for i in before if i not in after),
+            errors=tuple(library.errors),
+            broken_files=tuple(p.path.name for p in loaded.errors),
+            chunks=chunks,
+        )
+
     def close(self) -> None:
-        if not self._closed:
-            self.index.close()
-            self._closed = True
+        with self._reload_lock:
+            if not self._closed:
+                self.index.close()
+                self._closed = True
 
 
 def resolve_library(stories_option: str | None, progress: Progress = _quiet) -> StoryLibrary:
@@ -82,8 +147,16 @@ def resolve_library(stories_option: str | None, progress: Progress = _quiet) -> 
     if stories_option is None and not folder.exists():
         shutil.copytree(paths.example_stories_dir(), folder)
         progress(f"created your story library at {folder} from the examples; edit or replace them")
-    loaded = load_library(folder)
+    return _library_from(folder, load_library(folder))
+
+
+def _library_from(folder: Path, loaded: LibraryLoad) -> StoryLibrary:
     return StoryLibrary(folder, list(loaded.stories), [str(e) for e in loaded.errors])
+
+
+def _story_texts(stories: list[Story]) -> dict[str, tuple[str, ...]]:
+    """Each story's indexed text: what decides whether a reload re-embeds it."""
+    return {s.id: tuple(d.text for d in story_docs([s])) for s in stories}
 
 
 def index_folder_for(stories_folder: Path) -> Path:

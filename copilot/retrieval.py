@@ -8,6 +8,7 @@ reciprocal rank fusion merges them so neither score scale dominates.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,10 @@ class Retriever:
     ):
         self._index = index
         self._frameworks = frameworks
+        # Held by retrieve() and by a library reload (Core.reload_stories) around its index sync and
+        # set_stories(): a question never sees the index and the story tables half updated, and the
+        # Chroma client is never queried while the same collection is being rewritten.
+        self.lock = threading.RLock()
         self.set_stories(stories)
         self._topics = {t.id: t for t in topics}
         self._topic_docs = topic_docs(topics)
@@ -60,17 +65,20 @@ class Retriever:
 
     def set_stories(self, stories: Sequence[Story]) -> None:
         """Swap in a new library (after an edit); the index must have been synced with it."""
-        self._stories = {s.id: s for s in stories}
-        self._story_docs = story_docs(stories)
-        self._story_bm25 = BM25([d.text for d in self._story_docs])
-        self._story_of = {d.id: d.meta["story_id"] for d in self._story_docs}
+        by_id = {s.id: s for s in stories}
+        docs = story_docs(stories)
+        bm25 = BM25([d.text for d in docs])
+        story_of = {d.id: d.meta["story_id"] for d in docs}
+        with self.lock:  # built outside, swapped together: retrieve() sees the old tables or the new
+            self._stories, self._story_docs, self._story_bm25, self._story_of = by_id, docs, bm25, story_of
 
     def retrieve(self, question: str, question_type: str, vector: np.ndarray) -> Cards:
         route = ROUTES.get(question_type, ROUTES["other"])
         framework = self._frameworks.get(question_type)
         frameworks = (Hit("framework", framework.id, framework.title, 1.0, framework),) if framework else ()
-        stories = self._stories_for(question, vector, route.stories)
-        topics = self._topics_for(question, question_type, vector, route.topics)
+        with self.lock:
+            stories = self._stories_for(question, vector, route.stories)
+            topics = self._topics_for(question, question_type, vector, route.topics)
         return Cards(frameworks, stories, topics)
 
     def _stories_for(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:

@@ -22,6 +22,25 @@ QUESTIONS_TSV = SHARED / "data" / "questions_train.tsv"
 EXAMPLE_STORIES = REPO / "personal_stories"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_real_folders(tmp_path_factory: pytest.TempPathFactory):
+    """A backstop for work that outlives its test (a Qt timer, a daemon thread): with the per-test
+    folders already restored, it still writes here, never to the user's real config or library."""
+    import os
+
+    root = tmp_path_factory.mktemp("session-home")
+    names = ("COPILOT_CONFIG_DIR", "COPILOT_DATA_DIR", "COPILOT_STORIES_DIR")
+    saved = {name: os.environ.get(name) for name in names}
+    for name in names:
+        os.environ[name] = str(root / name.lower())
+    yield root
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
 def private_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path_factory.mktemp("home")

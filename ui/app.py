@@ -2,7 +2,12 @@
 
 The window appears at once; the models load on a pool thread (`open_core` takes seconds) with their
 progress in the status strip. Everything slow, opening devices, starting and stopping a session,
-closing the core, runs the same way, so the GUI thread only ever renders.
+closing the core, saving the toolbar's choices, runs the same way, so the GUI thread only ever renders.
+
+The controller also applies the saved settings (theme, devices, pause) and keeps the running core's
+story index in step with the story folder: a `StoryWatcher` thread calls `Core.reload_stories()` after
+each change to a story file, wherever it came from (the library window's save included), and hands the
+result to the GUI thread for the status strip.
 """
 
 from __future__ import annotations
@@ -12,26 +17,42 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from copilot import paths
 from copilot.audio.levels import LevelMeter
 from copilot.audio.sources import AudioSource, EndCallback, FrameCallback
+from copilot.errors import UserError
 from copilot.events import AudioFrame, SourceEnded
 from ui.bridge import BackgroundTask, CoreBridge, Progress
 from ui.library_window import open_library_window
 from ui.live_window import LiveWindow
 from ui.rehearsal_window import open_rehearsal_window
 from ui.settings_dialog import is_first_run, open_settings_dialog
+from ui.settings_store import SettingsForm, read_form, save_live_choices
+from ui.theme import apply_theme
 from ui.view_models import LiveViewModel
 
 log = logging.getLogger(__name__)
 REPLAY_TAIL_S = 3.0  # silence after the recording, so the pause that ends the question comes
 IDLE_WAIT_S = 60.0  # how long a finished replay waits for the model's last rewrite before stopping
+PAUSE_SAVE_DELAY_MS = 500  # the pause spin box steps in 0.05 s clicks: save once the user settles
+WATCHER_JOIN_S = 30.0  # closing waits this long for a re-index in flight before closing the core anyway
+
+
+@dataclass(frozen=True)
+class StoriesReloaded:
+    """From the story watcher's thread to the GUI thread: a reload's result or why it failed."""
+
+    result: Any  # copilot.composition.StoryReload, or the exception
+    quiet: bool  # the catch-up check at start: say nothing unless something changed
 
 
 class MeteredSource:
@@ -85,12 +106,31 @@ class LiveController(QObject):
         self._tasks: set[BackgroundTask] = set()
         self._closing: Callable[[], None] | None = None  # set by shutdown(): what to call once closed
         self._closing_now = threading.Event()  # read by pool threads that may wait a long time
+        self.story_watcher: Any = None  # copilot.story_watch.StoryWatcher once the core is loaded
+        self._story_errors: set[str] = set()  # broken story files already shown in the banner
+        self._stories_bridge = CoreBridge(self)
+        self._stories_bridge.event.connect(self._stories_reloaded)
+        self._unsaved: dict[str, Any] = {}  # toolbar choices waiting to be written
+        self._saving = False  # one settings write at a time, in the order the user made them
+        self._devices_known = False  # the pickers are filled (the device list comes from a pool thread)
+        # The file is fixed now: a save that lands later (the pause is saved after a delay) must go to
+        # the file this window read, never to wherever the config folder points by then.
+        self._settings_file = paths.config_file()
+        self._pause_timer = QTimer(self)
+        self._pause_timer.setSingleShot(True)
+        self._pause_timer.setInterval(PAUSE_SAVE_DELAY_MS)
+        self._pause_timer.timeout.connect(lambda: self._save_choices(pause_s=self.window.pause_s()))
         bridge.event.connect(model.apply)
         bridge.event.connect(self._on_event)
         window.start_requested.connect(self.start_devices)
         window.stop_requested.connect(self.stop)
         window.replay_requested.connect(self.replay)
         window.answer_now_requested.connect(self.answer_now)
+        window.devices_chosen.connect(self._devices_chosen)
+        window.pause_changed.connect(lambda _: self._pause_timer.start())
+        self.settings = self._read_settings()
+        apply_theme(self.settings.theme)
+        window.set_pause(self.settings.pause_s)
 
     # --- background plumbing --------------------------------------------------------------------
 
@@ -115,6 +155,51 @@ class LiveController(QObject):
         self.model.add_error(str(exc) or type(exc).__name__)
         self.model.set_status(status)
 
+    # --- saved settings: theme, devices, pause ---------------------------------------------------
+
+    def _read_settings(self) -> SettingsForm:
+        try:
+            return read_form(self._settings_file)
+        except UserError as exc:  # a broken settings file: the defaults, and say why
+            self.model.add_error(str(exc))
+            return SettingsForm()
+
+    def apply_settings(self, form: SettingsForm) -> None:
+        """The settings dialog saved: show its devices and pause (it applied the theme itself)."""
+        self.settings = form
+        self.window.set_pause(form.pause_s)
+        if self._devices_known:
+            self._preselect_devices()
+
+    def _preselect_devices(self) -> None:
+        for note in self.window.select_devices(self.settings.system_audio, self.settings.microphone):
+            self.model.add_error(note)
+
+    def _devices_chosen(self, system_audio: str, microphone: str) -> None:
+        self.settings = replace(self.settings, system_audio=system_audio, microphone=microphone)
+        self._save_choices(system_audio=system_audio, microphone=microphone)
+
+    def _save_choices(self, **choices: Any) -> None:
+        """Write toolbar choices to the settings file off the GUI thread, one write at a time."""
+        if "pause_s" in choices:
+            self.settings = replace(self.settings, pause_s=choices["pause_s"])
+        self._unsaved.update(choices)
+        if self._saving or self._closing is not None:
+            return
+        changes, self._unsaved = self._unsaved, {}
+        self._saving = True
+
+        def done(_: Any) -> None:
+            self._saving = False
+            if self._unsaved:
+                self._save_choices()
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self._show_error(exc, "settings not saved")
+
+        self._run(lambda _: save_live_choices(**changes, path=self._settings_file), done, failed)
+
     # --- the core -------------------------------------------------------------------------------
 
     def load_core(self) -> None:
@@ -138,6 +223,7 @@ class LiveController(QObject):
         for problem in core.library.errors:
             self.model.add_error(problem)
         self.model.set_status(f"ready · {len(core.library.stories)} stories from {core.library.folder}")
+        self._watch_stories(core)
         if self._pending_replay and self._closing is None:
             self.replay(self._pending_replay)
 
@@ -146,6 +232,44 @@ class LiveController(QObject):
 
     def _devices_listed(self, choices: tuple[list, list, str | None]) -> None:
         self.window.set_devices(*choices)
+        self._devices_known = True
+        self._preselect_devices()
+
+    # --- the story folder -----------------------------------------------------------------------
+
+    def _watch_stories(self, core: Any) -> None:
+        """Re-index the stories whenever their files change, on the watcher's thread."""
+        from copilot.story_watch import StoryWatcher
+
+        if self._closing is not None:
+            return
+        self._story_errors = set(core.library.errors)  # already in the banner (see _core_loaded)
+        self.story_watcher = StoryWatcher(core.library.folder, partial(self._reload_stories, core))
+        self.story_watcher.start()
+
+    def _reload_stories(self, core: Any, paths: frozenset[Path]) -> None:
+        """On the watcher's thread: embed what changed, then tell the GUI thread."""
+        if self._closing_now.is_set():
+            return
+        try:
+            result: Any = core.reload_stories()
+        except Exception as exc:  # the folder went away, a disk error: reported, the watch goes on
+            result = exc
+        self._stories_bridge.sink(StoriesReloaded(result, quiet=not paths))
+
+    def _stories_reloaded(self, reloaded: StoriesReloaded) -> None:
+        result = reloaded.result
+        if isinstance(result, BaseException):
+            self._show_error(result, f"stories not re-indexed: {result}")
+            return
+        errors = set(result.errors)
+        new_errors = [e for e in result.errors if e not in self._story_errors]
+        self._story_errors = errors
+        for error in new_errors:
+            self.model.add_error(error)
+        if reloaded.quiet and not result.changed_anything and not new_errors:
+            return
+        self.model.set_status(result.summary())
 
     # --- the session ----------------------------------------------------------------------------
 
@@ -170,10 +294,13 @@ class LiveController(QObject):
         self.window.set_running(True)
         self.model.set_status("opening audio…")
         core, meters, sink = self.core, self.model.meters, partial(self._session_sink, generation)
+        pause_s = self.window.pause_s()
 
         def work(_: Progress) -> Any:
             from copilot.live.session import LiveSession
 
+            # The toolbar's pause is the one in effect: the session reads it from the core's settings.
+            core.settings = replace(core.settings, turn=replace(core.settings.turn, pause_s=pause_s))
             sources = [MeteredSource(s, meters[s.speaker]) for s in open_sources()]
             session = LiveSession(core, sources, sink)
             session.start()
@@ -241,23 +368,31 @@ class LiveController(QObject):
         Work still in flight (the models loading, a session starting) is waited for first, so a
         core or session that lands after the window closed is closed too, never leaked.
         """
+        if self._pause_timer.isActive():  # a pause edited just before closing is still saved
+            self._pause_timer.stop()
+            self._save_choices(pause_s=self.window.pause_s())
         self.bridge.close()
+        self._stories_bridge.close()
         self._closing_now.set()
         self._closing = then
+        if self.story_watcher is not None:
+            self.story_watcher.stop()  # returns at once; joined below, off the GUI thread
         self._close_when_idle()
 
     def _close_when_idle(self) -> None:
         if self._closing is None or self._tasks:
             return
         then, self._closing = self._closing, None
-        session, core = self.session, self.core
-        self.session = self.core = None
+        session, core, watcher = self.session, self.core, self.story_watcher
+        self.session = self.core = self.story_watcher = None
 
         def work(_: Progress) -> None:
             if session is not None:
                 session.stop()
+            if watcher is not None and not watcher.join(WATCHER_JOIN_S):
+                log.warning("the story watcher is still re-indexing; closing the core anyway")
             if core is not None:
-                core.close()
+                core.close()  # waits for a reload in flight (Core.reload_stories holds its lock)
 
         self._run(work, lambda _: then(), lambda _: then())
 
@@ -322,6 +457,32 @@ class App:
         self.settings_action = QAction("Settings…", self.window, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(lambda: self._open_settings(first_run=False))
         self.window.addAction(self.settings_action)
+
+        # --- drill (Ctrl+D) and job-description coverage (Ctrl+J), on the live window's loaded core ---
+        self._core_windows: dict[str, Any] = {}
+
+        def open_on_core(name: str, open_window: Callable[..., Any]) -> None:
+            if self.controller.core is None:
+                self.model.set_status(f"the models are still loading; {name} opens once they are ready")
+                return
+            self._core_windows[name] = open_window(self.window, core=self.controller.core)
+
+        def open_drill() -> None:
+            from ui.drill_window import open_drill_window
+
+            open_on_core("the drill", open_drill_window)
+
+        def open_jd() -> None:
+            from ui.jd_window import open_jd_window
+
+            open_on_core("the coverage view", open_jd_window)
+
+        self.drill_action = QAction("Drill…", self.window, shortcut=QKeySequence("Ctrl+D"))
+        self.drill_action.triggered.connect(open_drill)
+        self.window.addAction(self.drill_action)
+        self.jd_action = QAction("Job description coverage…", self.window, shortcut=QKeySequence("Ctrl+J"))
+        self.jd_action.triggered.connect(open_jd)
+        self.window.addAction(self.jd_action)
         self.window.show()
         if is_first_run():
             # After the window is on screen: the first-run check opens over a visible, usable window.
@@ -335,6 +496,7 @@ class App:
 
     def _open_settings(self, first_run: bool) -> None:
         self._settings = open_settings_dialog(self.window, first_run=first_run)
+        self._settings.saved.connect(self.controller.apply_settings)  # devices, pause; it applies the theme
 
     def _open_rehearsal(self) -> None:
         """Ctrl+R: the rehearsal room on the live window's models, once they are loaded."""
@@ -352,6 +514,13 @@ def main(argv: list[str] | None = None, started_at: float | None = None) -> int:
     qt_app.setApplicationName("Interview Copilot")
     qt_app.setQuitOnLastWindowClosed(False)  # the controller quits once the core is closed
     app = App(args, started_at)
+    import os  # only the test hook below needs it
+
+    if os.environ.get("COPILOT_QUIT_AFTER_SHOWN") == "1":
+        # For the packaged app's smoke test (tests/package): close once the window is up, as a user
+        # would. The controller still lets the models finish loading and closes them before quitting,
+        # so the run also proves the bundle can load them.
+        QTimer.singleShot(0, app.window.close)
     code = qt_app.exec()
     del app
     return code

@@ -2,17 +2,20 @@
 
 It renders `LiveViewModel` and turns user actions into signals (`start_requested`, ...); the app's
 controller connects those to the session. The window never talks to the core directly, so a test
-can drive it with synthetic events and no models.
+can drive it with synthetic events and no models. The toolbar's device pickers and pause control
+start from the saved settings (the controller calls `select_devices` and `set_pause`) and report
+the user's changes (`devices_chosen`, `pause_changed`), which the controller saves.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from copilot.events import CANDIDATE, INTERVIEWER, Hit
+from ui.settings_store import NO_MICROPHONE, PAUSE_RANGE
+from ui.theme import tone
 from ui.view_models import (
     BULLETS,
     CARDS,
@@ -51,6 +56,8 @@ from ui.widgets import (
 METER_INTERVAL_MS = 50  # 20 fps: smooth enough for a level bar, nothing for the CPU
 AUDIO_FILTER = "Recordings (*.wav *.flac *.mp3 *.ogg *.m4a);;All files (*)"
 STAR = ("situation", "task", "action", "result", "lessons")
+DEFAULT_SYSTEM = "Default output (monitor)"
+DEFAULT_MIC = "Default microphone"
 
 
 class LiveWindow(QMainWindow):
@@ -58,6 +65,8 @@ class LiveWindow(QMainWindow):
     stop_requested = Signal()
     replay_requested = Signal(str)
     answer_now_requested = Signal()
+    devices_chosen = Signal(str, str)  # the user picked a device: (system audio, microphone) by name
+    pause_changed = Signal(float)  # the user changed the pause that ends a question, in seconds
     closing = Signal()
 
     def __init__(self, model: LiveViewModel, parent: QWidget | None = None) -> None:
@@ -114,6 +123,22 @@ class LiveWindow(QMainWindow):
         bar.addWidget(self.system_combo)
         bar.addWidget(QLabel("  You "))
         bar.addWidget(self.mic_combo)
+        self.pause_spin = QDoubleSpinBox()
+        self.pause_spin.setRange(*PAUSE_RANGE)
+        self.pause_spin.setSingleStep(0.05)
+        self.pause_spin.setDecimals(2)
+        self.pause_spin.setSuffix(" s")
+        self.pause_spin.setToolTip(
+            "How long the interviewer must pause before the question is answered; shorter is faster "
+            "but may cut a question that has a hesitation in it"
+        )
+        self._setting_pause = False
+        self.pause_spin.valueChanged.connect(self._on_pause_edited)
+        bar.addWidget(QLabel("  Pause "))
+        bar.addWidget(self.pause_spin)
+        # `activated` fires for the user's picks only, not when the list is filled or preselected.
+        self.system_combo.activated.connect(self._on_device_picked)
+        self.mic_combo.activated.connect(self._on_device_picked)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)  # pushes the toggle right
         bar.addWidget(spacer)
@@ -193,24 +218,72 @@ class LiveWindow(QMainWindow):
         self.answer_action.setEnabled(running)
         self.system_combo.setEnabled(not running)
         self.mic_combo.setEnabled(not running)
+        self.pause_spin.setEnabled(not running)  # a session keeps the pause it started with
 
     def set_devices(self, systems: list[tuple[str, object]], mics: list[tuple[str, object]], note: str | None) -> None:
         """Fill the pickers; the first entry of each is the system default. `note` explains a problem."""
         for combo, rows, default in (
-            (self.system_combo, systems, "Default output (monitor)"),
-            (self.mic_combo, mics, "Default microphone"),
+            (self.system_combo, systems, DEFAULT_SYSTEM),
+            (self.mic_combo, mics, DEFAULT_MIC),
         ):
             combo.clear()
             combo.addItem(default, None)
             for label, data in rows:
                 combo.addItem(label, data)
-        self.mic_combo.addItem("No microphone", "off")
+        self.mic_combo.addItem("No microphone", NO_MICROPHONE)
         if note:
             self.mic_combo.setToolTip(note)
+
+    def select_devices(self, system_audio: str, microphone: str) -> list[str]:
+        """Preselect saved devices, given by name ("" = the default); a missing one leaves the default.
+
+        Returns a note for each saved device that is not in the lists, naming it.
+        """
+        missing = []
+        for combo, saved, what, default in (
+            (self.system_combo, system_audio, "interviewer audio device", DEFAULT_SYSTEM),
+            (self.mic_combo, microphone, "microphone", DEFAULT_MIC),
+        ):
+            index = 0 if not saved else combo.findData(saved)
+            if index < 0:
+                index = combo.findText(saved, Qt.MatchFlag.MatchExactly)  # microphones carry an index
+            if index < 0:
+                missing.append(
+                    f"The saved {what} “{saved}” is not connected; using “{default}” instead. "
+                    "Plug it in and restart, or pick another one in the toolbar."
+                )
+                index = 0
+            combo.setCurrentIndex(index)
+        return missing
+
+    def device_choice(self) -> tuple[str, str]:
+        """The pickers as they are saved: (system audio, microphone) by name, "" for the default."""
+        system = "" if self.system_combo.currentData() is None else self.system_combo.currentText()
+        mic_data = self.mic_combo.currentData()
+        mic = "" if mic_data is None else NO_MICROPHONE if mic_data == NO_MICROPHONE else self.mic_combo.currentText()
+        return system, mic
 
     def selected_devices(self) -> tuple[object, object]:
         """(system device, microphone device); None means the default, "off" no microphone."""
         return self.system_combo.currentData(), self.mic_combo.currentData()
+
+    def set_pause(self, seconds: float) -> None:
+        """Show a saved pause; unlike the user's edits, this does not emit `pause_changed`."""
+        self._setting_pause = True
+        try:
+            self.pause_spin.setValue(seconds)
+        finally:
+            self._setting_pause = False
+
+    def pause_s(self) -> float:
+        return float(self.pause_spin.value())
+
+    def _on_pause_edited(self, value: float) -> None:
+        if not self._setting_pause:
+            self.pause_changed.emit(float(value))
+
+    def _on_device_picked(self, _index: int) -> None:
+        self.devices_chosen.emit(*self.device_choice())
 
     def set_always_on_top(self, on: bool) -> None:
         # Only the stay-on-top hint: the window stays an ordinary, capturable window (DESIGN.md).
@@ -311,6 +384,13 @@ class LiveWindow(QMainWindow):
         if path:
             self.replay_requested.emit(path)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.StyleChange and hasattr(self, "cards_layout"):
+            # A new theme (ui/theme.py): the cards' rich text carries its own colours; redraw it.
+            self._cards_signature = None
+            self._render_cards()
+        super().changeEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self._meter_timer.stop()
         self.closing.emit()
@@ -334,7 +414,7 @@ def topic_html(hit: Hit) -> str:
     body = bullet_html(getattr(hit.item, "key_points", ()))
     pitfall = getattr(hit.item, "pitfall", "")
     if pitfall:
-        body += f"<p style='color:#e0b070'>Pitfall: {html.escape(pitfall)}</p>"
+        body += f"<p style='color:{tone('#e0b070')}'>Pitfall: {html.escape(pitfall)}</p>"
     return body
 
 
@@ -342,11 +422,11 @@ def story_html(hit: Hit, expanded: bool) -> str:
     story = hit.item
     competencies = ", ".join(getattr(story, "competencies", ()))
     meta = " · ".join(str(x) for x in (getattr(story, "role", None), getattr(story, "year", None)) if x)
-    head = f"<p style='color:#8d96a0'>{html.escape(' — '.join(x for x in (meta, competencies) if x))}</p>"
+    head = f"<p style='color:{tone('#8d96a0')}'>{html.escape(' — '.join(x for x in (meta, competencies) if x))}</p>"
     if not expanded:
         result = story.section("result") if hasattr(story, "section") else ""
         teaser = f"<p><b>Result:</b> {html.escape(first_sentence(result))}</p>" if result else ""
-        return head + teaser + "<p style='color:#7fa7d4'>Click for the full STAR story ▸</p>"
+        return head + teaser + f"<p style='color:{tone('#7fa7d4')}'>Click for the full STAR story ▸</p>"
     parts = [head]
     for name in STAR:
         text = story.section(name)

@@ -3,7 +3,8 @@
 Tabs: Models, Audio, Timing, Appearance; on first run a "First run" page comes first and shows what
 `copilot doctor` found. The doctor check and the device list run on a pool thread (BackgroundTask),
 so the dialog opens at once. OK checks and saves through ui/settings_store.py (errors are shown in
-the dialog and nothing is written); Cancel discards. Model changes apply on the next start.
+the dialog and nothing is written); Cancel discards. Model changes apply on the next start; the theme
+applies at once, app-wide, and `saved` tells the live window's controller the new devices and pause.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -37,6 +38,7 @@ from copilot.errors import UserError
 from ui.bridge import BackgroundTask, Progress
 from ui.settings_store import (
     MERGE_RANGE,
+    NO_MICROPHONE,
     PAUSE_RANGE,
     THEMES,
     WHISPER_SIZES,
@@ -46,9 +48,10 @@ from ui.settings_store import (
     read_form,
     save_form,
 )
+from ui.theme import apply_theme
+from ui.widgets import STYLE
 
 __all__ = ["SettingsDialog", "doctor_html", "is_first_run", "open_settings_dialog"]
-from ui.widgets import STYLE
 
 DIALOG_STYLE = (
     STYLE
@@ -110,6 +113,8 @@ def _page() -> tuple[QWidget, QVBoxLayout]:
 
 
 class SettingsDialog(QDialog):
+    saved = Signal(object)  # the SettingsForm just written
+
     def __init__(
         self,
         parent: QWidget | None = None,
@@ -256,9 +261,11 @@ class SettingsDialog(QDialog):
         self.system_combo = QComboBox()
         for combo, value in ((self.mic_combo, form.microphone), (self.system_combo, form.system_audio)):
             combo.addItem("System default", "")
-            if value:
+            if combo is self.mic_combo:
+                combo.addItem("No microphone", NO_MICROPHONE)
+            if value and combo.findData(value) < 0:
                 combo.addItem(value, value)
-                combo.setCurrentIndex(1)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
         grid.addRow("Your microphone", self.mic_combo)
         grid.addRow("Interviewer (system audio)", self.system_combo)
         layout.addLayout(grid)
@@ -348,14 +355,17 @@ class SettingsDialog(QDialog):
         self.error_label.setVisible(True)
 
     def accept(self) -> None:
+        form = self.current_form()
         try:
-            self.saved_path = save_form(self.current_form(), self._path, self._set_key)
+            self.saved_path = save_form(form, self._path, self._set_key)
         except SettingsInvalid as exc:
             self.show_error("Not saved: " + "; ".join(exc.errors.values()))
             return
         except UserError as exc:  # no keychain, or the file cannot be written
             self.show_error(f"Not saved: {exc}")
             return
+        apply_theme(form.theme)  # every window, this one included, at once
+        self.saved.emit(form)
         super().accept()
 
     # --- background checks ---
@@ -392,6 +402,8 @@ class SettingsDialog(QDialog):
             current = combo.currentData()
             combo.clear()
             combo.addItem("System default", "")
+            if not loopback:
+                combo.addItem("No microphone", NO_MICROPHONE)
             for d in devices:
                 if bool(d.get("is_loopback_candidate")) == loopback:
                     combo.addItem(str(d["name"]), str(d["name"]))

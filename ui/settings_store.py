@@ -3,7 +3,8 @@
 `read_form()` gives the values the dialog edits; `save_form()` checks them, stores a server API key
 in the OS keychain (never in the file) and writes config.toml atomically. Keys and sections this
 version does not know are kept: the existing file is parsed and only our keys are replaced. Nothing
-is written, and no key is stored, when a value is invalid.
+is written, and no key is stored, when a value is invalid. `save_live_choices()` writes only what
+the live window's toolbar changes (the audio devices and the pause), the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,9 @@ BACKENDS = ("packaged", "gguf", "server", "none")  # the dialog's four choices
 THEMES = ("dark", "light", "system")
 PAUSE_RANGE = (0.2, 3.0)
 MERGE_RANGE = (0.0, 10.0)
+NO_MICROPHONE = "off"  # the microphone value for "listen to the interviewer only"
+# The dialog (GUI thread) and the live window (a pool thread) both read, change and write the file.
+_write_lock = threading.Lock()
 
 
 @dataclass
@@ -123,12 +128,46 @@ def save_form(
     errors = validate(form)
     if errors:
         raise SettingsInvalid(errors)
-    raw = _read_raw(path)  # an unreadable file raises InputFileError before anything changes
-    if form.backend == "server" and form.api_key.strip():
-        if set_key is None:
-            from copilot.secrets import set_api_key as set_key
-        set_key(form.server_url.strip(), form.api_key)  # UserError without a keychain: nothing written
-    write_text_atomic(path, render_toml(merge(raw, form)))
+    with _write_lock:
+        raw = _read_raw(path)  # an unreadable file raises InputFileError before anything changes
+        if form.backend == "server" and form.api_key.strip():
+            if set_key is None:
+                from copilot.secrets import set_api_key as set_key
+            set_key(form.server_url.strip(), form.api_key)  # UserError without a keychain: nothing written
+        write_text_atomic(path, render_toml(merge(raw, form)))
+    return path
+
+
+def save_live_choices(
+    *,
+    system_audio: str | None = None,
+    microphone: str | None = None,
+    pause_s: float | None = None,
+    path: Path | None = None,
+) -> Path:
+    """Write the given live-window choices (None: leave as is), keeping every other key of the file.
+
+    Devices are saved by name ("" for the system default, NO_MICROPHONE for none), as the dialog
+    saves them. Raises SettingsInvalid for a pause out of range, InputFileError when the file is not
+    valid TOML (it is then left alone).
+    """
+    path = path or paths.config_file()
+    if pause_s is not None and not PAUSE_RANGE[0] <= pause_s <= PAUSE_RANGE[1]:
+        raise SettingsInvalid({"pause_s": f"pause must be between {PAUSE_RANGE[0]} and {PAUSE_RANGE[1]} s"})
+    with _write_lock:
+        raw = _read_raw(path)
+        out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+        for section, key, value in (
+            ("audio", "system_audio", system_audio),
+            ("audio", "microphone", microphone),
+            ("turn", "pause_s", None if pause_s is None else round(float(pause_s), 3)),
+        ):
+            if value is None:
+                continue
+            if not isinstance(out.get(section), dict):
+                out[section] = {}
+            out[section][key] = value
+        write_text_atomic(path, render_toml(out))
     return path
 
 

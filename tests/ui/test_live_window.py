@@ -33,6 +33,7 @@ from copilot.stories.parse import load_story  # noqa: E402
 from ui.app import LiveController, MeteredSource  # noqa: E402
 from ui.bridge import CoreBridge  # noqa: E402
 from ui.live_window import LiveWindow  # noqa: E402
+from ui.theme import apply_theme, tone  # noqa: E402
 from ui.view_models import LiveViewModel  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -244,3 +245,133 @@ def test_closing_while_the_models_load_still_closes_the_core(qtbot, window: Live
     assert quit_called == []  # not before the load has landed
     qtbot.waitUntil(lambda: quit_called == [True], timeout=5000)
     assert closed.is_set()
+
+
+# --- saved settings: devices, pause, theme ---------------------------------------------------
+
+SYSTEMS = [("speakers.monitor", "speakers.monitor"), ("hdmi.monitor", "hdmi.monitor")]
+MICS = [("Built-in Mic", 3), ("Headset Mic", 5)]
+
+
+def write_config(text: str) -> Path:
+    from copilot import paths
+
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dark_again(qapp):
+    """The theme is app-wide: put the dark one back for the tests that follow."""
+    yield
+    apply_theme("dark")
+
+
+def test_saved_devices_are_preselected(window: LiveWindow) -> None:
+    write_config('[audio]\nsystem_audio = "hdmi.monitor"\nmicrophone = "Headset Mic"\n')
+    controller = LiveController(window, window.model, CoreBridge())
+    controller._devices_listed((SYSTEMS, MICS, None))  # what load_devices() hands over
+    assert window.system_combo.currentText() == "hdmi.monitor"
+    assert window.mic_combo.currentText() == "Headset Mic"
+    assert window.selected_devices() == ("hdmi.monitor", 5)  # the session opens the index
+    assert window.model.errors == []
+
+
+def test_a_missing_saved_device_falls_back_to_the_default_and_says_so(window: LiveWindow) -> None:
+    write_config('[audio]\nsystem_audio = "speakers.monitor"\nmicrophone = "USB Podcast Mic"\n')
+    controller = LiveController(window, window.model, CoreBridge())
+    controller._devices_listed((SYSTEMS, MICS, None))
+    assert window.system_combo.currentText() == "speakers.monitor"
+    assert window.selected_devices() == ("speakers.monitor", None)  # None: the default microphone
+    assert len(window.model.errors) == 1
+    assert "“USB Podcast Mic” is not connected" in window.banner.label.text()
+    assert window.banner.isVisible()
+
+
+def test_device_picks_are_saved(qtbot, window: LiveWindow) -> None:
+    from ui.settings_store import read_form
+
+    controller = LiveController(window, window.model, CoreBridge())
+    controller._devices_listed((SYSTEMS, MICS, None))
+    index = window.mic_combo.findText("No microphone")
+    window.mic_combo.setCurrentIndex(index)
+    window.mic_combo.activated.emit(index)  # as a user's pick does
+    qtbot.waitUntil(lambda: read_form().microphone == "off", timeout=5000)
+    index = window.system_combo.findText("hdmi.monitor")
+    window.system_combo.setCurrentIndex(index)
+    window.system_combo.activated.emit(index)
+    qtbot.waitUntil(lambda: read_form().system_audio == "hdmi.monitor", timeout=5000)
+    assert read_form().microphone == "off"
+
+
+def test_the_pause_starts_at_the_saved_value_and_a_change_is_saved(qtbot, window: LiveWindow) -> None:
+    from ui.settings_store import read_form
+
+    config = write_config('[turn]\npause_s = 1.2\n\n[future]\nkeep = "me"\n')
+    LiveController(window, window.model, CoreBridge())
+    assert window.pause_spin.value() == pytest.approx(1.2)
+    assert read_form().pause_s == pytest.approx(1.2)  # showing it wrote nothing
+    window.pause_spin.setValue(0.85)
+    qtbot.waitUntil(lambda: read_form().pause_s == pytest.approx(0.85), timeout=5000)
+    assert 'keep = "me"' in config.read_text(encoding="utf-8")
+
+
+def test_a_session_uses_the_pause_shown(qtbot, window: LiveWindow, monkeypatch) -> None:
+    from copilot.config import Settings
+    from copilot.live import session as session_module
+
+    seen: list[float] = []
+
+    class FakeSession:
+        def __init__(self, core, sources, sink) -> None:
+            seen.append(core.settings.turn.pause_s)
+
+        def start(self) -> None:
+            pass
+
+        def stop(self) -> None:
+            pass
+
+    class FakeSource:
+        speaker, description, dropped_blocks = INTERVIEWER, "fake", 0
+
+    monkeypatch.setattr(session_module, "LiveSession", FakeSession)
+    controller = LiveController(window, window.model, CoreBridge())
+    controller.core = type("FakeCore", (), {"settings": Settings()})()
+    window.pause_spin.setValue(1.5)
+    controller._start(lambda: [FakeSource()], "listening")
+    qtbot.waitUntil(lambda: controller.session is not None, timeout=5000)
+    assert seen == [pytest.approx(1.5)]
+    assert not window.pause_spin.isEnabled()  # fixed while the session runs
+    controller.stop()
+    assert window.pause_spin.isEnabled()
+
+
+def test_the_saved_theme_is_applied_at_start(window: LiveWindow, story_hit: Hit, dark_again) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    apply_theme("dark")
+    dark_sheet = window.styleSheet()
+    window.model.apply(cards_for(window.model.current_question_id, stories=[story_hit]))
+    assert "#8d96a0" in window.card_widgets()[0].body.text()  # the dark look's muted text
+
+    write_config('[ui]\ntheme = "light"\n')
+    LiveController(window, window.model, CoreBridge())
+
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    assert window.styleSheet() != dark_sheet
+    assert "#1e2126" not in window.styleSheet() and "#f3f4f6" in window.styleSheet()
+    body = window.card_widgets()[0].body.text()  # cards redrawn: their rich text has its own colours
+    assert "#8d96a0" not in body and tone("#8d96a0", "light") in body
+
+
+def test_windows_opened_later_get_the_theme(qtbot, dark_again) -> None:
+    apply_theme("light")
+    later = LiveWindow(LiveViewModel())
+    qtbot.addWidget(later)
+    assert "#1e2126" in later.styleSheet()  # as written, until shown
+    later.show()
+    assert "#1e2126" not in later.styleSheet() and "#f3f4f6" in later.styleSheet()

@@ -16,7 +16,9 @@ from conftest import MemoryKeyring  # noqa: E402
 from copilot import paths  # noqa: E402
 from copilot.config import load_settings  # noqa: E402
 from copilot.secrets import SERVICE  # noqa: E402
+from ui import theme  # noqa: E402
 from ui.settings_dialog import SettingsDialog  # noqa: E402
+from ui.settings_store import SettingsInvalid, read_form, save_live_choices  # noqa: E402
 
 REPORT: dict[str, Any] = {
     "platform": "Linux",
@@ -154,7 +156,7 @@ def test_first_run_page_lists_doctor_results(qtbot: Any, config: Path) -> None:
     assert dialog.loopback_help.text() == "Use the monitor of your output device."
     systems = [dialog.system_combo.itemData(i) for i in range(dialog.system_combo.count())]
     mics = [dialog.mic_combo.itemData(i) for i in range(dialog.mic_combo.count())]
-    assert systems == ["", "speakers.monitor"] and mics == ["", "Built-in Mic"]
+    assert systems == ["", "speakers.monitor"] and mics == ["", "off", "Built-in Mic"]
 
 
 def test_cancel_discards(qtbot: Any, config: Path) -> None:
@@ -162,3 +164,61 @@ def test_cancel_discards(qtbot: Any, config: Path) -> None:
     dialog.whisper_combo.setCurrentText("small.en")
     dialog.reject()
     assert not config.exists()
+
+
+@pytest.fixture
+def dark_again(qapp: Any):
+    """The theme is app-wide: put the dark one back for the tests that follow."""
+    yield
+    theme.apply_theme("dark")
+
+
+def test_saving_a_theme_applies_it_at_once(qtbot: Any, config: Path, dark_again: None) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    other = QMainWindow()  # an open window of the app, styled dark as every window is
+    other.setStyleSheet("QMainWindow { background: #1e2126; color: #d8dde3; }")
+    qtbot.addWidget(other)
+    theme.apply_theme("dark")
+    window_color = QApplication.palette().color(QPalette.ColorRole.Window)
+    dialog = make_dialog(qtbot)
+    saved: list[Any] = []
+    dialog.saved.connect(saved.append)
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("light"))
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    assert tomllib.loads(config.read_text())["ui"]["theme"] == "light"
+    assert [form.theme for form in saved] == ["light"]
+    light_window = QApplication.palette().color(QPalette.ColorRole.Window)
+    assert light_window != window_color and light_window.lightness() > 200
+    assert "#f3f4f6" in other.styleSheet() and "#1e2126" not in other.styleSheet()
+    assert "#1e2126" not in dialog.styleSheet()  # the dialog itself too
+
+    theme.apply_theme("dark")  # and back: each window gets its own sheet as written
+    assert other.styleSheet() == "QMainWindow { background: #1e2126; color: #d8dde3; }"
+    assert QApplication.palette().color(QPalette.ColorRole.Window).name() == "#1e2126"
+
+
+def test_no_microphone_round_trips(qtbot: Any, config: Path) -> None:
+    dialog = make_dialog(qtbot)
+    dialog.mic_combo.setCurrentIndex(dialog.mic_combo.findData("off"))
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert tomllib.loads(config.read_text())["audio"]["microphone"] == "off"
+    reopened = make_dialog(qtbot)
+    assert reopened.mic_combo.currentText() == "No microphone"
+
+
+def test_live_choices_change_only_their_keys(config: Path) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text('[ui]\ntheme = "light"\n\n[future]\nkeep = 1\n')
+    save_live_choices(microphone="USB Mic", pause_s=1.1)
+    save_live_choices(system_audio="speakers.monitor")
+    raw = tomllib.loads(config.read_text())
+    assert raw["audio"] == {"microphone": "USB Mic", "system_audio": "speakers.monitor"}
+    assert raw["turn"] == {"pause_s": 1.1} and raw["future"] == {"keep": 1}
+    form = read_form()
+    assert (form.theme, form.pause_s, form.microphone) == ("light", 1.1, "USB Mic")
+    with pytest.raises(SettingsInvalid):
+        save_live_choices(pause_s=9.0)
+    assert read_form().pause_s == 1.1
