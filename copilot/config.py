@@ -24,8 +24,12 @@ class ModelSettings:
     whisper: str = "tiny.en"
     # int8 is the fastest on a 2-core CPU and loses little accuracy for English speech.
     whisper_compute_type: str = "int8"
-    # Both cores: CTranslate2 releases the GIL, and the rest of the pipeline is light.
-    cpu_threads: int = 2
+    # Whisper's and the embedder's threads. One, measured on 2 cores (`copilot bench`, 10 turns): the short-window
+    # decodes of the live path are faster on one thread (tiny.en: 234 ms against 286), and the
+    # other core stays free for the VAD, the embedder and the language model, so cards came
+    # 154 ms after speech end at p95 against 398 ms with two. A file's full 30 s window decode
+    # is slower on one (0.82 s against 0.59 s); raise it for rehearsal-only use or a bigger model.
+    cpu_threads: int = 1
     # An ONNX sentence-embedding model folder; empty means the packaged MiniLM int8.
     embedding: str = ""
 

@@ -51,7 +51,7 @@ class Transcriber(Protocol):
 class WhisperTranscriber:
     """faster-whisper on the CPU. One model, shared by both speakers; calls are serialised."""
 
-    def __init__(self, model_dir: Path, compute_type: str = "int8", cpu_threads: int = 2) -> None:
+    def __init__(self, model_dir: Path, compute_type: str = "int8", cpu_threads: int = 1) -> None:
         # CTranslate2's OpenMP threads spin-wait between calls by default. On 2 cores they starve
         # llama.cpp's and onnxruntime's threads: measured here, one LLM rewrite took 308 s instead
         # of 7.6 s with a whisper model loaded. Passive waiting costs whisper nothing measurable.

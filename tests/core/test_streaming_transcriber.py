@@ -224,7 +224,11 @@ def test_options_reach_the_transcriber_and_latency_is_the_decode_time():
     stage, fake, _clock = setup(["We used LightGBM", "We used LightGBM."], transcribe_options=prompt)
     shown = list(stage.process(partial(1.0)))
     done = list(stage.process(final(1.5)))
-    # Partials decode on the short window (fast, shown and replaced); the final on whisper's full one.
+    # Live decodes run on the short window (fast); the full 30 s window is there for those who want it.
+    assert [options for _, options in fake.calls] == [replace(prompt, short_window=True)] * 2
+    stage, fake, _clock = setup(["a", "b"], StreamingOptions(short_window_finals=False), transcribe_options=prompt)
+    list(stage.process(partial(1.0)))
+    list(stage.process(final(1.5)))
     assert [options for _, options in fake.calls] == [replace(prompt, short_window=True), prompt]
     assert shown[0].latency_ms == pytest.approx(500.0) and done[0].latency_ms == pytest.approx(500.0)
     assert (done[0].speaker, done[0].t_start_s, done[0].t_end_s) == (INTERVIEWER, 0.0, 1.5)

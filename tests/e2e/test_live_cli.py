@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=dict(os.environ)
+    )
 
 
 @pytest.fixture(scope="module")
