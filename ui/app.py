@@ -45,6 +45,7 @@ REPLAY_TAIL_S = 3.0  # silence after the recording, so the pause that ends the q
 IDLE_WAIT_S = 60.0  # how long a finished replay waits for the model's last rewrite before stopping
 PAUSE_SAVE_DELAY_MS = 500  # the pause spin box steps in 0.05 s clicks: save once the user settles
 WATCHER_JOIN_S = 30.0  # closing waits this long for a re-index in flight before closing the core anyway
+HISTORY_CLOSE_S = 10.0  # closing waits this long for the session history to be written and closed
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,12 @@ class LiveController(QObject):
         self._story_errors: set[str] = set()  # broken story files already shown in the banner
         self._stories_bridge = CoreBridge(self)
         self._stories_bridge.event.connect(self._stories_reloaded)
+        # Session history: one recorder per session; its messages (no keychain...) reach the banner once.
+        self.recorder: Any = None  # copilot.history_session.SessionRecorder of the running session
+        self._history_bridge = CoreBridge(self)
+        self._history_bridge.event.connect(self._history_message)
+        self._history_warned = False
+        self.recorder_factory: Callable[[str, Callable[[str], None]], Any] = _session_recorder
         self._unsaved: dict[str, Any] = {}  # toolbar choices waiting to be written
         self._saving = False  # one settings write at a time, in the order the user made them
         self._devices_known = False  # the pickers are filled (the device list comes from a pool thread)
@@ -154,6 +161,12 @@ class LiveController(QObject):
     def _show_error(self, exc: BaseException, status: str) -> None:
         self.model.add_error(str(exc) or type(exc).__name__)
         self.model.set_status(status)
+
+    def _history_message(self, message: object) -> None:
+        """Why sessions are not saved (no keychain, a wrong key): said once, the practice goes on."""
+        if not self._history_warned:
+            self._history_warned = True
+            self.model.add_error(str(message))
 
     # --- saved settings: theme, devices, pause ---------------------------------------------------
 
@@ -293,8 +306,13 @@ class LiveController(QObject):
         self.model.reset()
         self.window.set_running(True)
         self.model.set_status("opening audio…")
-        core, meters, sink = self.core, self.model.meters, partial(self._session_sink, generation)
+        core, meters, show = self.core, self.model.meters, partial(self._session_sink, generation)
         pause_s = self.window.pause_s()
+        recorder = self.recorder_factory("live", self._history_bridge.sink)
+
+        def sink(event: object) -> None:  # the core's threads
+            show(event)
+            recorder.record_event(event)  # a queue put; the store is written on the recorder's thread
 
         def work(_: Progress) -> Any:
             from copilot.live.session import LiveSession
@@ -303,15 +321,18 @@ class LiveController(QObject):
             core.settings = replace(core.settings, turn=replace(core.settings.turn, pause_s=pause_s))
             sources = [MeteredSource(s, meters[s.speaker]) for s in open_sources()]
             session = LiveSession(core, sources, sink)
+            recorder.open()  # the history session starts with the live one
             session.start()
             return session, len(sources)
 
         def started(result: tuple[Any, int]) -> None:
             self.session, self._source_count = result
+            self.recorder = recorder
             self.model.set_status(status)
             self._maybe_finish()  # a very short file may have ended before we got here
 
         def failed(exc: BaseException) -> None:
+            recorder.close()
             self.window.set_running(False)
             self._show_error(exc, "not listening")
 
@@ -344,6 +365,7 @@ class LiveController(QObject):
     def _finish(self, session: Any, wait_idle: bool) -> None:
         """Stop on a pool thread: stop() joins the audio and model threads, up to seconds."""
         self.session = None
+        recorder, self.recorder = self.recorder, None
         self.window.set_running(False)
         if not wait_idle:
             self._generation += 1  # a user stop: nothing more from this session
@@ -358,6 +380,8 @@ class LiveController(QObject):
                 if session.answerer.wait_idle(0.2):
                     break
             session.stop()
+            if recorder is not None:
+                recorder.close()  # after stop(): every event of the session is queued before the end
 
         ended = "finished: every source has ended" if wait_idle else "stopped"
         self._run(work, lambda _: self.model.set_status(ended), lambda exc: self._show_error(exc, ended))
@@ -383,18 +407,28 @@ class LiveController(QObject):
         if self._closing is None or self._tasks:
             return
         then, self._closing = self._closing, None
-        session, core, watcher = self.session, self.core, self.story_watcher
-        self.session = self.core = self.story_watcher = None
+        session, core, watcher, recorder = self.session, self.core, self.story_watcher, self.recorder
+        self.session = self.core = self.story_watcher = self.recorder = None
+        self._history_bridge.close()
 
         def work(_: Progress) -> None:
             if session is not None:
                 session.stop()
+            if recorder is not None:
+                recorder.close()
+                recorder.wait(HISTORY_CLOSE_S)  # the end time is stamped before the app quits
             if watcher is not None and not watcher.join(WATCHER_JOIN_S):
                 log.warning("the story watcher is still re-indexing; closing the core anyway")
             if core is not None:
                 core.close()  # waits for a reload in flight (Core.reload_stories holds its lock)
 
         self._run(work, lambda _: then(), lambda _: then())
+
+
+def _session_recorder(kind: str, on_message: Callable[[str], None]) -> Any:
+    from copilot.history_session import SessionRecorder
+
+    return SessionRecorder(kind, on_message)
 
 
 def open_device_sources(system: object, mic: object) -> list[AudioSource]:
@@ -483,6 +517,16 @@ class App:
         self.jd_action = QAction("Job description coverage…", self.window, shortcut=QKeySequence("Ctrl+J"))
         self.jd_action.triggered.connect(open_jd)
         self.window.addAction(self.jd_action)
+        # --- session history (Ctrl+H): ui/history_window.py lists, exports and deletes recorded sessions ---
+        self.history_action = QAction("Session history…", self.window, shortcut=QKeySequence("Ctrl+H"))
+
+        def open_history() -> None:
+            from ui.history_window import open_history_window
+
+            self._core_windows["history"] = open_history_window(self.window)
+
+        self.history_action.triggered.connect(open_history)
+        self.window.addAction(self.history_action)
         self.window.show()
         if is_first_run():
             # After the window is on screen: the first-run check opens over a visible, usable window.

@@ -147,6 +147,11 @@ class DrillWindow(QMainWindow):
         self._frames_lock = threading.Lock()
         self._mic_bridge = CoreBridge(self)
         self._mic_bridge.event.connect(self._on_mic_ended)
+        # Session history: one "drill" session per drill run, opened at its first answer.
+        self.history: Any = None  # copilot.history_session.SessionRecorder of the current run
+        self._history_bridge = CoreBridge(self)
+        self._history_bridge.event.connect(self._history_message)
+        self._history_warned = False
         self.record_action = QAction("Record / stop", self, shortcut=QKeySequence(Qt.Key.Key_Space))
         self.record_action.triggered.connect(self.toggle_recording)
         self.addAction(self.record_action)
@@ -350,6 +355,17 @@ class DrillWindow(QMainWindow):
         self._errors.clear()
         self.banner.render(self._errors)
 
+    def _history_message(self, message: object) -> None:
+        """Why drills are not saved (no keychain, a wrong key): said once per window."""
+        if not self._history_warned:
+            self._history_warned = True
+            self.show_error(str(message))
+
+    def _end_history(self) -> None:
+        history, self.history = self.history, None
+        if history is not None:
+            history.close()  # the end time and the store's closing happen on its own thread
+
     def set_core(self, core: Any) -> None:
         self.core = core
         self._update_buttons()
@@ -426,6 +442,10 @@ class DrillWindow(QMainWindow):
         )
         types, count = self.selected_types(), self.count_spin.value()
         competency = self.competency_combo.currentData()
+        from copilot.history_session import SessionRecorder
+
+        self._end_history()  # the previous run's session, if any
+        history = self.history = SessionRecorder("drill", self._history_bridge.sink)
 
         def work(progress: Progress) -> DrillSession:
             transcriber = getattr(core, "transcriber", None)
@@ -442,7 +462,8 @@ class DrillWindow(QMainWindow):
                 transcribe=transcribe,
                 classify=lambda text: core.classifier.classify(text).question_type,
             )
-            return DrillSession.start(candidates, count, book, assess or assess_with(core, transcriber), seed=seed)
+            assess_fn = assess or assess_with(core, transcriber)
+            return DrillSession.start(candidates, count, book, assess_fn, history=history, seed=seed)
 
         self.session = None
         self._clear_answer()
@@ -603,6 +624,7 @@ class DrillWindow(QMainWindow):
         self._render_types()
         if session.done:
             self._render_summary(session)
+            self._end_history()
         self._update_buttons()
 
     def next_question(self) -> None:
@@ -697,6 +719,8 @@ class DrillWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self._mic_bridge.close()
+        self._history_bridge.close()
+        self._end_history()
         mic, self._mic = self._mic, None
         if mic is not None:
             threading.Thread(target=mic.stop, name="drill-mic-stop", daemon=True).start()

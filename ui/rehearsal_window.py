@@ -176,6 +176,12 @@ class RehearsalWindow(QMainWindow):
         self._frames_lock = threading.Lock()
         self._mic_bridge = CoreBridge(self)
         self._mic_bridge.event.connect(self._on_mic_ended)
+        # Session history: one "rehearsal" session per window, opened at the first question.
+        self.history: Any = None  # copilot.history_session.SessionRecorder, once a question was asked
+        self._cards_id: int | None = None  # the question id the current cards were recorded under
+        self._history_bridge = CoreBridge(self)
+        self._history_bridge.event.connect(self._history_message)
+        self._history_warned = False
         self._build()
         self.open_action = QAction("Open recordings…", self, shortcut=QKeySequence("Ctrl+O"))
         self.open_action.triggered.connect(self._open_recordings_dialog)
@@ -394,6 +400,20 @@ class RehearsalWindow(QMainWindow):
         self._errors.clear()
         self.banner.render(self._errors)
 
+    def _history_message(self, message: object) -> None:
+        """Why this window's practice is not saved (no keychain, a wrong key): said once."""
+        if not self._history_warned:
+            self._history_warned = True
+            self.show_error(str(message))
+
+    def history_recorder(self) -> Any:
+        """The window's history session, made at the first use; it opens the store on its own thread."""
+        if self.history is None:
+            from copilot.history_session import SessionRecorder
+
+            self.history = SessionRecorder("rehearsal", self._history_bridge.sink)
+        return self.history
+
     def set_core(self, core: Any) -> None:
         self.core = core
         self._update_buttons()
@@ -460,7 +480,7 @@ class RehearsalWindow(QMainWindow):
         if question == self._question:
             return
         self._question = question
-        self._cards = None
+        self._cards, self._cards_id = None, None
         self.question_label.setText(question.text if question.text is not None else str(question.audio))
         self.question_label.setObjectName("question" if question.text is not None else "questionPartial")
         self.question_label.style().polish(self.question_label)
@@ -525,14 +545,15 @@ class RehearsalWindow(QMainWindow):
             "cards",
             "running the pipeline…",
             lambda _: rehearse(core, item, number),
-            lambda result: self._cards_ready(q, result),
+            lambda result: self._cards_ready(q, result, number),
             lambda exc: self._cards_failed(q, exc),
         )
 
-    def _cards_ready(self, question: PickedQuestion, result: dict) -> None:
+    def _cards_ready(self, question: PickedQuestion, result: dict, number: int) -> None:
+        self.history_recorder().record_rehearsal(result, number)  # question, cards, bullets, timings
         if question != self._question:
             return  # the user moved on while it ran
-        self._cards = result
+        self._cards, self._cards_id = result, number
         self.render_cards(result)
 
     def _cards_failed(self, question: PickedQuestion, exc: BaseException) -> None:
@@ -642,7 +663,7 @@ class RehearsalWindow(QMainWindow):
         if q is None or self.core is None or self.is_busy("feedback"):
             return
         core, rehearse, feedback = self.core, self._rehearse, self._feedback
-        cards = self._cards
+        cards, cards_id = self._cards, self._cards_id
         self._question_id += 1
         number = self._question_id
 
@@ -666,7 +687,9 @@ class RehearsalWindow(QMainWindow):
             "feedback",
             status,
             work,
-            lambda result: self._feedback_ready(q, result),
+            lambda result: self._feedback_ready(
+                q, result, number if cards_id is None else cards_id, cards_id is not None
+            ),
             self._feedback_failed,
         )
 
@@ -674,7 +697,12 @@ class RehearsalWindow(QMainWindow):
         self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
         self.show_error(exc)
 
-    def _feedback_ready(self, question: PickedQuestion, result: dict) -> None:
+    def _feedback_ready(self, question: PickedQuestion, result: dict, question_id: int, had_cards: bool) -> None:
+        history = self.history_recorder()
+        if not had_cards:  # the question was recorded with its cards; else record it now
+            text = question.text or result.get("question") or ""
+            history.record("question", {"question_id": question_id, "final": True, "text": text})
+        history.record("feedback", {"question_id": question_id, **result})
         if question != self._question:
             return
         self.render_feedback(result)
@@ -711,6 +739,9 @@ class RehearsalWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self._mic_bridge.close()
+        self._history_bridge.close()
+        if self.history is not None:
+            self.history.close()  # the end time and the store's closing happen on its own thread
         mic, self._mic = self._mic, None
         if mic is not None:
             threading.Thread(target=mic.stop, name="rehearsal-mic-stop", daemon=True).start()

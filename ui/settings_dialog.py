@@ -1,6 +1,6 @@
 """The settings dialog (Ctrl+,) and its first-run variant.
 
-Tabs: Models, Audio, Timing, Appearance; on first run a "First run" page comes first and shows what
+Tabs: Models, Audio, Timing, Appearance & history; on first run a "First run" page comes first and shows what
 `copilot doctor` found. The doctor check and the device list run on a pool thread (BackgroundTask),
 so the dialog opens at once. OK checks and saves through ui/settings_store.py (errors are shown in
 the dialog and nothing is written); Cancel discards. Model changes apply on the next start; the theme
@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -151,7 +152,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_models(form), "Models")
         self.tabs.addTab(self._build_audio(form), "Audio")
         self.tabs.addTab(self._build_timing(form), "Timing")
-        self.tabs.addTab(self._build_appearance(form), "Appearance")
+        self.tabs.addTab(self._build_appearance(form), "Appearance && history")
 
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
@@ -312,6 +313,17 @@ class SettingsDialog(QDialog):
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(form.theme)))
         grid.addRow("Theme", self.theme_combo)
         layout.addLayout(grid)
+        layout.addSpacing(12)
+        self.history_check = QCheckBox("Save session history")
+        self.history_check.setChecked(form.history)
+        layout.addWidget(self.history_check)
+        layout.addWidget(
+            _hint(
+                "Each live, rehearsal and drill session is kept on this computer, encrypted, with its key in "
+                "the system keychain (or in the file COPILOT_HISTORY_KEY_FILE names). Ctrl+H in the live "
+                "window lists, exports and deletes them. COPILOT_HISTORY=off turns it off whatever this says."
+            )
+        )
         layout.addStretch(1)
         return page
 
@@ -348,6 +360,7 @@ class SettingsDialog(QDialog):
             pause_s=self.pause_spin.value(),
             merge_window_s=self.merge_spin.value(),
             theme=str(self.theme_combo.currentData()),
+            history=self.history_check.isChecked(),
         )
 
     def show_error(self, message: str) -> None:

@@ -50,6 +50,7 @@ class SettingsForm:
     pause_s: float = 0.6
     merge_window_s: float = 2.0
     theme: str = "dark"
+    history: bool = True  # save each live, rehearsal and drill session ([history] enabled)
 
 
 class SettingsInvalid(UserError):
@@ -75,6 +76,7 @@ def read_form(path: Path | None = None) -> SettingsForm:
     audio = raw.get("audio", {}) if isinstance(raw.get("audio"), dict) else {}
     ui = raw.get("ui", {}) if isinstance(raw.get("ui"), dict) else {}
     theme = str(ui.get("theme", "dark"))
+    history = raw.get("history", {}) if isinstance(raw.get("history"), dict) else {}
     return SettingsForm(
         whisper=settings.models.whisper,
         backend=backend,
@@ -86,6 +88,7 @@ def read_form(path: Path | None = None) -> SettingsForm:
         pause_s=settings.turn.pause_s,
         merge_window_s=settings.turn.merge_window_s,
         theme=theme if theme in THEMES else "dark",
+        history=history.get("enabled") is not False,
     )
 
 
@@ -193,6 +196,7 @@ def merge(raw: dict[str, Any], form: SettingsForm) -> dict[str, Any]:
     turn["pause_s"] = round(float(form.pause_s), 3)
     turn["merge_window_s"] = round(float(form.merge_window_s), 3)
     section("ui")["theme"] = form.theme
+    section("history")["enabled"] = bool(form.history)
     return out
 
 

@@ -1,0 +1,164 @@
+"""The session-history window (Ctrl+H): lists the recorded sessions, previews one, exports its report
+(HTML, Markdown) to the path chosen, opens it in the browser and deletes it after a warning."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QUrl  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+
+from copilot.history import open_default_store  # noqa: E402
+from ui.history_window import HistoryWindow  # noqa: E402
+
+LIVE_QUESTION = "Tell me about a time you cut the cost of serving a model."
+DRILL_QUESTION = "What is overfitting?"
+
+
+def seed() -> tuple[int, int]:
+    with open_default_store() as store:
+        live = store.start_session("live")
+        store.record(live, "question", {"question_id": 1, "final": True, "text": LIVE_QUESTION})
+        store.record(
+            live,
+            "cards",
+            {"question_id": 1, "question_type": "behavioral", "type_confidence": 0.9, "stories": ["distill"]},
+        )
+        store.record(live, "bullets", {"question_id": 1, "done": True, "bullets": ["Lead with the $38k bill"]})
+        store.end_session(live)
+        drill = store.start_session("drill")
+        store.record(drill, "question", {"question_id": 1, "final": True, "text": DRILL_QUESTION})
+        store.record(drill, "feedback", {"question_id": 1, "question": DRILL_QUESTION, "words_per_minute": 150.0})
+        return live, drill
+
+
+@pytest.fixture
+def window(qtbot: Any) -> HistoryWindow:
+    opened: list[QUrl] = []
+    win = HistoryWindow(open_url=opened.append)
+    win.opened = opened  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def cells(window: HistoryWindow, row: int) -> list[str]:
+    return [window.table.item(row, c).text() for c in range(window.table.columnCount())]
+
+
+def test_the_sessions_are_listed_newest_first_and_previewed(qtbot: Any) -> None:
+    live, drill = seed()
+    window = HistoryWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert [s.id for s in window.sessions] == [drill, live]
+    drill_row, live_row = cells(window, 0), cells(window, 1)
+    assert drill_row[1:] == ["drill", "1", "unfinished"]  # never ended
+    assert live_row[1] == "live" and live_row[2] == "1" and live_row[3].endswith(" s")
+    assert window.count_label.text() == "2 sessions, newest first"
+    qtbot.waitUntil(lambda: DRILL_QUESTION in window.preview_text())  # the newest is selected at once
+    window.table.selectRow(1)
+    qtbot.waitUntil(lambda: LIVE_QUESTION in window.preview_text())
+    assert "Lead with the $38k bill" in window.preview_text()
+
+
+def test_export_html_and_markdown_to_the_chosen_path(
+    qtbot: Any, window: HistoryWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed()
+    window.refresh()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    window.table.selectRow(1)  # the live session
+    asked: list[str] = []
+
+    def save_as(parent: Any, caption: str, start: str, filters: str) -> tuple[str, str]:
+        asked.append(start)
+        suffix = ".html" if "html" in filters else ".md"
+        return str(tmp_path / f"report{suffix}"), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    assert window.html_button.isEnabled()
+    window.html_button.click()
+    qtbot.waitUntil(lambda: window.last_export == tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html") and LIVE_QUESTION in page
+    assert Path(asked[0]).name.startswith("interview-live-") and asked[0].endswith(".html")
+    window.md_button.click()
+    qtbot.waitUntil(lambda: window.last_export == tmp_path / "report.md")
+    assert LIVE_QUESTION in (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert f"saved {tmp_path / 'report.md'}" in window.tasks.status_label.text()
+
+
+def test_cancelling_the_save_dialog_writes_nothing(
+    qtbot: Any, window: HistoryWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed()
+    window.refresh()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: ("", ""))
+    window.html_button.click()
+    assert not window.tasks.is_busy("export") and window.last_export is None
+
+
+def test_open_report_in_browser_writes_the_html_and_opens_it(qtbot: Any, window: HistoryWindow) -> None:
+    seed()
+    window.refresh()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    window.table.selectRow(1)
+    window.browser_button.click()
+    qtbot.waitUntil(lambda: bool(window.opened))  # type: ignore[attr-defined]
+    (url,) = window.opened  # type: ignore[attr-defined]
+    path = Path(url.toLocalFile())
+    assert path.suffix == ".html" and LIVE_QUESTION in path.read_text(encoding="utf-8")
+
+
+def test_delete_asks_first_then_removes_the_session(
+    qtbot: Any, window: HistoryWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live, drill = seed()
+    window.refresh()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    window.table.selectRow(1)  # the live session
+    warnings: list[str] = []
+
+    def answer(choice: QMessageBox.StandardButton) -> Any:
+        def warning(parent: Any, title: str, text: str, *rest: Any) -> QMessageBox.StandardButton:
+            warnings.append(text)
+            return choice
+
+        return warning
+
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Cancel))
+    window.delete_button.click()
+    assert "cannot be undone" in warnings[0] and not window.tasks.is_busy("delete")
+    with open_default_store() as store:
+        assert [s.id for s in store.list_sessions()] == [live, drill]
+
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Yes))
+    window.delete_button.click()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 1 and not window.tasks.is_busy())
+    assert [s.id for s in window.sessions] == [drill]
+    with open_default_store() as store:
+        assert [s.id for s in store.list_sessions()] == [drill]
+
+
+def test_an_empty_history_says_so(qtbot: Any, window: HistoryWindow) -> None:
+    qtbot.waitUntil(lambda: window.count_label.text() == "No sessions yet")
+    assert "No session was recorded yet" in window.preview_text()
+    assert not window.html_button.isEnabled() and not window.delete_button.isEnabled()
+
+
+def test_history_that_cannot_be_opened_is_explained_in_the_banner(qtbot: Any, private_folders: Path) -> None:
+    (private_folders / "history.key").write_text("not a key\n")
+    window = HistoryWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.banner.isVisible)
+    assert "not a valid history key" in window.banner.label.text()
+    assert window.table.rowCount() == 0
