@@ -51,7 +51,7 @@ def test_a_scripted_drill_scores_each_answer_and_keeps_the_scores(tmp_path, stor
     first, second, summary = lines
     assert first["question_type"] == second["question_type"] == "technical"
     assert first["question"] != second["question"]
-    assert first["answer_audio"].endswith("answer1.wav") and "regularization" in first["transcript"].lower()
+    assert first["answer_audio"].endswith("answer1.wav") and "penalty" in first["transcript"].lower()
     assert first["checks"] == {"definition": True, "example": True, "limitation": True}
     assert first["score"] > second["score"] and 0.0 <= second["score"] <= 1.0
     assert summary["summary"] and summary["questions"] == 2 and summary["weakest_types"] == ["technical"]

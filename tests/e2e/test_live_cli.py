@@ -22,7 +22,11 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def turn(tmp_path_factory):
     folder = tmp_path_factory.mktemp("turn")
-    return speak("Okay, a technical one. What is the difference between L1 and L2 regularization?", folder / "turn.wav")
+    # espeak's "between L1 and L2" is heard differently from run to run by tiny.en on either window;
+    # this question is read the same every time.
+    return speak(
+        "Next, a technical question. How does dropout prevent overfitting in a neural network?", folder / "turn.wav"
+    )
 
 
 def test_listen_replays_a_turn_as_json_events(turn):
@@ -32,9 +36,9 @@ def test_listen_replays_a_turn_as_json_events(turn):
     kinds = [e["event"] for e in events]
     assert "transcript" in kinds and "cards" in kinds and kinds[-1] == "source_ended"
     question = [e for e in events if e["event"] == "question" and e["final"]][-1]
-    assert "difference between" in question["text"].lower()
+    assert "prevent overfitting in a neural network" in question["text"].lower()
     cards = [e for e in events if e["event"] == "cards" and e["question_id"] == question["question_id"]][-1]
-    assert cards["question_type"] == "technical" and cards["topics"][0] == "l1-vs-l2"
+    assert cards["question_type"] == "technical" and cards["topics"][0] == "dropout"
     assert any(e["event"] == "bullets" and e["done"] for e in events)
 
 
