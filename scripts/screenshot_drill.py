@@ -11,20 +11,12 @@ and classified by the app as a user's own recordings would be. Saves docs/screen
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from screenshot_common import EXAMPLE_STORIES, SHOTS, application, grab_when_ready, private_folders, speak
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-OUT = REPO / "docs" / "screenshots" / "drill.png"
+OUT = SHOTS / "drill.png"
 QUESTIONS = {
     "q1.wav": "Tell me about a time you disagreed with your manager.",
     "q2.wav": "What is the difference between L1 and L2 regularization?",
@@ -45,16 +37,10 @@ EARLIER = {"behavioral": [0.55, 0.62], "technical": [0.8], "system_design": [0.3
 TIMEOUT_S = 300
 
 
-def speak(text: str, path: Path) -> Path:
-    subprocess.run(["espeak-ng", "-s", "150", "-w", str(path), text], check=True)
-    return path
-
-
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    application()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["COPILOT_DATA_DIR"] = str(Path(tmp) / "data")
-        os.environ["COPILOT_CACHE_DIR"] = str(Path(tmp) / "cache")
+        private_folders(tmp, "data", "cache")
         folder = Path(tmp) / "my questions"
         folder.mkdir()
         for name, text in QUESTIONS.items():
@@ -71,46 +57,27 @@ def main() -> int:
             for score in scores:
                 book.add(kind, score)
         book.save()
-        core = open_core(Settings(), str(REPO / "personal_stories"), with_generator=False, progress=print)
+        core = open_core(Settings(), str(EXAMPLE_STORIES), with_generator=False, progress=print)
         window = DrillWindow(core, book=book, probe=lambda: ("no microphone here", "no audio output here"), seed=2)
         window.resize(1360, 860)
         window.show()
         window.count_spin.setValue(2)
         window.set_recordings_folder(folder)
         window.start_drill()
-        started = time.monotonic()
-        state = {"ok": False}
 
-        def poll() -> None:
+        def step() -> bool:
             session = window.session
-            if time.monotonic() - started > TIMEOUT_S or window.banner.isVisible():
-                print("failed:", window.banner.label.text() or "timed out")
-                timer.stop()
-                app.exit(1)
-            elif session is None or window.is_busy("answer") or window.is_busy("plan"):
-                return
-            elif session.done:
-                timer.stop()
-                QTimer.singleShot(300, grab)
-            elif window.last_answer is not None:
+            if session is None or window.is_busy("answer") or window.is_busy("plan"):
+                return False
+            if session.done:
+                return True
+            if window.last_answer is not None:
                 window.next_question()
             else:
                 window.use_answer_file(answers[session.current.question_type])
+            return False
 
-        def grab() -> None:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(OUT))
-            print(f"saved {OUT} ({window.width()}x{window.height()})")
-            state["ok"] = True
-            app.exit(0)
-
-        timer = QTimer()
-        timer.timeout.connect(poll)
-        timer.start(100)
-        code = app.exec()
-        window.close()
-        core.close()
-    return code if state["ok"] else 1
+        return grab_when_ready(window, OUT, step, TIMEOUT_S, after=core.close)
 
 
 if __name__ == "__main__":

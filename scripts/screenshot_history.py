@@ -10,18 +10,11 @@ docs/screenshots/history.png.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from screenshot_common import SHOTS, application, grab_when_ready, private_folders
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-OUT = REPO / "docs" / "screenshots" / "history.png"
+OUT = SHOTS / "history.png"
 LIVE_QUESTION = "How would you design a feature store for real-time fraud scoring?"
 REHEARSED = "Tell me about a time you had to cut the cost of serving a model."
 TIMEOUT_S = 60
@@ -136,11 +129,9 @@ def seed() -> None:
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    application()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["COPILOT_DATA_DIR"] = str(Path(tmp) / "data")
-        os.environ["COPILOT_CACHE_DIR"] = str(Path(tmp) / "cache")
-        os.environ["COPILOT_HISTORY_KEY_FILE"] = str(Path(tmp) / "history.key")
+        private_folders(tmp, "data", "cache")
         os.environ.pop("COPILOT_HISTORY", None)
         seed()
 
@@ -149,31 +140,9 @@ def main() -> int:
         window = HistoryWindow()
         window.resize(1280, 800)
         window.show()
-        started = time.monotonic()
-        state = {"ok": False}
-
-        def poll() -> None:
-            if time.monotonic() - started > TIMEOUT_S or window.banner.isVisible():
-                print("failed:", window.banner.label.text() or "timed out")
-                timer.stop()
-                app.exit(1)
-            elif REHEARSED in window.preview_text() and not window.tasks.is_busy():
-                timer.stop()
-                QTimer.singleShot(300, grab)
-
-        def grab() -> None:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(OUT))
-            print(f"saved {OUT} ({window.width()}x{window.height()})")
-            state["ok"] = True
-            app.exit(0)
-
-        timer = QTimer()
-        timer.timeout.connect(poll)
-        timer.start(100)
-        code = app.exec()
-        window.close()
-    return code if state["ok"] else 1
+        return grab_when_ready(
+            window, OUT, lambda: REHEARSED in window.preview_text() and not window.tasks.is_busy(), TIMEOUT_S
+        )
 
 
 if __name__ == "__main__":

@@ -9,20 +9,13 @@ story, so the ad's call for mentoring shows as a gap, and saves docs/screenshots
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from screenshot_common import EXAMPLE_STORIES, SHOTS, application, grab_when_ready, private_folders
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-OUT = REPO / "docs" / "screenshots" / "jd-coverage.png"
+OUT = SHOTS / "jd-coverage.png"
 JD = """Senior Machine Learning Engineer, Recommendations
 
 About the role
@@ -44,12 +37,11 @@ TIMEOUT_S = 180
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    application()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["COPILOT_DATA_DIR"] = str(Path(tmp) / "data")
-        os.environ["COPILOT_CACHE_DIR"] = str(Path(tmp) / "cache")
+        private_folders(tmp, "data", "cache")
         stories = Path(tmp) / "stories"
-        shutil.copytree(REPO / "personal_stories", stories)
+        shutil.copytree(EXAMPLE_STORIES, stories)
         (stories / "mentored-junior-eval-harness.md").unlink()
 
         from copilot.composition import open_core
@@ -62,33 +54,14 @@ def main() -> int:
         window.show()
         window.set_text(JD)
         window.check_coverage()
-        started = time.monotonic()
-        state = {"ok": False}
 
-        def poll() -> None:
-            if time.monotonic() - started > TIMEOUT_S or window.banner.isVisible():
-                print("failed:", window.banner.label.text() or "timed out")
-                timer.stop()
-                app.exit(1)
-            elif window.coverage is not None and not window.is_busy():
-                timer.stop()
-                window.select_row("mentoring")
-                QTimer.singleShot(300, grab)
+        def step() -> bool:
+            if window.coverage is None or window.is_busy():
+                return False
+            window.select_row("mentoring")
+            return True
 
-        def grab() -> None:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(OUT))
-            print(f"saved {OUT} ({window.width()}x{window.height()})")
-            state["ok"] = True
-            app.exit(0)
-
-        timer = QTimer()
-        timer.timeout.connect(poll)
-        timer.start(100)
-        code = app.exec()
-        window.close()
-        core.close()
-    return code if state["ok"] else 1
+        return grab_when_ready(window, OUT, step, TIMEOUT_S, after=core.close)
 
 
 if __name__ == "__main__":

@@ -8,22 +8,17 @@ window with one story selected and the coach panel showing, and saves docs/scree
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from PySide6.QtCore import QTimer
+from screenshot_common import EXAMPLE_STORIES, SHOTS, application, private_folders, save_grab
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from ui.library_model import LibraryModel
+from ui.library_window import LibraryWindow
 
-from ui.library_model import LibraryModel  # noqa: E402
-from ui.library_window import LibraryWindow  # noqa: E402
-
-OUT = REPO / "docs" / "screenshots" / "library.png"
+OUT = SHOTS / "library.png"
 STORY = "pushed-for-shadow-launch.md"
 # An unsaved edit that drops the numbers from the Result, so the coach panel has something to say.
 RESULT = (
@@ -34,12 +29,12 @@ BROKEN = "---\ntitle: [an unclosed list\n---\n## Situation\nDraft.\n"
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    app = application()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "stories"
-        shutil.copytree(REPO / "personal_stories", folder)
+        shutil.copytree(EXAMPLE_STORIES, folder)
         (folder / "half-written.md").write_text(BROKEN)  # shows how a file that does not load is listed
-        os.environ["COPILOT_DATA_DIR"] = str(Path(tmp) / "data")  # the trash goes there, not in the user's
+        private_folders(tmp, "data")  # the trash goes there, not in the user's
         model = LibraryModel(folder)
         model.reload()
         window = LibraryWindow(model, watch=False)
@@ -52,9 +47,7 @@ def main() -> int:
         window.editor_scroll.ensureWidgetVisible(result, 0, 40)
 
         def grab() -> None:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(OUT))
-            print(f"saved {OUT} ({window.width()}x{window.height()})")
+            save_grab(window, OUT)
             app.exit(0)  # not quit() or close(): those close the window, which asks about the unsaved edit
 
         QTimer.singleShot(800, grab)  # past the coach's 300 ms debounce and the first paint

@@ -9,20 +9,12 @@ saves docs/screenshots/rehearsal.png.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from screenshot_common import EXAMPLE_STORIES, SHOTS, application, grab_when_ready, private_folders, speak
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-OUT = REPO / "docs" / "screenshots" / "rehearsal.png"
+OUT = SHOTS / "rehearsal.png"
 QUESTION = "Tell me about a time you had to cut the cost of serving a model."
 ANSWER = (
     "At my last company our intent classifier was too expensive. I chose to distill it because the GPUs "
@@ -32,54 +24,33 @@ TIMEOUT_S = 300
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    application()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["COPILOT_DATA_DIR"] = str(Path(tmp) / "data")
-        os.environ["COPILOT_CACHE_DIR"] = str(Path(tmp) / "cache")
-        answer = Path(tmp) / "ans.wav"
-        subprocess.run(["espeak-ng", "-s", "150", "-w", str(answer), ANSWER], check=True)
+        private_folders(tmp, "data", "cache")
+        answer = speak(ANSWER, Path(tmp) / "ans.wav")
 
         from copilot.composition import open_core
         from copilot.config import Settings
         from ui.rehearsal_window import RehearsalWindow
 
-        core = open_core(Settings(), str(REPO / "personal_stories"), with_generator=False, progress=print)
+        core = open_core(Settings(), str(EXAMPLE_STORIES), with_generator=False, progress=print)
         window = RehearsalWindow(core)
         window.resize(1360, 860)
         window.show()
         window.use_typed_question(QUESTION)
         window.show_cards()
-        started = time.monotonic()
-        state = {"answered": False, "ok": False}
+        state = {"answered": False}
 
-        def poll() -> None:
-            if time.monotonic() - started > TIMEOUT_S or window.banner.isVisible():
-                print("failed:", window.banner.label.text() or "timed out")
-                timer.stop()
-                app.exit(1)
-            elif window.is_busy("cards") or window.is_busy("feedback"):
-                return
-            elif not state["answered"] and window.card_titles():
+        def step() -> bool:
+            if window.is_busy("cards") or window.is_busy("feedback"):
+                return False
+            if not state["answered"] and window.card_titles():
                 state["answered"] = True
                 window.use_answer_file(answer)
-            elif state["answered"] and window.transcript_view.toPlainText():
-                timer.stop()
-                QTimer.singleShot(300, grab)
+                return False
+            return state["answered"] and bool(window.transcript_view.toPlainText())
 
-        def grab() -> None:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(OUT))
-            print(f"saved {OUT} ({window.width()}x{window.height()})")
-            state["ok"] = True
-            app.exit(0)
-
-        timer = QTimer()
-        timer.timeout.connect(poll)
-        timer.start(100)
-        code = app.exec()
-        window.close()
-        core.close()
-    return code if state["ok"] else 1
+        return grab_when_ready(window, OUT, step, TIMEOUT_S, after=core.close)
 
 
 if __name__ == "__main__":

@@ -8,26 +8,21 @@ docs/screenshots/settings.png.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from PySide6.QtCore import QTimer
+from screenshot_common import SHOTS, application, private_folders, save_grab
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from ui.settings_dialog import SettingsDialog
 
-from ui.settings_dialog import SettingsDialog  # noqa: E402
-
-OUT = REPO / "docs" / "screenshots" / "settings.png"
+OUT = SHOTS / "settings.png"
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    app = application()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["COPILOT_CONFIG_DIR"] = str(Path(tmp) / "config")
+        private_folders(tmp, "config")
         dialog = SettingsDialog(first_run=True)
         dialog.resize(760, 600)
         dialog.show()
@@ -39,9 +34,7 @@ def main() -> int:
             QTimer.singleShot(200, save)  # one more paint after the results arrive
 
         def save() -> None:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            dialog.grab().save(str(OUT))
-            print(f"saved {OUT} ({dialog.width()}x{dialog.height()})")
+            save_grab(dialog, OUT)
             app.exit(0)
 
         QTimer.singleShot(300, grab)

@@ -17,16 +17,13 @@ STARTED_AT = time.perf_counter()  # before Qt is imported: the start-up figure i
 
 import argparse  # noqa: E402
 import os  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from screenshot_common import EXAMPLE_STORIES, SHOTS, speak  # noqa: E402
 
 from copilot.events import INTERVIEWER  # noqa: E402
 from ui.app import App, parse_args  # noqa: E402
@@ -61,12 +58,6 @@ class StallMeter:
         now = time.perf_counter()
         self.longest_ms = max(self.longest_ms, (now - self._last) * 1000 - TICK_MS)
         self._last = now
-
-
-def make_turn(folder: Path) -> Path:
-    path = folder / "turn.wav"
-    subprocess.run(["espeak-ng", "-s", "150", "-w", str(path), QUESTION], check=True)
-    return path
 
 
 class Shooter:
@@ -136,17 +127,17 @@ class Shooter:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--out", default=str(SHOTS))
     parser.add_argument("--no-llm", action="store_true")
     options = parser.parse_args()
-    os.environ.setdefault("COPILOT_STORIES_DIR", str(REPO / "personal_stories"))
+    os.environ.setdefault("COPILOT_STORIES_DIR", str(EXAMPLE_STORIES))
     qt_app = QApplication([])
     qt_app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory() as tmp:
         # A private data folder: the story index has one owning process, and the user's own app (or
         # another run) may hold theirs. The example stories are indexed afresh in a few seconds.
         os.environ.setdefault("COPILOT_DATA_DIR", str(Path(tmp) / "data"))
-        turn = make_turn(Path(tmp))
+        turn = speak(QUESTION, Path(tmp) / "turn.wav")
         argv = ["--replay", str(turn), "--stories", os.environ["COPILOT_STORIES_DIR"]]
         args = parse_args(argv + (["--no-llm"] if options.no_llm else []))
         app = App(args, STARTED_AT)

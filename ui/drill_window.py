@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -57,20 +55,19 @@ from copilot.drill import (
     drill_candidates,
     type_weights,
 )
-from ui.bridge import CoreBridge, Progress
+from ui.answer_recording import FeedbackPanel, HistoryMessages, MicRecorder, ask_answer_file
+from ui.bridge import Progress
 from ui.rehearsal_window import (
-    AUDIO_FILTER,
     REHEARSAL_STYLE,
-    _checks_html,
+    _bank,
     default_decode,
     default_microphone,
     default_play,
     probe_audio_devices,
 )
 from ui.widgets import (
-    ErrorBanner,
     TaskRunner,
-    bullet_html,
+    WindowErrors,
     metric_box,
     score_html,
     score_level,
@@ -102,12 +99,6 @@ def default_synthesize(text: str) -> np.ndarray | None:
     return synthesize(text)
 
 
-def _bank() -> Sequence[Any]:
-    from copilot.knowledge import question_bank
-
-    return question_bank()
-
-
 class DrillWindow(QMainWindow):
     closing = Signal()
 
@@ -132,26 +123,22 @@ class DrillWindow(QMainWindow):
         self.resize(1360, 860)
         self.core = core
         self._bank = list(bank) if bank is not None else list(_bank())
-        self._decode, self._probe, self._microphone = decode, probe, microphone
+        self._decode, self._probe = decode, probe
         self._play, self._synthesize, self._seed = play, synthesize, seed
         self._assess = assess  # None: the core's feedback (copilot.feedback via copilot.drill.assess_with)
-        self._errors: list[str] = []
         self.session: DrillSession | None = None
         self.last_answer: DrillAnswer | None = None
         self.played_as: str | None = None  # how the current question was delivered
         self._recordings: Path | None = None
         self._no_mic: str | None = "Checking for a microphone…"
         self._no_output: str | None = "Checking for an audio output…"
-        self._mic: Any = None
-        self._frames: list[np.ndarray] = []
-        self._frames_lock = threading.Lock()
-        self._mic_bridge = CoreBridge(self)
-        self._mic_bridge.event.connect(self._on_mic_ended)
+        self.recorder = MicRecorder(self, microphone)
+        self.recorder.error.connect(self.show_error)
+        self.recorder.lost.connect(self.stop_recording)
         # Session history: one "drill" session per drill run, opened at its first answer.
         self.history: Any = None  # copilot.history_session.SessionRecorder of the current run
-        self._history_bridge = CoreBridge(self)
-        self._history_bridge.event.connect(self._history_message)
-        self._history_warned = False
+        self._history_bridge = HistoryMessages(self)
+        self._history_bridge.error.connect(self.show_error)
         self.record_action = QAction("Record / stop", self, shortcut=QKeySequence(Qt.Key.Key_Space))
         self.record_action.triggered.connect(self.toggle_recording)
         self.addAction(self.record_action)
@@ -169,8 +156,7 @@ class DrillWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.banner = ErrorBanner()
-        self.banner.dismissed.connect(self._dismiss_errors)
+        self.banner = WindowErrors(log, "drill")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_setup())
         splitter.addWidget(self._build_run())
@@ -263,18 +249,14 @@ class DrillWindow(QMainWindow):
         self.score_label.setTextFormat(Qt.TextFormat.RichText)
         metrics = QHBoxLayout()
         metrics.addWidget(score_box, 2)
-        self.metric_labels: dict[str, QLabel] = {}
-        for key, caption in (("pace", "words / min"), ("fillers", "fillers"), ("pause", "longest pause")):
-            box, self.metric_labels[key] = metric_box(caption)
+        self.feedback_panel = FeedbackPanel(
+            (("pace", "words / min"), ("fillers", "fillers"), ("pause", "longest pause")), transcript_height=(90, 140)
+        )
+        panel = self.feedback_panel
+        for box in panel.metric_boxes:
             metrics.addWidget(box, 1)
-        self.transcript_view = QTextBrowser()
-        self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
-        self.transcript_view.setMinimumHeight(90)
-        self.transcript_view.setMaximumHeight(140)
-        self.suggestions_label = wrapped_label("")
-        self.suggestions_label.setTextFormat(Qt.TextFormat.RichText)
-        self.checks_label = wrapped_label("")
-        self.checks_label.setTextFormat(Qt.TextFormat.RichText)
+        self.transcript_view, self.metric_labels = panel.transcript_view, panel.metric_labels
+        self.suggestions_label, self.checks_label = panel.suggestions_label, panel.checks_label
         host = QWidget()
         host.setObjectName("panelHost")
         layout = QVBoxLayout(host)
@@ -346,20 +328,7 @@ class DrillWindow(QMainWindow):
         return self.tasks.is_busy(job)
 
     def show_error(self, exc: BaseException | str) -> None:
-        text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
-        log.warning("drill: %s", text)
-        self._errors.append(text)
-        self.banner.render(self._errors)
-
-    def _dismiss_errors(self) -> None:
-        self._errors.clear()
-        self.banner.render(self._errors)
-
-    def _history_message(self, message: object) -> None:
-        """Why drills are not saved (no keychain, a wrong key): said once per window."""
-        if not self._history_warned:
-            self._history_warned = True
-            self.show_error(str(message))
+        self.banner.show_error(exc)
 
     def _end_history(self) -> None:
         history, self.history = self.history, None
@@ -382,7 +351,7 @@ class DrillWindow(QMainWindow):
         ready = self.core is not None
         running = self.session is not None and not self.session.done
         waiting = running and self.last_answer is None  # the current question still needs its answer
-        recording = self._mic is not None
+        recording = self.recorder.recording
         answering = self.is_busy("answer")
         self.start_button.setEnabled(ready and not self.is_busy("plan") and not recording and not answering)
         self.start_button.setToolTip("" if ready else "The models are still loading")
@@ -426,7 +395,7 @@ class DrillWindow(QMainWindow):
             self.set_recordings_folder(folder)
 
     def start_drill(self) -> None:
-        if self.core is None or self.is_busy("plan") or self._mic is not None:
+        if self.core is None or self.is_busy("plan") or self.recorder.recording:
             return
         recordings = self._recordings if self.folder_radio.isChecked() else None
         if self.folder_radio.isChecked() and recordings is None:
@@ -537,9 +506,9 @@ class DrillWindow(QMainWindow):
     # --- the answer -----------------------------------------------------------------------------
 
     def _answer_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Use a recorded answer", "", AUDIO_FILTER)
+        path = ask_answer_file(self)
         if path:
-            self.use_answer_file(Path(path))
+            self.use_answer_file(path)
 
     def use_answer_file(self, path: Path | str) -> None:
         decode, path = self._decode, Path(path)
@@ -549,53 +518,23 @@ class DrillWindow(QMainWindow):
         self._answer(lambda: samples, None, "scoring your answer…")
 
     def toggle_recording(self) -> None:
-        if self._mic is not None:
+        if self.recorder.recording:
             self.stop_recording()
         else:
             self.start_recording()
 
     def start_recording(self) -> None:
         waiting = self.session is not None and not self.session.done and self.last_answer is None
-        if self._mic is not None or self._no_mic is not None or not waiting or self.is_busy("answer"):
+        if self.recorder.recording or self._no_mic is not None or not waiting or self.is_busy("answer"):
             return
-        with self._frames_lock:
-            self._frames = []
-        bridge = self._mic_bridge
-        try:
-            mic = self._microphone()
-            mic.start(self._on_frame, lambda reason: bridge.sink(("ended", reason)))
-        except Exception as exc:
-            self.show_error(exc)
-            return
-        self._mic = mic
-        self.tasks.set_status("recording… press Space or Stop when you are done")
-        self._update_buttons()
-
-    def _on_frame(self, frame: Any) -> None:  # a source thread
-        with self._frames_lock:
-            self._frames.append(np.asarray(frame.samples, dtype=np.float32))
-
-    def _on_mic_ended(self, event: object) -> None:
-        reason = event[1] if isinstance(event, tuple) else None
-        if self._mic is not None and reason and reason != "stopped":
-            self.show_error(str(reason))
-            self.stop_recording()
+        if self.recorder.start():
+            self.tasks.set_status("recording… press Space or Stop when you are done")
+            self._update_buttons()
 
     def stop_recording(self) -> None:
-        mic, self._mic = self._mic, None
-        if mic is None:
-            return
-        lock = self._frames_lock
-
-        def samples() -> np.ndarray:
-            mic.stop()  # joins the source's threads: never on the GUI thread
-            with lock:
-                frames = list(self._frames)
-            if not frames:
-                raise ValueError("nothing was recorded; check the microphone")
-            return np.concatenate(frames)
-
-        self._answer(samples, None, "scoring your answer…")
+        samples = self.recorder.stop()
+        if samples is not None:
+            self._answer(samples, None, "scoring your answer…")
 
     def _answer(self, get_samples: Callable[[], np.ndarray], audio: Path | None, status: str) -> None:
         session = self.session
@@ -612,7 +551,7 @@ class DrillWindow(QMainWindow):
         self.tasks.run("answer", status, work, lambda result: self._answered(session, result), self._answer_failed)
 
     def _answer_failed(self, exc: BaseException) -> None:
-        self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
+        self.feedback_panel.failed()
         self.show_error(exc)
 
     def _answered(self, session: DrillSession, result: DrillAnswer) -> None:
@@ -634,29 +573,12 @@ class DrillWindow(QMainWindow):
     # --- rendering ------------------------------------------------------------------------------
 
     def _clear_answer(self) -> None:
-        self.transcript_view.clear()
-        self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
+        self.feedback_panel.clear()
         self.score_label.setText("–")
-        for label in self.metric_labels.values():
-            label.setText("–")
-        self.suggestions_label.clear()
-        self.checks_label.clear()
 
     def render_answer(self, result: DrillAnswer) -> None:
-        feedback = result.feedback
-        transcript = feedback.get("transcript") or ""
-        self.transcript_view.setPlainText(transcript)
-        if not transcript.strip():
-            self.transcript_view.setPlaceholderText("No speech was recognised in the answer.")
+        self.feedback_panel.render(result.feedback)
         self.score_label.setText(score_html(result.score))
-        d = feedback.get("delivery") or {}
-        self.metric_labels["pace"].setText(f"{float(d.get('words_per_minute', 0)):.0f}")
-        self.metric_labels["fillers"].setText(str(d.get("filler_count", 0)))
-        self.metric_labels["pause"].setText(f"{float(d.get('longest_pause_s', 0)):.1f} s")
-        tips = list(feedback.get("suggestions") or [])
-        self.suggestions_label.setText(bullet_html(tips) or "<i>Nothing to add: a solid answer.</i>")
-        checks = (feedback.get("content") or {}).get("checks") or {}
-        self.checks_label.setText(_checks_html(checks) or "<i>No checks for this question type.</i>")
 
     def _add_result_row(self, result: DrillAnswer) -> None:
         word, colour = score_level(result.score)
@@ -718,12 +640,9 @@ class DrillWindow(QMainWindow):
     # --- closing --------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        self._mic_bridge.close()
         self._history_bridge.close()
         self._end_history()
-        mic, self._mic = self._mic, None
-        if mic is not None:
-            threading.Thread(target=mic.stop, name="drill-mic-stop", daemon=True).start()
+        self.recorder.close("drill-mic-stop")
         self.closing.emit()
         super().closeEvent(event)
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from copilot import paths
 from ui.rehearsal_window import REHEARSAL_STYLE
-from ui.widgets import ErrorBanner, TaskRunner, section_title, set_central
+from ui.widgets import TaskRunner, WindowErrors, section_title, set_central
 
 log = logging.getLogger(__name__)
 HISTORY_STYLE = (
@@ -103,7 +103,6 @@ class HistoryWindow(QMainWindow):
         self.setStyleSheet(HISTORY_STYLE)
         self.resize(1180, 760)
         self._open_store, self._open_url = open_store, open_url
-        self._errors: list[str] = []
         self.sessions: list[Any] = []  # SessionSummary, newest first, as the table shows them
         self.preview_id: int | None = None  # the session the preview shows
         self.last_export: Path | None = None
@@ -119,8 +118,7 @@ class HistoryWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.banner = ErrorBanner()
-        self.banner.dismissed.connect(self._dismiss_errors)
+        self.banner = WindowErrors(log, "history")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -179,14 +177,7 @@ class HistoryWindow(QMainWindow):
     # --- plumbing -------------------------------------------------------------------------------
 
     def show_error(self, exc: BaseException | str) -> None:
-        text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
-        log.warning("history: %s", text)
-        self._errors.append(text)
-        self.banner.render(self._errors)
-
-    def _dismiss_errors(self) -> None:
-        self._errors.clear()
-        self.banner.render(self._errors)
+        self.banner.show_error(exc)
 
     def _with_store(self, action: Callable[[Any], Any]) -> Callable[[Any], Any]:
         """Work for a pool thread: open the store, do `action(store)`, close it."""

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from copilot.coverage import Coverage
 from ui.bridge import Progress
 from ui.rehearsal_window import REHEARSAL_STYLE
-from ui.widgets import ErrorBanner, TaskRunner, section_title, set_central, wrapped_label
+from ui.widgets import TaskRunner, WindowErrors, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
 JD_FILTER = "Text (*.txt *.md *.markdown);;All files (*)"
@@ -93,7 +93,6 @@ class JdWindow(QMainWindow):
         self.resize(1280, 820)
         self.core = core
         self._topics = topics
-        self._errors: list[str] = []
         self.coverage: Coverage | None = None
         self.drafts: dict[str, Path] = {}  # competency -> the draft written for it in this window
         self._build()
@@ -110,8 +109,7 @@ class JdWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.banner = ErrorBanner()
-        self.banner.dismissed.connect(self._dismiss_errors)
+        self.banner = WindowErrors(log, "job description")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_input())
         splitter.addWidget(self._build_results())
@@ -185,14 +183,7 @@ class JdWindow(QMainWindow):
         return self.tasks.is_busy(job)
 
     def show_error(self, exc: BaseException | str) -> None:
-        text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
-        log.warning("job description: %s", text)
-        self._errors.append(text)
-        self.banner.render(self._errors)
-
-    def _dismiss_errors(self) -> None:
-        self._errors.clear()
-        self.banner.render(self._errors)
+        self.banner.show_error(exc)
 
     def set_core(self, core: Any) -> None:
         self.core = core

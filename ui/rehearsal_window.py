@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,21 +29,29 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.bridge import BackgroundTask, CoreBridge, Progress
-from ui.widgets import STYLE, Card, ErrorBanner, bullet_html, section_title, set_central, type_chip_row, wrapped_label
+from ui.answer_recording import AUDIO_FILTER, FeedbackPanel, HistoryMessages, MicRecorder, ask_answer_file
+from ui.bridge import Progress
+from ui.widgets import (
+    STYLE,
+    Card,
+    TaskRunner,
+    WindowErrors,
+    bullet_html,
+    section_title,
+    set_central,
+    type_chip_row,
+    wrapped_label,
+)
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
-AUDIO_FILTER = "Audio (*.wav *.mp3 *.m4a *.flac *.ogg *.opus *.webm);;All files (*)"
 ALL_TYPES = "All types"
 
 REHEARSAL_STYLE = (
@@ -160,41 +167,36 @@ class RehearsalWindow(QMainWindow):
         self.resize(1360, 860)
         self.core = core
         self._rehearse, self._feedback, self._decode = rehearse, feedback, decode
-        self._microphone, self._play = microphone, play
+        self._play = play
         self._bank = list(bank) if bank is not None else list(_bank())
-        self._tasks: set[BackgroundTask] = set()
-        self._busy: dict[str, str] = {}  # job -> what the status says while it runs
-        self._errors: list[str] = []
         self._question: PickedQuestion | None = None
         self._extras: list[PickedQuestion] = []  # typed questions and recordings, newest first
         self._cards: dict | None = None  # the last rehearse result for the current question
         self._question_id = 0
         self._no_mic: str | None = "Checking for a microphone…"
         self._no_output: str | None = "Checking for an audio output…"
-        self._mic: Any = None
-        self._frames: list[np.ndarray] = []
-        self._frames_lock = threading.Lock()
-        self._mic_bridge = CoreBridge(self)
-        self._mic_bridge.event.connect(self._on_mic_ended)
+        self.recorder = MicRecorder(self, microphone)
+        self.recorder.error.connect(self.show_error)
+        self.recorder.lost.connect(self.stop_recording)
         # Session history: one "rehearsal" session per window, opened at the first question.
         self.history: Any = None  # copilot.history_session.SessionRecorder, once a question was asked
         self._cards_id: int | None = None  # the question id the current cards were recorded under
-        self._history_bridge = CoreBridge(self)
-        self._history_bridge.event.connect(self._history_message)
-        self._history_warned = False
+        self._history_bridge = HistoryMessages(self)
+        self._history_bridge.error.connect(self.show_error)
         self._build()
         self.open_action = QAction("Open recordings…", self, shortcut=QKeySequence("Ctrl+O"))
         self.open_action.triggered.connect(self._open_recordings_dialog)
         self.addAction(self.open_action)
         self._fill_list()
         self._update_buttons()
-        self._run("devices", "checking audio devices…", lambda _: probe(), self._devices_probed, self._devices_failed)
+        self.tasks.run(
+            "devices", "checking audio devices…", lambda _: probe(), self._devices_probed, self._devices_failed
+        )
 
     # --- building -------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.banner = ErrorBanner()
-        self.banner.dismissed.connect(self._dismiss_errors)
+        self.banner = WindowErrors(log, "rehearsal")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_picker())
         splitter.addWidget(self._build_cards())
@@ -202,14 +204,9 @@ class RehearsalWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([380, 520, 460])
         set_central(self, self.banner, splitter)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)  # indeterminate
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setFixedWidth(120)
-        self.busy_bar.hide()
-        self.status_label = QLabel("ready")
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.busy_bar)
+        self.tasks = TaskRunner(self, self.show_error, quiet_jobs=("devices",))
+        self.tasks.changed.connect(self._update_buttons)
+        self.busy_bar, self.status_label = self.tasks.busy_bar, self.tasks.status_label
 
     def _build_picker(self) -> QWidget:
         self.type_combo = QComboBox()
@@ -295,35 +292,16 @@ class RehearsalWindow(QMainWindow):
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.answer_file_button)
         buttons.addStretch(1)
-        self.transcript_view = QTextBrowser()
-        self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
-        self.transcript_view.setMinimumHeight(110)
-        self.transcript_view.setMaximumHeight(170)
-        self.metric_labels: dict[str, QLabel] = {}
+        self.feedback_panel = FeedbackPanel(
+            (("pace", "words / min"), ("fillers", "fillers"), ("pause", "longest pause"), ("duration", "duration")),
+            transcript_height=(110, 170),
+        )
+        panel = self.feedback_panel
+        self.transcript_view, self.metric_labels = panel.transcript_view, panel.metric_labels
+        self.checks_label, self.suggestions_label = panel.checks_label, panel.suggestions_label
         metrics = QHBoxLayout()
-        for key, name in (
-            ("pace", "words / min"),
-            ("fillers", "fillers"),
-            ("pause", "longest pause"),
-            ("duration", "duration"),
-        ):
-            box = QFrame()
-            box.setObjectName("metricBox")
-            value = QLabel("–")
-            value.setObjectName("metric")
-            caption = QLabel(name)
-            caption.setObjectName("metricName")
-            bl = QVBoxLayout(box)
-            bl.setContentsMargins(10, 6, 10, 6)
-            bl.setSpacing(0)
-            bl.addWidget(value)
-            bl.addWidget(caption)
-            self.metric_labels[key] = value
+        for box in panel.metric_boxes:
             metrics.addWidget(box)
-        self.checks_label = wrapped_label("")
-        self.checks_label.setTextFormat(Qt.TextFormat.RichText)
-        self.suggestions_label = wrapped_label("")
-        self.suggestions_label.setTextFormat(Qt.TextFormat.RichText)
         self.story_label = wrapped_label("")
         host = QWidget()
         host.setObjectName("panelHost")
@@ -352,59 +330,11 @@ class RehearsalWindow(QMainWindow):
 
     # --- background plumbing --------------------------------------------------------------------
 
-    def _run(
-        self,
-        job: str,
-        status: str,
-        work: Callable[[Progress], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[BaseException], None] | None = None,
-    ) -> BackgroundTask:
-        task = BackgroundTask(work, self)
-        self._tasks.add(task)
-        self._busy[job] = status
-        self._render_busy()
-        task.progress.connect(self.status_label.setText)
-
-        def finish(ok: bool, value: Any) -> None:
-            self._tasks.discard(task)
-            self._busy.pop(job, None)
-            self._render_busy()
-            if ok:
-                done(value)
-            else:
-                (failed or self.show_error)(value)
-            self._update_buttons()
-
-        task.finished.connect(lambda value: finish(True, value))
-        task.failed.connect(lambda exc: finish(False, exc))
-        task.start()
-        self._update_buttons()
-        return task
-
     def is_busy(self, job: str | None = None) -> bool:
-        return bool(self._busy) if job is None else job in self._busy
-
-    def _render_busy(self) -> None:
-        working = [s for j, s in self._busy.items() if j != "devices"] or list(self._busy.values())
-        self.busy_bar.setVisible(bool(self._busy))
-        self.status_label.setText(working[-1] if working else "ready")
+        return self.tasks.is_busy(job)
 
     def show_error(self, exc: BaseException | str) -> None:
-        text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
-        log.warning("rehearsal: %s", text)
-        self._errors.append(text)
-        self.banner.render(self._errors)
-
-    def _dismiss_errors(self) -> None:
-        self._errors.clear()
-        self.banner.render(self._errors)
-
-    def _history_message(self, message: object) -> None:
-        """Why this window's practice is not saved (no keychain, a wrong key): said once."""
-        if not self._history_warned:
-            self._history_warned = True
-            self.show_error(str(message))
+        self.banner.show_error(exc)
 
     def history_recorder(self) -> Any:
         """The window's history session, made at the first use; it opens the store on its own thread."""
@@ -421,7 +351,7 @@ class RehearsalWindow(QMainWindow):
     def _update_buttons(self) -> None:
         q = self._question
         ready = self.core is not None
-        recording = self._mic is not None
+        recording = self.recorder.recording
         self.cards_button.setEnabled(ready and q is not None and not self.is_busy("cards"))
         self.cards_button.setToolTip("" if ready else "The models are still loading")
         can_play = q is not None and q.audio is not None and self._no_output is None and not self.is_busy("play")
@@ -525,7 +455,7 @@ class RehearsalWindow(QMainWindow):
         if q is None or q.audio is None:
             return
         decode, play, path = self._decode, self._play, q.audio
-        self._run("play", f"playing {path.name}…", lambda _: play(decode(path)), lambda _: None)
+        self.tasks.run("play", f"playing {path.name}…", lambda _: play(decode(path)), lambda _: None)
 
     # --- cards ----------------------------------------------------------------------------------
 
@@ -541,7 +471,7 @@ class RehearsalWindow(QMainWindow):
         self._clear_cards()
         self.bullets_label.setText("<i>Thinking…</i>")
         self.bullets_frame.show()
-        self._run(
+        self.tasks.run(
             "cards",
             "running the pipeline…",
             lambda _: rehearse(core, item, number),
@@ -602,61 +532,31 @@ class RehearsalWindow(QMainWindow):
     # --- the answer -----------------------------------------------------------------------------
 
     def _answer_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Use a recorded answer", "", AUDIO_FILTER)
+        path = ask_answer_file(self)
         if path:
-            self.use_answer_file(Path(path))
+            self.use_answer_file(path)
 
     def use_answer_file(self, path: Path | str) -> None:
         decode = self._decode
         self._answer(lambda: decode(Path(path)), f"transcribing {Path(path).name}…")
 
     def toggle_recording(self) -> None:
-        if self._mic is not None:
+        if self.recorder.recording:
             self.stop_recording()
         else:
             self.start_recording()
 
     def start_recording(self) -> None:
-        if self._mic is not None or self._no_mic is not None or self._question is None:
+        if self.recorder.recording or self._no_mic is not None or self._question is None:
             return
-        with self._frames_lock:
-            self._frames = []
-        bridge = self._mic_bridge
-        try:
-            mic = self._microphone()
-            mic.start(self._on_frame, lambda reason: bridge.sink(("ended", reason)))
-        except Exception as exc:
-            self.show_error(exc)
-            return
-        self._mic = mic
-        self.status_label.setText("recording… press Stop when you are done")
-        self._update_buttons()
-
-    def _on_frame(self, frame: Any) -> None:  # a source thread
-        with self._frames_lock:
-            self._frames.append(np.asarray(frame.samples, dtype=np.float32))
-
-    def _on_mic_ended(self, event: object) -> None:
-        reason = event[1] if isinstance(event, tuple) else None
-        if self._mic is not None and reason and reason != "stopped":
-            self.show_error(str(reason))
-            self.stop_recording()
+        if self.recorder.start():
+            self.status_label.setText("recording… press Stop when you are done")
+            self._update_buttons()
 
     def stop_recording(self) -> None:
-        mic, self._mic = self._mic, None
-        if mic is None:
-            return
-        lock = self._frames_lock
-
-        def samples() -> np.ndarray:
-            mic.stop()  # joins the source's threads: never on the GUI thread
-            with lock:
-                frames = list(self._frames)
-            if not frames:
-                raise ValueError("nothing was recorded; check the microphone")
-            return np.concatenate(frames)
-
-        self._answer(samples, "transcribing your answer…")
+        samples = self.recorder.stop()
+        if samples is not None:
+            self._answer(samples, "transcribing your answer…")
 
     def _answer(self, get_samples: Callable[[], np.ndarray], status: str) -> None:
         q = self._question
@@ -683,7 +583,7 @@ class RehearsalWindow(QMainWindow):
 
         self._clear_feedback()
         self.transcript_view.setPlaceholderText(status)
-        self._run(
+        self.tasks.run(
             "feedback",
             status,
             work,
@@ -694,7 +594,7 @@ class RehearsalWindow(QMainWindow):
         )
 
     def _feedback_failed(self, exc: BaseException) -> None:
-        self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
+        self.feedback_panel.failed()
         self.show_error(exc)
 
     def _feedback_ready(self, question: PickedQuestion, result: dict, question_id: int, had_cards: bool) -> None:
@@ -708,27 +608,11 @@ class RehearsalWindow(QMainWindow):
         self.render_feedback(result)
 
     def _clear_feedback(self) -> None:
-        self.transcript_view.clear()
-        self.transcript_view.setPlaceholderText("Your answer's transcript appears here.")
-        for label in self.metric_labels.values():
-            label.setText("–")
-        for label in (self.checks_label, self.suggestions_label, self.story_label):
-            label.clear()
+        self.feedback_panel.clear()
+        self.story_label.clear()
 
     def render_feedback(self, result: dict) -> None:
-        transcript = result.get("transcript") or ""
-        self.transcript_view.setPlainText(transcript)
-        if not transcript.strip():
-            self.transcript_view.setPlaceholderText("No speech was recognised in the answer.")
-        d = result.get("delivery") or {}
-        self.metric_labels["pace"].setText(f"{float(d.get('words_per_minute', 0)):.0f}")
-        self.metric_labels["fillers"].setText(str(d.get("filler_count", 0)))
-        self.metric_labels["pause"].setText(f"{float(d.get('longest_pause_s', 0)):.1f} s")
-        self.metric_labels["duration"].setText(f"{float(d.get('duration_s', 0)):.0f} s")
-        checks = (result.get("content") or {}).get("checks") or {}
-        self.checks_label.setText(_checks_html(checks) or "<i>No checks for this question type.</i>")
-        tips = list(result.get("suggestions") or [])
-        self.suggestions_label.setText(bullet_html(tips) or "<i>Nothing to add: a solid answer.</i>")
+        self.feedback_panel.render(result)
         story = result.get("matched_story")
         if story:
             self.story_label.setText(f"{story.get('title', story.get('id', ''))}  ·  score {story.get('score', 0):.2f}")
@@ -738,27 +622,12 @@ class RehearsalWindow(QMainWindow):
     # --- closing --------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        self._mic_bridge.close()
         self._history_bridge.close()
         if self.history is not None:
             self.history.close()  # the end time and the store's closing happen on its own thread
-        mic, self._mic = self._mic, None
-        if mic is not None:
-            threading.Thread(target=mic.stop, name="rehearsal-mic-stop", daemon=True).start()
+        self.recorder.close("rehearsal-mic-stop")
         self.closing.emit()
         super().closeEvent(event)
-
-
-def _checks_html(checks: dict[str, Any]) -> str:
-    rows = []
-    for key, value in checks.items():
-        name = html.escape(key.replace("_", " "))
-        if isinstance(value, bool):
-            mark = "<span style='color:#5fb37a'>✔</span>" if value else "<span style='color:#e06c6c'>✘</span>"
-            rows.append(f"{mark} {name}")
-        else:
-            rows.append(f"<span style='color:#7fa7d4'>{html.escape(str(value))}</span> {name}")
-    return "<br>".join(rows)
 
 
 def open_rehearsal_window(
@@ -780,7 +649,7 @@ def open_rehearsal_window(
 
         return open_core(load_settings(), stories, with_generator=False, progress=progress)
 
-    window._run("core", "loading the models…", load, window.set_core)
+    window.tasks.run("core", "loading the models…", load, window.set_core)
     window.closing.connect(lambda: window.core is not None and window.core.close())
     window.show()
     return window

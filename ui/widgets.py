@@ -4,6 +4,7 @@ signals; none of them knows about the core, the session or another widget."""
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -208,6 +209,27 @@ class ErrorBanner(QFrame):
         self.setVisible(bool(errors))
 
 
+class WindowErrors(ErrorBanner):
+    """An ErrorBanner that keeps a window's errors itself: `show_error` logs one on the window's logger
+    (as "<where>: <text>") and shows the newest; Dismiss clears them."""
+
+    def __init__(self, logger: logging.Logger, where: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._log, self._where = logger, where
+        self.errors: list[str] = []
+        self.dismissed.connect(self.clear_errors)
+
+    def show_error(self, exc: BaseException | str) -> None:
+        text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+        self._log.warning("%s: %s", self._where, text)
+        self.errors.append(text)
+        self.render(self.errors)
+
+    def clear_errors(self) -> None:
+        self.errors.clear()
+        self.render(self.errors)
+
+
 # --- shared by the drill and job-description windows -----------------------------------------------
 
 SCORE_LEVELS = ((0.75, "strong", "#5fb37a"), (0.5, "fair", "#d7b65a"), (0.0, "weak", "#e06c6c"))
@@ -245,6 +267,7 @@ class TaskRunner(QObject):
     handler. `changed` fires whenever a job starts or ends, so the window can update its buttons."""
 
     changed = Signal()
+    error = Signal(object)  # a signal, not a stored callback: the window's method would keep it alive
 
     def __init__(
         self,
@@ -253,7 +276,7 @@ class TaskRunner(QObject):
         quiet_jobs: Iterable[str] = (),
     ) -> None:
         super().__init__(window)
-        self._on_error = on_error
+        self.error.connect(on_error)
         self._quiet = set(quiet_jobs)  # shown only when nothing else runs (device probing)
         self._tasks: set[BackgroundTask] = set()
         self._busy: dict[str, str] = {}
@@ -287,7 +310,7 @@ class TaskRunner(QObject):
             if ok:
                 done(value)
             else:
-                (failed or self._on_error)(value)
+                (failed or self.error.emit)(value)
             self.changed.emit()
 
         task.finished.connect(lambda value: finish(True, value))
