@@ -136,20 +136,35 @@ def split_lines(pieces: Iterable[str], cancel: threading.Event) -> Iterator[str]
 def grounded_bullets(lines: Iterable[str], request: RewriteRequest, cancel: threading.Event) -> Iterator[str]:
     """Clean, guard and de-duplicate model lines; stop after `request.max_bullets`."""
     guard = Guard(allowed_text(request))
-    seen: set[str] = set()
+    seen: list[set[str]] = []
     for line in lines:
         if cancel.is_set() or len(seen) >= request.max_bullets:
             return
         # "Situation:" or "Here are the bullets:" introduce bullets; they are not one.
         bullet = None if line.strip().endswith(":") else clean_bullet(line)
-        if bullet is None or bullet.lower() in seen:
+        if bullet is None or any(is_restatement(bullet, earlier) for earlier in seen):
             continue
         reason = _rejection(bullet, guard, request)
         if reason:
             log.debug("dropped model bullet %r: %s", bullet, reason)
             continue
-        seen.add(bullet.lower())
+        seen.append(gist(bullet))
         yield bullet
+
+
+_LABEL_RE = re.compile(r"^[A-Za-z][\w ]{0,20}:\s+")
+RESTATED_SHARE = 0.8  # of a bullet's words already in an earlier one: the same cue, relabelled
+
+
+def gist(bullet: str) -> set[str]:
+    """A bullet's words without its label ("Story:", "Context:"), lower-cased."""
+    return set(re.findall(r"[a-z0-9$%']+", _LABEL_RE.sub("", bullet).lower()))
+
+
+def is_restatement(bullet: str, earlier: set[str]) -> bool:
+    """The small model often says one cue twice under two labels ("Situation: X" then "Context: X")."""
+    words = gist(bullet)
+    return bool(words) and len(words & earlier) >= RESTATED_SHARE * len(words)
 
 
 def _rejection(bullet: str, guard: Guard, request: RewriteRequest) -> str | None:

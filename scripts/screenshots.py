@@ -23,7 +23,7 @@ from pathlib import Path  # noqa: E402
 
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from screenshot_common import EXAMPLE_STORIES, SHOTS, speak  # noqa: E402
+from screenshot_common import EXAMPLE_STORIES, SHOTS, private_folders, speak  # noqa: E402
 
 from copilot.events import INTERVIEWER  # noqa: E402
 from ui.app import App, parse_args  # noqa: E402
@@ -136,7 +136,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # A private data folder: the story index has one owning process, and the user's own app (or
         # another run) may hold theirs. The example stories are indexed afresh in a few seconds.
-        os.environ.setdefault("COPILOT_DATA_DIR", str(Path(tmp) / "data"))
+        private_folders(tmp, "data")
         turn = speak(QUESTION, Path(tmp) / "turn.wav")
         argv = ["--replay", str(turn), "--stories", os.environ["COPILOT_STORIES_DIR"]]
         args = parse_args(argv + (["--no-llm"] if options.no_llm else []))

@@ -65,6 +65,7 @@ from ui.rehearsal_window import (
     default_play,
     probe_audio_devices,
 )
+from ui.theme import set_window_sheet
 from ui.widgets import (
     TaskRunner,
     WindowErrors,
@@ -119,7 +120,7 @@ class DrillWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Drill — Interview Copilot")
-        self.setStyleSheet(DRILL_STYLE)
+        set_window_sheet(self, DRILL_STYLE)
         self.resize(1360, 860)
         self.core = core
         self._bank = list(bank) if bank is not None else list(_bank())

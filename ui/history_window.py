@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from copilot import paths
 from ui.rehearsal_window import REHEARSAL_STYLE
+from ui.theme import set_window_sheet
 from ui.widgets import TaskRunner, WindowErrors, section_title, set_central
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class HistoryWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Session history — Interview Copilot")
-        self.setStyleSheet(HISTORY_STYLE)
+        set_window_sheet(self, HISTORY_STYLE)
         self.resize(1180, 760)
         self._open_store, self._open_url = open_store, open_url
         self.sessions: list[Any] = []  # SessionSummary, newest first, as the table shows them

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from copilot.coverage import Coverage
 from ui.bridge import Progress
 from ui.rehearsal_window import REHEARSAL_STYLE
+from ui.theme import set_window_sheet
 from ui.widgets import TaskRunner, WindowErrors, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class JdWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Job description coverage — Interview Copilot")
-        self.setStyleSheet(JD_STYLE)
+        set_window_sheet(self, JD_STYLE)
         self.resize(1280, 820)
         self.core = core
         self._topics = topics

@@ -58,6 +58,7 @@ from ui.library_model import (
     Entry,
     LibraryModel,
 )
+from ui.theme import set_window_sheet
 from ui.widgets import STYLE, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class LibraryWindow(QMainWindow):
     def __init__(self, model: LibraryModel, watch: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.setStyleSheet(LIBRARY_STYLE)
+        set_window_sheet(self, LIBRARY_STYLE)
         self.resize(1360, 860)
         self._tasks: set[BackgroundTask] = set()
         self._rendering = False  # True while we fill the editor: those changes are not the user's edits

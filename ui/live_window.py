@@ -10,6 +10,7 @@ the user's changes (`devices_chosen`, `pause_changed`), which the controller sav
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from copilot.events import CANDIDATE, INTERVIEWER, Hit
 from ui.settings_store import NO_MICROPHONE, PAUSE_RANGE
-from ui.theme import tone
+from ui.theme import set_window_sheet, tone
 from ui.view_models import (
     BULLETS,
     CARDS,
@@ -74,8 +75,9 @@ class LiveWindow(QMainWindow):
         self.model = model
         self.setWindowTitle("Interview Copilot")
         self.resize(1280, 800)
-        self.setStyleSheet(STYLE)
+        set_window_sheet(self, STYLE)
         self._cards_signature: tuple | None = None
+        self._shown_cards: dict[tuple, Card] = {}  # by (kind, id[, expanded]): reused across renders
         self._build_actions()
         self._build_toolbar()
         self._build_central()
@@ -346,21 +348,39 @@ class LiveWindow(QMainWindow):
         if signature == self._cards_signature:
             return  # same cards (a re-sent CardsReady): rebuilding would only cost GUI time
         self._cards_signature = signature
+        # Cards already on screen are kept and moved, not rebuilt: laying out a card's rich text is
+        # most of the GUI thread's time in a replayed interview, and early cards arrive several times
+        # per question with the same framework and often the same story.
+        old = self._shown_cards
+        self._shown_cards = {}
         while (item := self.cards_layout.takeAt(0)) is not None:
-            if widget := item.widget():
+            if (widget := item.widget()) is not None and widget not in old.values():
                 widget.deleteLater()
         for hit in cards.frameworks:
-            self.cards_layout.addWidget(Card("Framework", hit.title, framework_html(hit)))
+            self._place_card(
+                old, ("framework", hit.id), lambda hit=hit: Card("Framework", hit.title, framework_html(hit))
+            )
         for hit in cards.stories:
-            self.cards_layout.addWidget(self._story_card(hit))
+            card = self._place_card(
+                old, ("story", hit.id, hit.id in self.model.expanded_stories), lambda hit=hit: self._story_card(hit)
+            )
+            card.kind.setText(story_kind(hit).upper())  # the score may have moved
         for hit in cards.topics:
-            self.cards_layout.addWidget(Card("Topic", hit.title, topic_html(hit)))
+            self._place_card(old, ("topic", hit.id), lambda hit=hit: Card("Topic", hit.title, topic_html(hit)))
+        for widget in old.values():
+            widget.deleteLater()  # cards of the previous set that are not in this one
         if not (cards.frameworks or cards.stories or cards.topics):
             self.cards_layout.addWidget(wrapped_label("No cards yet.", "muted"))
 
+    def _place_card(self, old: dict[tuple, Card], key: tuple, build: Callable[[], Card]) -> Card:
+        card = old.pop(key, None) or build()
+        self._shown_cards[key] = card
+        self.cards_layout.addWidget(card)
+        return card
+
     def _story_card(self, hit: Hit) -> Card:
         expanded = hit.id in self.model.expanded_stories
-        card = Card(f"Your story · match {hit.score:.2f}", hit.title, story_html(hit, expanded))
+        card = Card(story_kind(hit), hit.title, story_html(hit, expanded))
         card.setCursor(Qt.CursorShape.PointingHandCursor)
         card.setToolTip("Click to collapse" if expanded else "Click for the full STAR story")
         card.clicked.connect(lambda story_id=hit.id: self.model.toggle_story(story_id))
@@ -388,6 +408,7 @@ class LiveWindow(QMainWindow):
         if event.type() == QEvent.Type.StyleChange and hasattr(self, "cards_layout"):
             # A new theme (ui/theme.py): the cards' rich text carries its own colours; redraw it.
             self._cards_signature = None
+            self._shown_cards = {}  # nothing to reuse: every card is rebuilt in the new colours
             self._render_cards()
         super().changeEvent(event)
 
@@ -416,6 +437,10 @@ def topic_html(hit: Hit) -> str:
     if pitfall:
         body += f"<p style='color:{tone('#e0b070')}'>Pitfall: {html.escape(pitfall)}</p>"
     return body
+
+
+def story_kind(hit: Hit) -> str:
+    return f"Your story · match {hit.score:.2f}"
 
 
 def story_html(hit: Hit, expanded: bool) -> str:

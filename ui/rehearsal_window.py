@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from ui.answer_recording import AUDIO_FILTER, FeedbackPanel, HistoryMessages, MicRecorder, ask_answer_file
 from ui.bridge import Progress
+from ui.theme import set_window_sheet
 from ui.widgets import (
     STYLE,
     Card,
@@ -163,7 +164,7 @@ class RehearsalWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Rehearsal room — Interview Copilot")
-        self.setStyleSheet(REHEARSAL_STYLE)
+        set_window_sheet(self, REHEARSAL_STYLE)
         self.resize(1360, 860)
         self.core = core
         self._rehearse, self._feedback, self._decode = rehearse, feedback, decode

@@ -49,7 +49,7 @@ from ui.settings_store import (
     read_form,
     save_form,
 )
-from ui.theme import apply_theme
+from ui.theme import apply_theme, set_window_sheet
 from ui.widgets import STYLE
 
 __all__ = ["SettingsDialog", "doctor_html", "is_first_run", "open_settings_dialog"]
@@ -129,7 +129,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to Interview Copilot" if first_run else "Settings")
-        self.setStyleSheet(DIALOG_STYLE)
+        set_window_sheet(self, DIALOG_STYLE)
         self.resize(720, 560)
         self._path = config_path
         self._set_key = set_key

@@ -153,7 +153,9 @@ class LaneView(QWidget):
         return self.text.toPlainText()
 
     def set_level(self, fraction: float) -> None:
-        self.level.setValue(round(fraction * 100))
+        value = round(fraction * 100)
+        if value != self.level.value():  # a styled bar repaints on every setValue, even to the same value
+            self.level.setValue(value)
 
 
 class Card(QFrame):

@@ -117,6 +117,19 @@ def test_grounded_bullets_cleans_guards_dedupes_and_limits() -> None:
     ]
 
 
+def test_a_cue_said_twice_under_two_labels_is_kept_once() -> None:
+    lines = [
+        "Situation: I built a two-stage ranker",
+        "Context: I built a two-stage ranker.",  # the same cue, relabelled
+        "I built a two-stage ranker",  # and unlabelled
+        "Result: cut serving cost 64%",  # shares words, says something new
+    ]
+    assert list(grounded_bullets(lines, REQUEST, _never())) == [
+        "Situation: I built a two-stage ranker",
+        "Result: cut serving cost 64%",
+    ]
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -372,6 +372,20 @@ def test_windows_opened_later_get_the_theme(qtbot, dark_again) -> None:
     apply_theme("light")
     later = LiveWindow(LiveViewModel())
     qtbot.addWidget(later)
-    assert "#1e2126" in later.styleSheet()  # as written, until shown
+    # Themed as it is built, so it never shows dark for a frame.
+    assert "#1e2126" not in later.styleSheet() and "#f3f4f6" in later.styleSheet()
     later.show()
     assert "#1e2126" not in later.styleSheet() and "#f3f4f6" in later.styleSheet()
+
+
+def test_cards_still_shown_are_reused_and_the_rest_replaced(window: LiveWindow, story_hit: Hit, topic_hit: Hit) -> None:
+    qid = window.model.current_question_id
+    window.model.apply(cards_for(qid, stories=[story_hit]))
+    (story_card,) = window.card_widgets()
+    moved = Hit("story", story_hit.id, story_hit.title, 0.64, story_hit.item)
+    window.model.apply(cards_for(qid, stories=[moved], topics=[topic_hit]))
+    kept, topic_card = window.card_widgets()
+    assert kept is story_card and "MATCH 0.64" in kept.kind.text()  # same widget, new score
+    assert topic_card.title.text() == topic_hit.title
+    window.model.apply(cards_for(qid, topics=[topic_hit]))
+    assert window.card_widgets() == [topic_card]
