@@ -22,6 +22,23 @@ MAX_TOKENS_PER_S = 6.0
 MAX_COMPRESSION_RATIO = 2.4  # faster-whisper's default compression_ratio_threshold
 
 
+def prepare_native_runtime() -> None:
+    """Settings CTranslate2's native libraries read once, when they load: call before importing
+    faster_whisper (which imports ctranslate2) anywhere.
+
+    - OMP_WAIT_POLICY=PASSIVE: CTranslate2's OpenMP threads spin-wait between calls by default. On
+      2 cores they starve llama.cpp's and onnxruntime's threads: measured here, one LLM rewrite took
+      308 s instead of 7.6 s with a whisper model loaded. Passive waiting costs whisper nothing
+      measurable.
+    - MKL_CBWR=COMPATIBLE: without it MKL picks its code path by memory alignment, so the same audio
+      gave a different transcript in different processes here ("image duplicate detection", "an
+      duplicate detection", "an adjudicated detection"). With it the text is the same every run;
+      decode time unchanged (tiny.en, 1 thread: 0.82 s full window, 0.19 s short).
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("MKL_CBWR", "COMPATIBLE")
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
     language: str = "en"
@@ -52,11 +69,7 @@ class WhisperTranscriber:
     """faster-whisper on the CPU. One model, shared by both speakers; calls are serialised."""
 
     def __init__(self, model_dir: Path, compute_type: str = "int8", cpu_threads: int = 1) -> None:
-        # CTranslate2's OpenMP threads spin-wait between calls by default. On 2 cores they starve
-        # llama.cpp's and onnxruntime's threads: measured here, one LLM rewrite took 308 s instead
-        # of 7.6 s with a whisper model loaded. Passive waiting costs whisper nothing measurable.
-        # It must be set before the OpenMP runtime loads, i.e. before the first ctranslate2 import.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        prepare_native_runtime()
         from faster_whisper import WhisperModel  # lazy: pulls in CTranslate2
 
         try:

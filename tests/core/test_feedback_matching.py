@@ -25,6 +25,12 @@ SHORT_RETELLING = (
     "I was asked to build image duplicate detection, but after sizing the benefit I recommended we stop. "
     "The effort was not worth the small gain."
 )
+# The same retelling as tiny.en hears it reliably: "image duplicate detection" in espeak's voice comes
+# out as "an adjudicated detection", which leaves nothing of the story to match.
+SPOKEN_RETELLING = (
+    "I was asked to build a model that finds duplicate images, but after sizing the benefit I recommended "
+    "we stop. The effort was not worth the small gain."
+)
 # Another ML story, close in vocabulary to several library stories, but none of them.
 UNRELATED = (
     "At my last job I built a fraud detection model with gradient boosted trees. "
@@ -74,7 +80,7 @@ def test_a_spoken_short_retelling_matches_and_an_unrelated_one_does_not(stories,
     transcriber = WordTranscriber(models.whisper_model("tiny.en").path)
     question = "Tell me about a time you decided not to build something."
     retold = answer_feedback(
-        core, question, load_audio(speak(SHORT_RETELLING, tmp_path / "a.wav")), transcriber, "behavioral"
+        core, question, load_audio(speak(SPOKEN_RETELLING, tmp_path / "a.wav")), transcriber, "behavioral"
     )
     assert retold["matched_story"] is not None and retold["matched_story"]["id"] == "killed-visual-dedup"
     assert retold["draft_story"] is None
