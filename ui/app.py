@@ -31,6 +31,7 @@ from copilot.audio.levels import LevelMeter
 from copilot.audio.sources import AudioSource, EndCallback, FrameCallback
 from copilot.errors import UserError
 from copilot.events import AudioFrame, SourceEnded
+from ui.answer_recording import HistoryMessages
 from ui.bridge import BackgroundTask, CoreBridge, Progress
 from ui.library_window import open_library_window
 from ui.live_window import LiveWindow
@@ -113,9 +114,8 @@ class LiveController(QObject):
         self._stories_bridge.event.connect(self._stories_reloaded)
         # Session history: one recorder per session; its messages (no keychain...) reach the banner once.
         self.recorder: Any = None  # copilot.history_session.SessionRecorder of the running session
-        self._history_bridge = CoreBridge(self)
-        self._history_bridge.event.connect(self._history_message)
-        self._history_warned = False
+        self._history_bridge = HistoryMessages(self)
+        self._history_bridge.error.connect(self.model.add_error)
         self.recorder_factory: Callable[[str, Callable[[str], None]], Any] = _session_recorder
         self._unsaved: dict[str, Any] = {}  # toolbar choices waiting to be written
         self._saving = False  # one settings write at a time, in the order the user made them
@@ -161,12 +161,6 @@ class LiveController(QObject):
     def _show_error(self, exc: BaseException, status: str) -> None:
         self.model.add_error(str(exc) or type(exc).__name__)
         self.model.set_status(status)
-
-    def _history_message(self, message: object) -> None:
-        """Why sessions are not saved (no keychain, a wrong key): said once, the practice goes on."""
-        if not self._history_warned:
-            self._history_warned = True
-            self.model.add_error(str(message))
 
     # --- saved settings: theme, devices, pause ---------------------------------------------------
 

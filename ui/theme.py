@@ -179,7 +179,6 @@ def set_window_sheet(window: QWidget, sheet: str) -> None:
     interview's longest GUI stall went from about 35 ms to 55-63 ms.)
     """
     window.setProperty(_BASE_SHEET, sheet)
-    window.setProperty(_SHEET_THEME, None)
     if sheet:
         window.setStyleSheet(translate(sheet, _current))
     window.setProperty(_SHEET_THEME, _current)
