@@ -5,9 +5,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup run test test-fast lint bench clean
+.PHONY: setup system-packages run test test-fast lint bench clean
 
-setup: $(STAMP)
+# The quick start is `make run` and `make test`; both set up first.
+setup: system-packages $(STAMP)
+
+# apt-get (as root, else through sudo) or brew, for what the machine lacks; the lists are in
+# scripts/system-packages/.
+system-packages:
+	scripts/install_system_packages.sh
 
 # Re-run only when the dependency lists change. llama-cpp-python compiles from source on first
 # install (about 5 minutes on 2 cores); pip caches the wheel for later runs.

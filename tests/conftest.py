@@ -14,11 +14,13 @@ import pytest
 from keyring.errors import PasswordDeleteError
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-JFK_WAV = SHARED / "data" / "audio" / "jfk" / "jfk_16k_mono.wav"
-JFK_FLAC = SHARED / "data" / "audio" / "jfk" / "jfk.flac"
-JFK_TEXT = SHARED / "data" / "audio" / "jfk" / "jfk.txt"
-QUESTIONS_TSV = SHARED / "data" / "questions_train.tsv"
+# Everything a test reads lives in the repository (tests/data/, each set with its licence).
+TEST_DATA = REPO / "tests" / "data"
+JFK_WAV = TEST_DATA / "audio" / "jfk" / "jfk_16k_mono.wav"
+JFK_FLAC = TEST_DATA / "audio" / "jfk" / "jfk.flac"
+JFK_TEXT = TEST_DATA / "audio" / "jfk" / "jfk.txt"
+# Real interview questions with our labels: a held-out measure of the classifier, never shipped.
+QUESTIONS_TSV = TEST_DATA / "questions" / "questions_train.tsv"
 EXAMPLE_STORIES = REPO / "personal_stories"
 
 
@@ -126,3 +128,43 @@ def use_keyring(monkeypatch: pytest.MonkeyPatch):
 
     yield use
     keyring.set_keyring(previous)
+
+
+# What ran, by kind: printed at the end of every run so a newcomer sees the real paths were tested.
+# A test's kind is its first match: packaging, UI, audio loop, real models (marked slow or given the
+# real embedder), else unit.
+_KINDS = ("unit", "real models", "UI", "audio loop", "packaging")
+_kind_of: dict[str, str] = {}
+_ran: dict[str, dict[str, int]] = {kind: {} for kind in _KINDS}
+
+
+def _kind(item: pytest.Item) -> str:
+    path = Path(str(item.fspath)).as_posix()
+    if item.get_closest_marker("package") or "/tests/package/" in path:
+        return "packaging"
+    if "/tests/ui/" in path:
+        return "UI"
+    if item.get_closest_marker("audio"):
+        return "audio loop"
+    if item.get_closest_marker("slow") or "embedder" in getattr(item, "fixturenames", ()):
+        return "real models"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _kind_of.update({item.nodeid: _kind(item) for item in items})
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    outcome = report.outcome
+    if report.when == "call" or (report.when == "setup" and outcome != "passed"):
+        counts = _ran[_kind_of.get(report.nodeid, "unit")]
+        counts[outcome] = counts.get(outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.section("what ran, by kind")
+    for kind in _KINDS:
+        counts = _ran[kind]
+        detail = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none"
+        terminalreporter.write_line(f"{kind:>12}: {detail}")
