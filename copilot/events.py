@@ -49,13 +49,26 @@ class Transcript:
 
 @dataclass(frozen=True)
 class Question:
-    """Interviewer text that reads as a question; `is_final` once the turn has ended."""
+    """Interviewer text that reads as a question; `is_final` once the turn has ended.
+
+    `text` is the question proper (what is classified, retrieved on and answered); `preamble` is
+    what the interviewer said before it in the same turn (context, shown greyed), see
+    copilot/question_focus.py. `full_text` is the whole turn. A `revised` question is the same
+    question (same id) after a second, full-window decode of its audio.
+    """
 
     question_id: int
     text: str
     t_end_s: float
     is_final: bool = True
     audio: str | None = None  # the file it came from, in rehearsal
+    preamble: str = ""
+    utterance_ids: tuple[int, ...] = ()  # the interviewer's utterances it was heard in (live)
+    revised: bool = False
+
+    @property
+    def full_text(self) -> str:
+        return f"{self.preamble} {self.text}".strip()
 
 
 @dataclass(frozen=True)

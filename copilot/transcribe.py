@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import zlib
@@ -20,6 +21,13 @@ SHORT_MAX_S = 28.0  # a short-window decode must still fit whisper's 30 s (1,500
 # second of audio; English speech is about 3-4.
 MAX_TOKENS_PER_S = 6.0
 MAX_COMPRESSION_RATIO = 2.4  # faster-whisper's default compression_ratio_threshold
+# Audio longer than this is decoded window by window, each window cut in a pause. faster-whisper's
+# own 30 s windows cut mid-word, and it drops a last window it finds mostly silent: measured here on
+# a 52 s espeak-ng turn, "Last quarter we shipped a new ranking model" at the 30 s seam came out as
+# "making muddle", and `words()` lost the closing "debug it".
+LONG_AUDIO_S = 28.0
+WINDOW_MAX_S = 24.0  # the longest window; shorter ones end at the latest pause before it
+WINDOW_MIN_S = 4.0  # a pause closer than this to the window's start is not used as a cut
 
 
 def prepare_native_runtime() -> None:
@@ -50,7 +58,7 @@ class TranscribeOptions:
     # Encode only the clip (plus SHORT_PAD_S of silence) instead of whisper's padded 30-second window.
     # The encoder is most of a call's cost, so this is about 4x faster; whisper was trained on 30 s
     # windows and is a little less accurate this way (30 spoken questions here: WER 0.178 against
-    # 0.155). For partial text only, which is shown and replaced; finals always use the full window.
+    # 0.155). Live decodes use it (see copilot/live/streaming.py); files use the full window.
     short_window: bool = False
 
 
@@ -83,6 +91,12 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, options: TranscribeOptions | None = None) -> str:
         opts = options or TranscribeOptions()
+        if samples.size > LONG_AUDIO_S * SAMPLE_RATE:
+            texts = (self._transcribe_window(samples[a:b], opts) for a, b in pause_windows(samples))
+            return " ".join(t for t in texts if t)
+        return self._transcribe_window(samples, opts)
+
+    def _transcribe_window(self, samples: np.ndarray, opts: TranscribeOptions) -> str:
         if opts.short_window and samples.size <= SHORT_MAX_S * SAMPLE_RATE:
             with self._lock:
                 text = self._short_window.transcribe(samples, opts.initial_prompt)
@@ -104,8 +118,16 @@ class WhisperTranscriber:
 
     def words(self, samples: np.ndarray) -> list[TimedWord]:
         """Words with their times, for answer feedback (pace, pauses); slower than `transcribe`."""
-        with self._lock:
-            return transcribe_with_words(self._model, samples)
+        if samples.size <= LONG_AUDIO_S * SAMPLE_RATE:
+            with self._lock:
+                return transcribe_with_words(self._model, samples)
+        out: list[TimedWord] = []
+        for start, end in pause_windows(samples):
+            with self._lock:  # per window, so a live decode can go in between
+                found = transcribe_with_words(self._model, samples[start:end])
+            offset = start / SAMPLE_RATE
+            out += [TimedWord(w.text, w.start_s + offset, w.end_s + offset) for w in found]
+        return out
 
     def text(self, samples: np.ndarray) -> str:
         return self.transcribe(samples)
@@ -149,6 +171,41 @@ class ShortWindowDecoder:
         if len(tokens) > allowed or _compression_ratio(text) > MAX_COMPRESSION_RATIO:
             return None  # more words than anyone says in that time, or one phrase repeated: a loop
         return text
+
+
+def pause_windows(
+    samples: np.ndarray, max_s: float = WINDOW_MAX_S, min_s: float = WINDOW_MIN_S
+) -> list[tuple[int, int]]:
+    """Cut long audio into windows of at most `max_s`, each cut in the middle of a pause.
+
+    The windows cover every sample in order (quiet speech the VAD missed is still decoded). Pauses
+    come from Silero VAD as packaged with faster-whisper; a stretch with no pause at all within
+    `max_s` is cut at `max_s` (a word may be split there, the only case that can happen).
+    """
+    size, longest, shortest = samples.size, round(max_s * SAMPLE_RATE), round(min_s * SAMPLE_RATE)
+    if size <= longest:
+        return [(0, size)]
+    cuts = _pause_midpoints(samples)
+    windows: list[tuple[int, int]] = []
+    start = 0
+    while size - start > longest:
+        fits = [c for c in cuts if start + shortest <= c <= start + longest]
+        end = fits[-1] if fits else start + longest
+        windows.append((start, end))
+        start = end
+    windows.append((start, size))
+    return windows
+
+
+def _pause_midpoints(samples: np.ndarray) -> list[int]:
+    """The middle of each silence between two stretches of speech, in samples."""
+    prepare_native_runtime()
+    from faster_whisper.vad import VadOptions, get_speech_timestamps  # lazy: pulls in onnxruntime
+
+    # A sentence gap of a tenth of a second is a pause to cut in; no padding, so a gap stays a gap.
+    options = VadOptions(min_silence_duration_ms=100, speech_pad_ms=0, max_speech_duration_s=WINDOW_MAX_S)
+    speech = get_speech_timestamps(samples, options)
+    return [(a["end"] + b["start"]) // 2 for a, b in itertools.pairwise(speech) if b["start"] > a["end"]]
 
 
 def _compression_ratio(text: str) -> float:

@@ -7,7 +7,10 @@ device frames into 512-sample blocks, asks the `SpeechDetector` about each, and 
   of new speech, for partial transcripts;
 - `SpeechPaused`: at the first short pause, so the transcriber can start the final decode
   speculatively (DESIGN.md, "Measured on this kind of machine");
-- `Utterance(is_final=True)`: after `end_pause_s` of silence, or at `max_utterance_s`.
+- `Utterance(is_final=True)`: after `end_pause_s` of silence; an utterance past `soft_max_utterance_s`
+  ends at its next short pause instead, and one with no pause at all is cut at `max_utterance_s`
+  (the buffer's size, which bounds memory). Long utterances are fine downstream: the transcriber
+  decodes them span by span between pauses (copilot/live/streaming.py).
 
 The samples of every event from one utterance are read-only views of one append-only buffer, so a
 snapshot costs no copy and two events with the same sample count hold the same audio. `t_start_s`
@@ -46,7 +49,9 @@ class SegmenterOptions:
     end_pause_s: float = 0.6
     partial_every_s: float = 0.5  # of new speech between partial snapshots (the transcriber may skip some)
     pre_roll_s: float = 0.2  # audio kept before the detected start: VAD onset lags the first syllable
-    max_utterance_s: float = 30.0  # whisper's window: a longer turn is cut into several finals
+    # Past this, the next short pause ends the utterance (a cut in silence, never inside a word).
+    soft_max_utterance_s: float = 60.0
+    max_utterance_s: float = 90.0  # the buffer: 5.8 MB of float32; only speech without any pause gets here
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -149,6 +154,7 @@ class Segmenter:
         self._detector = detector
         self.options = opts = options or SegmenterOptions()
         self._capacity = round(opts.max_utterance_s * SAMPLE_RATE)
+        self._soft_capacity = round(min(opts.soft_max_utterance_s, opts.max_utterance_s) * SAMPLE_RATE)
         self._min_speech = round(opts.min_speech_s * SAMPLE_RATE)
         self._partial_every = round(opts.partial_every_s * SAMPLE_RATE)
         self._short_blocks = _blocks(opts.short_pause_s)
@@ -191,7 +197,7 @@ class Segmenter:
     def _block(self, block: np.ndarray, t_s: float) -> Iterator[SegmentEvent]:
         prob = self._detector.speech_prob(block)
         if self._open is not None and self._open.n + BLOCK_SAMPLES > self._capacity:
-            yield from self._finish()  # whisper's 30 s window is full: cut here, go on in a new utterance
+            yield from self._finish()  # the buffer is full: cut here, go on in a new utterance
         u = self._open
         if u is None:
             if prob >= self.options.threshold:
@@ -240,6 +246,9 @@ class Segmenter:
         if u.silence_blocks == self._short_blocks:
             # Exactly the audio the final will carry if the speaker stays quiet (see the module doc).
             yield SpeechPaused(u.utterance_id, self.source, u.t_speech_end_s, u.view(u.n), u.t_start_s)
+            if u.n >= self._soft_capacity:
+                yield from self._finish()  # long enough: end it in this pause rather than mid-word later
+                return
         if u.silence_blocks >= self._end_blocks:
             yield from self._finish()
 

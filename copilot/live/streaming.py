@@ -12,7 +12,13 @@ The policy follows DESIGN.md ("Measured on this kind of machine"): a whisper cal
 - at the first short pause (`SpeechPaused`) the whole utterance is decoded speculatively; if the
   final arrives with the same audio, that text is the final at once, otherwise the final is decoded.
   A final is never emitted without a decode of the audio up to the end of speech (the streaming
-  guess dropped the last words in 5 of 8 files here).
+  guess dropped the last words in 5 of 8 files here);
+- a long utterance is decoded span by span, each span ending in a pause: when the speaker goes on
+  after a pause whose decode covered at least `commit_after_s` of new audio, that decode is
+  committed (final text, never decoded again) and later decodes start where it ended. So every
+  decode is bounded (a 60 s turn costs what its last sentences cost, not 60 s of audio), the final
+  is the committed spans plus a decode of the last one, and nothing is decoded twice or lost at
+  whisper's 30 s window.
 """
 
 from __future__ import annotations
@@ -50,6 +56,9 @@ class StreamingOptions:
     # quarter of the CPU: under load the full-window decode at a mid-question pause held up the
     # partials for over a second, and the question's end waited on it.
     short_window_finals: bool = True
+    # New audio a pause decode must cover before it is committed when speech goes on. Shorter spans
+    # give whisper less context; longer ones make the decode at the end of the question slower.
+    commit_after_s: float = 5.0
 
 
 def _norm(word: str) -> str:
@@ -108,14 +117,34 @@ class DecodeStats:
 
 @dataclass
 class _Live:
-    """What is known of one utterance while it is being spoken."""
+    """What is known of one utterance while it is being spoken.
+
+    The audio before `commit_n` is committed: its text is final. Everything else is about the open
+    span, from `commit_n` on.
+    """
 
     t_start_s: float
-    stable: list[str] = field(default_factory=list)  # confirmed words, never rewritten
+    committed: list[str] = field(default_factory=list)  # final words of the spans before commit_n
+    commit_n: int = 0
+    stable: list[str] = field(default_factory=list)  # confirmed words of the open span, never rewritten
     hypothesis: list[str] = field(default_factory=list)  # stable + the last decode's tail
     last_text: str = ""
     partial_done_s: float | None = None  # clock time the last partial or speculative decode finished
-    speculation: tuple[int, str] | None = None  # (sample count, text) decoded at the last pause
+    speculation: tuple[int, list[str]] | None = None  # (sample count, words of the span) decoded at the last pause
+
+    def commit_if_resumed(self, size: int, min_samples: int) -> None:
+        """Speech went on past the last pause: commit that pause's decode if it covered enough."""
+        if self.speculation is None or size <= self.speculation[0]:
+            return
+        end, words = self.speculation
+        self.speculation = None
+        if end - self.commit_n >= min_samples:
+            self.committed += words
+            self.commit_n = end
+            self.stable, self.hypothesis = [], []
+
+    def shown(self) -> list[str]:
+        return self.committed + self.hypothesis
 
     def agree(self, hyp: list[str], from_start: bool) -> bool:
         """Merge a new decode (LocalAgreement-2); False when it cannot be placed after the stable text."""
@@ -154,6 +183,7 @@ class StreamingTranscriber:
         self._final_options = self._partial_options if self.options.short_window_finals else self._decode_options
         self._clock = clock
         self._window = round(self.options.partial_window_s * SAMPLE_RATE)
+        self._commit_after = round(self.options.commit_after_s * SAMPLE_RATE)
         self._live: dict[int, _Live] = {}
         self.stats = DecodeStats()
 
@@ -168,7 +198,7 @@ class StreamingTranscriber:
     def stable_text(self, utterance_id: int) -> str:
         """The confirmed words of an utterance still being spoken ("" once it is final)."""
         live = self._live.get(utterance_id)
-        return " ".join(live.stable) if live else ""
+        return " ".join(live.committed + live.stable) if live else ""
 
     def _state(self, utterance_id: int, t_start_s: float) -> _Live:
         return self._live.setdefault(utterance_id, _Live(t_start_s))
@@ -186,20 +216,23 @@ class StreamingTranscriber:
             done is not None and arrived - done < self.options.min_partial_interval_s
         ):
             return  # bounded: a newer snapshot comes with the next second of speech
-        window = event.samples[-self._window :]
+        live.commit_if_resumed(event.samples.size, self._commit_after)
+        span = event.samples[live.commit_n :]
+        window = span[-self._window :]
         hyp = self._decode(window, "partial")
         live.partial_done_s = self._clock()
-        if live.agree(hyp, from_start=window.size == event.samples.size):
+        if live.agree(hyp, from_start=window.size == span.size):
             yield from self._show(event.utterance_id, event.speaker, live, event.t_end_s, arrived)
 
     def _paused(self, event: SpeechPaused) -> Iterator[Transcript]:
         arrived = self._clock()
         live = self._state(event.utterance_id, event.t_start_s)
-        hyp = self._decode(event.samples, "speculative")
+        live.commit_if_resumed(event.samples.size, self._commit_after)
+        hyp = self._decode(event.samples[live.commit_n :], "speculative")
         live.partial_done_s = self._clock()
         # Keyed by sample count: the segmenter only appends, so the same count means the same audio.
-        live.speculation = (event.samples.size, " ".join(hyp))
-        # The whole utterance decoded is the best partial there is: show it (through the agreement,
+        live.speculation = (event.samples.size, hyp)
+        # The whole open span decoded is the best partial there is: show it (through the agreement,
         # so the stable words still never change).
         if live.agree(hyp, from_start=True):
             yield from self._show(event.utterance_id, event.speaker, live, event.t_pause_s, arrived)
@@ -207,7 +240,7 @@ class StreamingTranscriber:
     def _show(
         self, utterance_id: int, speaker: str, live: _Live, t_end_s: float, arrived: float
     ) -> Iterator[Transcript]:
-        text = " ".join(live.hypothesis)
+        text = " ".join(live.shown())
         if text == live.last_text:
             return  # nothing new to show; spare the downstream stages a duplicate
         live.last_text = text
@@ -216,12 +249,14 @@ class StreamingTranscriber:
 
     def _final(self, event: Utterance) -> Iterator[Transcript]:
         arrived = self._clock()
-        live = self._live.pop(event.utterance_id, None)
-        speculation = live.speculation if live else None
+        live = self._live.pop(event.utterance_id, None) or _Live(event.t_start_s)
+        live.commit_if_resumed(event.samples.size, self._commit_after)
+        speculation = live.speculation
         if speculation is not None and speculation[0] == event.samples.size:
             self.stats.speculation_hits += 1
-            text = speculation[1]  # speech did not resume: this audio was decoded at the pause
+            words = speculation[1]  # speech did not resume: this audio was decoded at the pause
         else:
-            text = " ".join(self._decode(event.samples, "final"))
+            words = self._decode(event.samples[live.commit_n :], "final")
+        text = " ".join(live.committed + words)
         latency_ms = (self._clock() - arrived) * 1000.0
         yield Transcript(event.utterance_id, event.speaker, text, True, event.t_start_s, event.t_end_s, latency_ms)

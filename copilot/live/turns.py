@@ -13,16 +13,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from copilot.events import CANDIDATE, INTERVIEWER, Question, Transcript
+from copilot.question_focus import is_asking, sentences, split_question
 
-_QUESTION_START = re.compile(
-    r"^(so,?\s+|and\s+|okay,?\s+|ok,?\s+|now,?\s+|great,?\s+|alright,?\s+)*"
-    r"(what|why|how|when|where|which|who|whom|whose|can|could|would|will|do|does|did|is|are|have|has|should|"
-    r"tell|describe|explain|walk|design|write|implement|give|talk|imagine|suppose|say|compare|share)\b",
-    re.I,
-)
 # Words a speaker trails off with mid-thought: a pause after them is not the end of a question.
 _TRAILING = re.compile(r"\b(and|or|but|so|the|a|an|of|to|with|for|like|um|uh|because|that)\W*$", re.I)
 
@@ -31,10 +26,7 @@ def reads_as_question(text: str) -> bool:
     stripped = text.strip()
     if not stripped or _TRAILING.search(stripped):
         return False
-    if stripped.endswith("?"):
-        return True
-    last_sentence = re.split(r"(?<=[.!?])\s+", stripped)[-1]
-    return bool(_QUESTION_START.match(last_sentence)) and len(last_sentence.split()) >= 3
+    return stripped.endswith("?") or is_asking(sentences(stripped)[-1])
 
 
 @dataclass(frozen=True)
@@ -51,12 +43,30 @@ class AnswerNow:
 
 @dataclass
 class _Pending:
+    """The turn being heard: final texts of its utterances, and the partial text of an open one."""
+
     parts: list[str] = field(default_factory=list)
+    utterance_ids: list[int] = field(default_factory=list)
     t_end_s: float = 0.0
     partial: str = ""
+    partial_t_end_s: float = 0.0
+    open_utterance: int | None = None  # an utterance still being spoken (a partial came, no final yet)
 
     def text(self) -> str:
         return " ".join([*self.parts, self.partial]).strip()
+
+
+@dataclass(frozen=True)
+class _Flushed:
+    """A question already sent, kept so an interviewer who goes on reopens it from its final texts."""
+
+    question: Question
+    parts: tuple[str, ...]
+    utterance_ids: tuple[int, ...]
+    open_utterance: int | None  # flushed mid-utterance ("answer now"): its words may still come
+
+    def reopened_by(self, event: Transcript, merge_window_s: float) -> bool:
+        return event.utterance_id == self.open_utterance or event.t_start_s - self.question.t_end_s < merge_window_s
 
 
 class TurnDetector:
@@ -67,7 +77,7 @@ class TurnDetector:
         self._ids = ids or itertools.count(1)
         self._pending = _Pending()
         self._question_id = next(self._ids)
-        self._last_final: Question | None = None
+        self._last_final: _Flushed | None = None
         self.candidate_transcripts: list[Transcript] = []  # kept for feedback, never prompts
 
     def process(self, event: object) -> Iterator[Question]:
@@ -78,37 +88,74 @@ class TurnDetector:
                 self.candidate_transcripts.append(event)
             yield from self._flush()  # the candidate started answering: whatever was asked is the question
         elif isinstance(event, Tick):
-            if self._pending.parts and event.t_s - self._pending.t_end_s >= self._merge_window_s:
+            # Not while the interviewer is mid-utterance: they have not stopped, however long ago
+            # the last part ended (a turn cut in several utterances was flushed here with the
+            # partial text inside, and each later partial was appended to it again).
+            pending = self._pending
+            if (
+                pending.parts
+                and pending.open_utterance is None
+                and event.t_s - pending.t_end_s >= self._merge_window_s
+            ):
                 yield from self._flush()
         elif isinstance(event, AnswerNow):
             yield from self._flush()
 
+    def revise(self, question_id: int, text: str) -> Question | None:
+        """A better decode of the last question's audio; None when that question was reopened or
+        followed by another (its text is no longer the one on screen)."""
+        flushed = self._last_final
+        if flushed is None or flushed.question.question_id != question_id or self._pending.text():
+            return None
+        question = replace(_focused(text, flushed.question), revised=True)
+        self._last_final = replace(flushed, question=question, parts=(text,))
+        return question
+
     def _interviewer(self, event: Transcript) -> Iterator[Question]:
         if not event.text.strip():
             return
-        if self._last_final is not None and event.t_start_s - self._last_final.t_end_s < self._merge_window_s:
-            # The interviewer resumed right after a question: a multi-part question. Reopen it so the
-            # merged text becomes a new question (a newer id cancels work for the old one).
-            self._pending = _Pending([self._last_final.text], self._last_final.t_end_s)
+        flushed = self._last_final
+        if flushed is not None and flushed.reopened_by(event, self._merge_window_s):
+            # The interviewer resumed right after a question: a multi-part question. Reopen it from
+            # its final texts (never a partial it may have been flushed with) so the merged text
+            # becomes a new question (a newer id cancels work for the old one).
+            self._pending = _Pending(list(flushed.parts), list(flushed.utterance_ids), flushed.question.t_end_s)
             self._last_final = None
+        pending = self._pending
         if not event.is_final:
-            self._pending.partial = event.text
-            yield Question(self._question_id, self._pending.text(), event.t_end_s, is_final=False)
+            pending.partial, pending.partial_t_end_s = event.text, event.t_end_s
+            pending.open_utterance = event.utterance_id
+            yield self._question(event.t_end_s, is_final=False)
             return
-        self._pending.partial = ""
-        self._pending.parts.append(event.text.strip())
-        self._pending.t_end_s = event.t_end_s
+        pending.partial = ""
+        pending.open_utterance = None
+        pending.parts.append(event.text.strip())
+        pending.utterance_ids.append(event.utterance_id)
+        pending.t_end_s = event.t_end_s
         if reads_as_question(event.text):
             yield from self._flush()
         else:
-            yield Question(self._question_id, self._pending.text(), event.t_end_s, is_final=False)
+            yield self._question(event.t_end_s, is_final=False)
+
+    def _question(self, t_end_s: float, is_final: bool) -> Question:
+        text = self._pending.text()
+        base = Question(self._question_id, text, t_end_s, is_final, utterance_ids=tuple(self._pending.utterance_ids))
+        return _focused(text, base)
 
     def _flush(self) -> Iterator[Question]:
-        text = self._pending.text()
-        if not text:
+        pending = self._pending
+        if not pending.text():
             return
-        question = Question(self._question_id, text, self._pending.t_end_s, is_final=True)
-        self._last_final = question
+        t_end_s = pending.partial_t_end_s if pending.partial else pending.t_end_s
+        question = self._question(t_end_s, is_final=True)
+        flushed = _Flushed(question, tuple(pending.parts), tuple(pending.utterance_ids), pending.open_utterance)
+        self._last_final = flushed
         self._pending = _Pending()
         self._question_id = next(self._ids)
         yield question
+
+
+def _focused(text: str, question: Question) -> Question:
+    """The question with its text split into the preamble and the question proper."""
+    focus = split_question(text)
+    return replace(question, text=focus.question, preamble=focus.preamble)

@@ -96,3 +96,56 @@ def test_answer_now_flushes():
 def test_questions_are_questions():
     out = run(TurnDetector(), [said("Explain dropout.", 0, 1)])
     assert isinstance(out[0], Question)
+
+
+# --- long turns: several utterances, partials in between ------------------------------------------
+
+LONG_PARTS = [
+    "Okay, let us switch gears to the design portion.",
+    "We run a marketplace for second hand furniture with about eight million listings.",
+    "How would you design the search?",
+]
+
+
+def test_a_turn_in_several_utterances_never_takes_in_its_partials():
+    """A turn cut in utterances (a 30 s cut, a long breath) with partials and audio ticks between
+    them: the question is the finals, each once (the ticks used to flush the partial into the text,
+    and every later partial was appended to it again)."""
+    detector = TurnDetector(merge_window_s=2.0)
+    events: list[object] = [said(LONG_PARTS[0], 0.0, 3.0, uid=1)]
+    t = 3.2
+    for uid, text in ((2, LONG_PARTS[1]), (3, LONG_PARTS[2])):
+        words = text.split()
+        for n in range(1, len(words) + 1):
+            events += [said(" ".join(words[:n]), t, t + 0.4 * n, final=False, uid=uid), Tick(t + 0.4 * n)]
+        t_end = t + 0.4 * len(words)
+        events += [said(text, t, t_end, uid=uid), Tick(t_end + 0.1)]
+        t = t_end + 0.3
+    out = run(detector, events)
+    (question,) = finals(out)
+    assert question.full_text == " ".join(LONG_PARTS)
+    assert question.utterance_ids == (1, 2, 3)
+    # The question proper is the design question and the scenario it is about, not the agenda.
+    assert question.preamble == LONG_PARTS[0]
+    assert question.text == " ".join(LONG_PARTS[1:])
+
+
+def test_answer_now_mid_utterance_then_the_rest_of_it_reopens_from_the_finals():
+    detector = TurnDetector(merge_window_s=2.0)
+    run(detector, [said(LONG_PARTS[0], 0.0, 3.0, uid=1), said("We run a marketplace", 3.2, 5.0, final=False, uid=2)])
+    (early,) = finals(run(detector, [AnswerNow()]))
+    assert early.full_text == LONG_PARTS[0] + " We run a marketplace"
+    out = run(detector, [said(LONG_PARTS[1], 3.2, 8.0, uid=2), Tick(10.5)])
+    (later,) = finals(out)
+    assert later.question_id > early.question_id
+    assert later.full_text == " ".join(LONG_PARTS[:2])  # the partial is not in it twice
+
+
+def test_a_revision_replaces_the_last_questions_text_only_while_it_is_current():
+    detector = TurnDetector(merge_window_s=2.0)
+    (question,) = finals(run(detector, [said("Tell me about a time you failed.", 0.0, 2.0)]))
+    revised = detector.revise(question.question_id, "Tell me about a time you failed badly.")
+    assert revised is not None and revised.revised and revised.question_id == question.question_id
+    assert revised.text == "Tell me about a time you failed badly."
+    run(detector, [said("What did you learn?", 2.5, 3.5, final=False, uid=2)])  # the interviewer goes on
+    assert detector.revise(question.question_id, "anything") is None

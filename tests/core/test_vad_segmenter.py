@@ -210,7 +210,7 @@ def energy_segmenter(options: SegmenterOptions | None = None, source: str = INTE
     return Segmenter(source, ids if ids is not None else itertools.count(1), EnergySpeechDetector(-40.0), options)
 
 
-def test_a_long_turn_is_cut_at_whispers_window_without_losing_or_repeating_audio():
+def test_speech_without_any_pause_is_cut_at_the_buffer_size_without_losing_or_repeating_audio():
     options = SegmenterOptions(max_utterance_s=10.0)
     audio = np.concatenate([silence(0.5), tone(25.0), silence(1.0)])
     done = finals(run(energy_segmenter(options), audio))
@@ -223,6 +223,28 @@ def test_a_long_turn_is_cut_at_whispers_window_without_losing_or_repeating_audio
     assert done[-1].t_end_s == pytest.approx(25.5, abs=BLOCK_SAMPLES / SR)
     speech = sum(u.samples.size for u in done) - round(0.2 * SR)  # minus the first pre-roll
     assert speech == pytest.approx(25.0 * SR, abs=2 * BLOCK_SAMPLES + round(0.25 * SR))
+
+
+def test_a_long_utterance_ends_at_its_first_short_pause_past_the_soft_limit():
+    options = SegmenterOptions(soft_max_utterance_s=5.0, max_utterance_s=20.0, short_pause_s=0.25, end_pause_s=0.6)
+    # Speech with 0.3 s gaps (under end_pause_s, so one utterance), 12 s in all.
+    audio = np.concatenate(
+        [silence(0.5)] + [np.concatenate([tone(1.7), silence(0.3)]) for _ in range(6)] + [silence(1.0)]
+    )
+    events = run(energy_segmenter(options), audio)
+    done = finals(events)
+    assert len(done) == 2
+    # The first ends in the first pause past 5 s of audio, with exactly the audio its pause decode had.
+    pause = next(
+        e
+        for e in events
+        if isinstance(e, SpeechPaused)
+        and e.utterance_id == done[0].utterance_id
+        and e.samples.size == done[0].samples.size
+    )
+    assert 5.0 * SR <= pause.samples.size <= 6.5 * SR
+    assert done[1].t_start_s == pytest.approx(done[0].t_start_s + done[0].samples.size / SR, abs=0.25)
+    assert done[1].t_end_s == pytest.approx(12.2, abs=0.1)
 
 
 def test_source_end_flushes_the_open_utterance_and_passes_on():
