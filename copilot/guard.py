@@ -289,6 +289,12 @@ def ungrounded_tokens(bullet: str, allowed_text: str) -> list[str]:
     return list(dict.fromkeys(_ungrounded(bullet, _allowed(allowed_text))))
 
 
+def unsupported_numbers(bullet: str, allowed_text: str) -> list[str]:
+    """The numbers in `bullet` that `allowed_text` does not contain (the invented-number check alone)."""
+    allowed = extract_numbers(allowed_text)
+    return [n.text for n in extract_numbers(bullet) if not _number_supported(n, allowed)]
+
+
 def is_grounded(bullet: str, allowed_text: str) -> bool:
     return not ungrounded_tokens(bullet, allowed_text)
 

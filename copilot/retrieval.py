@@ -81,6 +81,11 @@ class Retriever:
             topics = self._topics_for(question, question_type, vector, route.topics)
         return Cards(frameworks, stories, topics)
 
+    def rank_stories(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
+        """The best `k` stories for a question on the story route (the evaluation ranks deeper than shown)."""
+        with self.lock:
+            return self._stories_for(question, vector, k)
+
     def _stories_for(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
         """Fuse the dense and keyword rankings of story *chunks*, then sum each story's chunk scores:
         a story that matches in several sections beats one that matches a single phrase by chance."""
