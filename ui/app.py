@@ -24,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from copilot import paths
 from copilot.audio.levels import LevelMeter
@@ -35,6 +35,7 @@ from ui.answer_recording import HistoryMessages
 from ui.bridge import BackgroundTask, CoreBridge, Progress
 from ui.library_window import open_library_window
 from ui.live_window import LiveWindow
+from ui.qt_check import binding_problem
 from ui.rehearsal_window import open_rehearsal_window
 from ui.settings_dialog import is_first_run, open_settings_dialog
 from ui.settings_store import SettingsForm, read_form, save_live_choices
@@ -550,6 +551,10 @@ def main(argv: list[str] | None = None, started_at: float | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     qt_app = QApplication.instance() or QApplication([])
     qt_app.setApplicationName("Interview Copilot")
+    if (problem := binding_problem()) is not None:  # a binding that would crash mid-session: say so now
+        log.error("%s", problem)
+        QMessageBox.critical(None, "Interview Copilot cannot start", problem)
+        return 1
     qt_app.setQuitOnLastWindowClosed(False)  # the controller quits once the core is closed
     app = App(args, started_at)
     import os  # only the test hook below needs it

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -58,11 +58,14 @@ from ui.library_model import (
     Entry,
     LibraryModel,
 )
-from ui.theme import set_window_sheet
+from ui.theme import set_window_sheet, tone
 from ui.widgets import STYLE, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
 COACH_DEBOUNCE_MS = 300
+INFO_MESSAGE_MS = 8000  # how long "Saved …" stays in the status bar
+PANEL_MIN_WIDTHS = (170, 340, 210)  # list, editor, coach: all three fit an 800 px screen
+PANEL_SHARES = (0.24, 0.48, 0.28)
 WATCH_DEBOUNCE_MS = 200  # an editor's save is several events within a few ms
 SECTION_HEIGHTS = {
     "situation": (70, 110),
@@ -159,6 +162,8 @@ class LibraryWindow(QMainWindow):
         self.resize(1360, 860)
         self._tasks: set[BackgroundTask] = set()
         self._rendering = False  # True while we fill the editor: those changes are not the user's edits
+        self._shown_path: Path | None = None  # the story the editor shows
+        self._coverage_shown: tuple | None = None  # the coverage rows on screen, to skip identical renders
         self._coach_timer = QTimer(self)
         self._coach_timer.setSingleShot(True)
         self._coach_timer.setInterval(COACH_DEBOUNCE_MS)
@@ -229,8 +234,10 @@ class LibraryWindow(QMainWindow):
         splitter.addWidget(self._build_editor())
         splitter.addWidget(self._build_side_panel())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 640, 380])
+        splitter.setChildrenCollapsible(False)  # a dragged handle never hides a panel outright
+        self.splitter = splitter
         set_central(self, self.banner, splitter)
+        self._fit_panels()
 
     def _build_list_panel(self) -> QWidget:
         self.search_edit = QLineEdit()
@@ -258,6 +265,7 @@ class LibraryWindow(QMainWindow):
         layout.addWidget(self.competency_combo)
         layout.addWidget(self.story_list, 1)
         layout.addWidget(self.count_label)
+        panel.setMinimumWidth(PANEL_MIN_WIDTHS[0])
         return panel
 
     def _build_editor(self) -> QWidget:
@@ -265,6 +273,7 @@ class LibraryWindow(QMainWindow):
         self.title_edit = QLineEdit()
         self.role_edit = QLineEdit()
         self.role_edit.setPlaceholderText("e.g. ML Engineer, fintech")
+        self.role_edit.setMinimumWidth(140)  # "ML Engineer, e-commerce" stays readable on a laptop screen
         self.year_edit = QLineEdit()
         self.year_edit.setPlaceholderText("2024")
         self.year_edit.setMaximumWidth(80)
@@ -295,6 +304,8 @@ class LibraryWindow(QMainWindow):
             layout.addWidget(section_title(name))
             edit = QPlainTextEdit()
             edit.setPlaceholderText(HINTS[name])
+            edit.setTabChangesFocus(True)  # Tab moves to the next box, as in any form; stories need no tabs
+            edit.setAccessibleName(f"{name.capitalize()} section")
             # Sized to the text a section usually holds; the editor scrolls rather than squeezing them.
             edit.setMinimumHeight(SECTION_HEIGHTS[name][0])
             edit.setMaximumHeight(SECTION_HEIGHTS[name][1])
@@ -307,12 +318,14 @@ class LibraryWindow(QMainWindow):
         self.editor_scroll = QScrollArea()
         self.editor_scroll.setWidgetResizable(True)
         self.editor_scroll.setWidget(host)
+        self.editor_scroll.setMinimumWidth(PANEL_MIN_WIDTHS[1])
         return self.editor_scroll
 
     def _build_side_panel(self) -> QWidget:
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_coach(), "Coach")
         self.tabs.addTab(self._build_coverage(), "Coverage")
+        self.tabs.setMinimumWidth(PANEL_MIN_WIDTHS[2])
         return self.tabs
 
     def _build_coach(self) -> QWidget:
@@ -524,14 +537,24 @@ class LibraryWindow(QMainWindow):
         self._rendering = True
         try:
             self.heading.setText(story.title if story else (path.name if path else "No story selected"))
-            self.title_edit.setText(story.title if story else "")
-            self.role_edit.setText((story.role or "") if story else "")
-            self.year_edit.setText(str(story.year) if story and story.year else "")
-            self.competencies_edit.setText(", ".join(story.competencies) if story else "")
+            same_story = path is not None and path == self._shown_path
+            self._shown_path = path
+            for line, text in (
+                (self.title_edit, story.title if story else ""),
+                (self.role_edit, (story.role or "") if story else ""),
+                (self.year_edit, str(story.year) if story and story.year else ""),
+                (self.competencies_edit, ", ".join(story.competencies) if story else ""),
+            ):
+                if line.text() != text:
+                    line.setText(text)
+                    if not same_story:
+                        line.setCursorPosition(0)  # show the start of a long title, not its end
             for name, edit in self.section_edits.items():
-                edit.setPlainText(story.section(name) if story else "")
-            for line in (self.title_edit, self.role_edit, self.competencies_edit):
-                line.setCursorPosition(0)  # show the start of a long title, not its end
+                # A save re-renders the same story: leave a box that already shows its text alone, so
+                # the cursor and scroll position stay where the user was typing.
+                text = story.section(name) if story else ""
+                if edit.toPlainText() != text:
+                    edit.setPlainText(text)
         finally:
             self._rendering = False
         error = self.model.error_at(path) if path is not None and story is None else None
@@ -583,6 +606,10 @@ class LibraryWindow(QMainWindow):
 
     def _render_coverage(self) -> None:
         rows = self.model.coverage()
+        signature = tuple(rows)
+        if signature == self._coverage_shown:
+            return  # every keystroke asks; the rows change only when tags or titles do
+        self._coverage_shown = signature
         gaps = [r.competency for r in rows if r.is_gap]
         self.coverage_summary.setText(
             f"{len(rows) - len(gaps)} of {len(rows)} competencies have a story."
@@ -593,13 +620,41 @@ class LibraryWindow(QMainWindow):
             label = f"{row.competency:<28} {row.count}" if row.count else f"{row.competency:<28} no story"
             item = QListWidgetItem(("○  " if row.is_gap else "●  ") + label)
             item.setData(Qt.ItemDataRole.UserRole, row.competency)
-            item.setForeground(QBrush(QColor("#e0b070" if row.is_gap else "#d8dde3")))
+            item.setForeground(QBrush(QColor(tone("#e0b070" if row.is_gap else "#d8dde3"))))  # readable in both themes
             item.setToolTip("\n".join(row.titles) or "No story shows this yet: write one.")
             self.coverage_list.addItem(item)
 
     def _render_message(self) -> None:
-        self.banner.render(self.model.message)
+        message = self.model.message
+        if message is not None and message.kind == "info":
+            # News ("Saved x.md") goes to the status bar: a banner would push the form down under the
+            # user's pointer. Problems and the undo offer still take the banner.
+            self.statusBar().showMessage(message.text, INFO_MESSAGE_MS)
+            self.banner.render(None)
+        else:
+            self.banner.render(message)
         self._update_actions()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_panels()
+
+    def _fit_panels(self) -> None:
+        """Share the width among list, editor and coach so the editor keeps most of a narrow screen."""
+        if not hasattr(self, "splitter"):
+            return
+        total = max(self.splitter.width(), sum(PANEL_MIN_WIDTHS))
+        shares = [max(lo, int(total * f)) for lo, f in zip(PANEL_MIN_WIDTHS, PANEL_SHARES, strict=True)]
+        shares[1] = max(PANEL_MIN_WIDTHS[1], total - shares[0] - shares[2])
+        self.splitter.setSizes(shares)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.StyleChange and hasattr(self, "coverage_list"):
+            # A new theme: the list rows carry their own colours, which the style sheet does not reach.
+            self._coverage_shown = None
+            self._render_coverage()
+            self._render_list()
+        super().changeEvent(event)
 
     # --- closing --------------------------------------------------------------------------------
 
@@ -665,7 +720,7 @@ def _field_label(text: str) -> QLabel:
 def _list_item(entry: Entry) -> QListWidgetItem:
     if entry.error is not None:
         item = QListWidgetItem(f"⚠ {entry.title}\n{entry.detail}")
-        item.setForeground(QBrush(QColor("#e06c6c")))
+        item.setForeground(QBrush(QColor(tone("#e06c6c"))))
         item.setToolTip(entry.error)
     else:
         tags = ", ".join(entry.competencies)
