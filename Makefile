@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-stamp
-export QT_QPA_PLATFORM ?= offscreen
+# Tests draw their windows offscreen; `make run` uses the real display.
+TEST_ENV := QT_QPA_PLATFORM=offscreen
 
 .PHONY: setup system-packages run test test-fast lint bench clean
 
@@ -31,10 +32,10 @@ run: setup
 	$(PY) -m copilot app
 
 test: setup
-	$(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest
 
 test-fast: setup
-	$(PY) -m pytest -m "not slow"
+	$(TEST_ENV) $(PY) -m pytest -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check copilot ui tests scripts packaging
@@ -45,7 +46,7 @@ lint: setup
 bench: setup
 	$(PY) scripts/bench_rehearse.py
 	$(PY) -m copilot bench --runs 2 --stories personal_stories
-	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q -s
+	$(TEST_ENV) $(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q -s
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

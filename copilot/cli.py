@@ -335,7 +335,22 @@ def _run_app(args: argparse.Namespace) -> int:
         return subprocess.call([sys.executable, "app", *args.app_args])
     if importlib.util.find_spec("ui.__main__") is None or importlib.util.find_spec("PySide6") is None:
         raise UserError("the desktop app is not installed (PySide6-Essentials and ui/); run `make setup`")
+    _check_display()
     return subprocess.call([sys.executable, "-m", "ui", *args.app_args])
+
+
+def _check_display() -> None:
+    """On Linux without a screen Qt aborts with a plugin message that suggests reinstalling; say
+    what is actually missing instead."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UserError(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run it from a "
+            "desktop session, or on a virtual screen with `xvfb-run -a make run`"
+        )
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

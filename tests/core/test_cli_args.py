@@ -17,3 +17,16 @@ def test_global_options_before_app_are_still_read():
 def test_the_word_app_as_a_value_is_not_the_app_command():
     args = parse_args(build_parser(), ["classify", "app"])
     assert args.func is not _run_app and "app" in args.text
+
+
+def test_app_without_a_display_says_so_instead_of_a_qt_plugin_abort() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    run = subprocess.run([sys.executable, "-m", "copilot", "app"], env=env, capture_output=True, text=True, timeout=60)
+    if sys.platform.startswith("linux"):
+        assert run.returncode == 1
+        assert "no display" in run.stderr and "xvfb-run" in run.stderr
+        assert "Traceback" not in run.stderr
