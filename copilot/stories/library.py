@@ -17,15 +17,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from copilot.atomic import write_bytes_atomic, write_text_atomic
+from copilot.atomic import SHARED, clean_stale_temporaries, create_bytes_exclusive, write_bytes_atomic
 from copilot.errors import InputFileError, UsageError
+from copilot.stories.lock import library_lock
 from copilot.stories.model import Story
-from copilot.stories.parse import StoryParseError, decode_story, load_story, parse_story
+from copilot.stories.parse import MAX_STORY_BYTES, StoryParseError, decode_story, load_story, parse_story
 from copilot.stories.write import render_story
 
 TEMPLATE_NAME = "TEMPLATE.md"
-# A story is a page of text; anything far bigger is a mistake or a zip bomb, not a story.
-MAX_STORY_BYTES = 1_000_000
+__all__ = ["MAX_STORY_BYTES"]  # re-exported: callers have always found the size limit here
+# Free names tried before giving up, when other writers keep taking them (never reached in practice).
+_MAX_NAME_TRIES = 1000
 
 _BUILTIN_PROMPTS = {
     "situation": "<!-- Where and when: the team, the product, what was at stake. One or two sentences. -->",
@@ -100,6 +102,7 @@ def load_library(folder: Path | str) -> LibraryLoad:
     if not folder.is_dir():
         problem = "is not a folder" if folder.exists() else "no such folder: create a story with 'stories new' first"
         raise InputFileError(folder, problem)
+    clean_stale_temporaries(folder)  # left by a save that was killed; hidden, but they pile up
     stories: dict[str, Story] = {}
     errors: list[LoadProblem] = []
     for path in story_files(folder):
@@ -139,32 +142,34 @@ def new_story_file(
     role: str | None = None,
     year: int | None = None,
 ) -> Story:
-    """Create `<slug>.md` from the folder's TEMPLATE.md (or the built-in one); never overwrites a file."""
+    """Create `<slug>.md` from the folder's TEMPLATE.md (or the built-in one); never overwrites a file.
+
+    Under the library lock, and created with create-if-absent: a writer outside the lock (an editor)
+    taking the name first only moves us to the next free one.
+    """
     folder = Path(folder)
     if not title.strip():
         raise UsageError("a story needs a title")
-    library = _load_if_any(folder)
-    taken_ids = {s.id for s in library.stories}
-    taken_names = _names_in(folder)
-    slug = slugify(title)
-    story_id, stem = _free_name(slug, slug, taken_ids, taken_names)
-    target = folder / f"{stem}.md"
-    base = _folder_template(folder) or Story.new(story_id, title, sections=_BUILTIN_PROMPTS)
-    story = replace(
-        base,
-        id=story_id,
-        title=title.strip(),
-        competencies=tuple(competencies),
-        role=role,
-        year=year,
-        path=target,
-    )
-    # The folder was listed above; a file appearing since then is the only way to overwrite, so check once more.
-    if target.exists():
-        raise InputFileError(target, "already exists; not overwritten")
-    text = render_story(story)
-    write_text_atomic(target, text)
-    return parse_story(text, target)
+    with library_lock(folder):
+        library = _load_if_any(folder)
+        taken_ids = {s.id for s in library.stories}
+        taken_names = _names_in(folder)
+        slug = slugify(title)
+        base = _folder_template(folder) or Story.new(slug, title, sections=_BUILTIN_PROMPTS)
+        for _ in range(_MAX_NAME_TRIES):
+            story_id, stem = _free_name(slug, slug, taken_ids, taken_names)
+            target = folder / f"{stem}.md"
+            story = replace(
+                base, id=story_id, title=title.strip(), competencies=tuple(competencies), role=role, year=year, path=target
+            )
+            text = render_story(story)
+            try:
+                create_bytes_exclusive(target, text.encode("utf-8"), SHARED)
+            except FileExistsError:
+                taken_names.add(target.name.lower())
+                continue
+            return parse_story(text, target)
+    raise InputFileError(folder, f"no free file name for '{slug}' after {_MAX_NAME_TRIES} tries; not created")
 
 
 def _folder_template(folder: Path) -> Story | None:
@@ -205,24 +210,24 @@ class _Candidate:
 
 
 def import_stories(sources: Iterable[Path | str], folder: Path | str) -> ImportReport:
-    """Copy valid stories from .md files, folders and .zip archives into the library folder."""
+    """Copy valid stories from .md files, folders and .zip archives into the library folder.
+
+    Every candidate ends up in the report, imported or skipped with its reason; a failed write (a
+    full disk) is reported and the import goes on with the next one. The library lock is held
+    throughout, so a second import waits and then sees these stories' ids and names.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    library = load_library(folder)
-    by_id = {s.id: s for s in library.stories}
-    taken_names = _names_in(folder)
     imported: list[Imported] = []
     skipped: list[Skipped] = []
-    for source in sources:
-        for item in _candidates(Path(source)):
-            if isinstance(item, Skipped):
-                skipped.append(item)
-                continue
-            result = _import_one(item, folder, by_id, taken_names)
-            if isinstance(result, Imported):
-                imported.append(result)
-            else:
-                skipped.append(result)
+    with library_lock(folder):
+        library = load_library(folder)
+        by_id = {s.id: s for s in library.stories}
+        taken_names = _names_in(folder)
+        for source in sources:
+            for item in _candidates(Path(source)):
+                result = item if isinstance(item, Skipped) else _import_one(item, folder, by_id, taken_names)
+                (imported if isinstance(result, Imported) else skipped).append(result)  # type: ignore[arg-type]
     return ImportReport(tuple(imported), tuple(skipped))
 
 
@@ -234,15 +239,22 @@ def _import_one(item: _Candidate, folder: Path, by_id: dict[str, Story], taken_n
     existing = by_id.get(story.id)
     if existing is not None and existing.path is not None and _same_bytes(existing.path, item.data):
         return Skipped(item.label, f"{item.label}: already in the library as {existing.path.name}", error=False)
-    story_id, stem = _free_name(story.id, Path(item.name).stem, set(by_id), taken_names)
-    target = folder / f"{stem}.md"
-    if story_id == story.id:
-        write_bytes_atomic(target, item.data)  # unchanged: the user's exact bytes
-    else:
-        write_text_atomic(target, render_story(replace(story, id=story_id)))  # only the id line changes
-    by_id[story_id] = replace(story, id=story_id, path=target)
-    taken_names.add(target.name.lower())
-    return Imported(item.label, target, story_id, renamed_from=story.id if story_id != story.id else None)
+    for _ in range(_MAX_NAME_TRIES):
+        story_id, stem = _free_name(story.id, Path(item.name).stem, set(by_id), taken_names)
+        target = folder / f"{stem}.md"
+        # Unchanged, the user's exact bytes; renamed, only the id line changes.
+        data = item.data if story_id == story.id else render_story(replace(story, id=story_id)).encode("utf-8")
+        try:
+            create_bytes_exclusive(target, data, SHARED)
+        except FileExistsError:  # created since we listed the folder, by a writer outside the lock
+            taken_names.add(target.name.lower())
+            continue
+        except InputFileError as exc:
+            return Skipped(item.label, f"{item.label}: not imported: {exc}", error=True)
+        by_id[story_id] = replace(story, id=story_id, path=target)
+        taken_names.add(target.name.lower())
+        return Imported(item.label, target, story_id, renamed_from=story.id if story_id != story.id else None)
+    return Skipped(item.label, f"{item.label}: no free file name in {folder}; not imported", error=True)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -353,10 +365,14 @@ def _export_folder(stories: tuple[Story, ...], dest: Path) -> tuple[tuple[Path, 
         assert story.path is not None  # loaded from the folder
         target = dest / story.path.name
         data = _story_bytes(story)
-        if target.exists() and not _same_bytes(target, data):
-            problems.append(LoadProblem(target, f"{target}: already exists with other content; not overwritten"))
+        try:
+            create_bytes_exclusive(target, data, SHARED)
+        except FileExistsError:
+            if not _same_bytes(target, data):
+                problems.append(LoadProblem(target, f"{target}: already exists with other content; not overwritten"))
+                continue
+        except InputFileError as exc:  # a full disk: this one is reported, the next may still fit
+            problems.append(LoadProblem(target, str(exc)))
             continue
-        if not target.exists():
-            write_bytes_atomic(target, data)
         written.append(story.path)
     return tuple(written), tuple(problems)

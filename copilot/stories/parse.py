@@ -18,6 +18,9 @@ from copilot.errors import InputFileError
 from copilot.stories.model import FrontLine, RawSection, Story, StorySource
 
 KNOWN_KEYS: tuple[str, ...] = ("id", "title", "competencies", "role", "year")
+# A story is a page of text; anything far bigger is a mistake or a zip bomb, not a story. Checked
+# before reading, so a 50 MB file costs one stat, never its parse or its embedding.
+MAX_STORY_BYTES = 1_000_000
 
 _BOM = "\ufeff"
 # A top-level `key:` at column 0 (plain or quoted key); other non-blank lines continue the key above.
@@ -41,6 +44,13 @@ class StoryParseError(InputFileError):
 def load_story(path: Path | str) -> Story:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_STORY_BYTES:
+            raise InputFileError(
+                path,
+                f"too large for a story ({size // 1000} kB, the limit is {MAX_STORY_BYTES // 1000} kB); "
+                "it is left out of the index: shorten it or move it out of the story folder",
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(path, f"could not be read ({exc.strerror or exc})") from exc

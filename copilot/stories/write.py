@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
-from copilot.atomic import write_text_atomic
+from copilot.atomic import SHARED, create_text_exclusive, write_text_atomic
 from copilot.errors import InputFileError
+from copilot.stories.lock import library_lock
 from copilot.stories.model import CANONICAL_SECTIONS, RawSection, Story, StorySource, heading_for
 from copilot.stories.parse import KNOWN_KEYS, StoryParseError, decode_story, parse_story
 
@@ -54,8 +55,17 @@ def save_story(story: Story, path: Path | str | None = None) -> Story:
         saved = parse_story(text, target)
     except StoryParseError as exc:
         raise InputFileError(target, f"not saved: {exc.problem} (line {exc.line} of the new text)") from exc
-    _check_target(story, target)
-    write_text_atomic(target, text)
+    # Checked and written under the library lock: another saver cannot slip in between (a check then
+    # a rename would otherwise overwrite its save unseen).
+    with library_lock(target.parent):
+        _check_target(story, target)
+        if target.exists():
+            write_text_atomic(target, text, SHARED)  # keeps the file's own mode
+            return saved
+        try:
+            create_text_exclusive(target, text, SHARED)
+        except FileExistsError:  # created meanwhile by a writer outside the lock (an editor)
+            raise InputFileError(target, "already exists; not overwritten (pick another name)") from None
     return saved
 
 
