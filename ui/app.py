@@ -479,13 +479,12 @@ class App:
         # --- story library hook: Ctrl+L opens ui/library_window.py on the same story folder ---
         self.library_action = QAction("Story library…", self.window, shortcut=QKeySequence("Ctrl+L"))
         self.library_action.triggered.connect(lambda: open_library_window(args.stories, self.window))
-        self.window.addAction(self.library_action)
+        self.window.add_menu_action("Library", self.library_action)
         self.rehearsal_action = QAction("Rehearsal room…", self.window, shortcut=QKeySequence("Ctrl+R"))
         self.rehearsal_action.triggered.connect(self._open_rehearsal)
-        self.window.addAction(self.rehearsal_action)
+        self.window.add_menu_action("Practice", self.rehearsal_action)
         self.settings_action = QAction("Settings…", self.window, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(lambda: self._open_settings(first_run=False))
-        self.window.addAction(self.settings_action)
 
         # --- drill (Ctrl+D) and job-description coverage (Ctrl+J), on the live window's loaded core ---
         self._core_windows: dict[str, Any] = {}
@@ -508,10 +507,10 @@ class App:
 
         self.drill_action = QAction("Drill…", self.window, shortcut=QKeySequence("Ctrl+D"))
         self.drill_action.triggered.connect(open_drill)
-        self.window.addAction(self.drill_action)
+        self.window.add_menu_action("Practice", self.drill_action)
         self.jd_action = QAction("Job description coverage…", self.window, shortcut=QKeySequence("Ctrl+J"))
         self.jd_action.triggered.connect(open_jd)
-        self.window.addAction(self.jd_action)
+        self.window.add_menu_action("Library", self.jd_action)
         # --- session history (Ctrl+H): ui/history_window.py lists, exports and deletes recorded sessions ---
         self.history_action = QAction("Session history…", self.window, shortcut=QKeySequence("Ctrl+H"))
 
@@ -521,7 +520,9 @@ class App:
             self._core_windows["history"] = open_history_window(self.window)
 
         self.history_action.triggered.connect(open_history)
-        self.window.addAction(self.history_action)
+        self.window.add_menu_action("File", self.history_action)
+        self.window.add_menu_action("File", self.settings_action)
+        self.window.finish_menus()
         self.window.show()
         if is_first_run():
             # After the window is on screen: the first-run check opens over a visible, usable window.

@@ -13,13 +13,15 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
+    QMessageBox,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -57,6 +59,7 @@ from ui.widgets import (
 METER_INTERVAL_MS = 50  # 20 fps: smooth enough for a level bar, nothing for the CPU
 AUDIO_FILTER = "Recordings (*.wav *.flac *.mp3 *.ogg *.m4a);;All files (*)"
 STAR = ("situation", "task", "action", "result", "lessons")
+MENUS = ("File", "Practice", "Library", "View", "Help")
 DEFAULT_SYSTEM = "Default output (monitor)"
 DEFAULT_MIC = "Default microphone"
 
@@ -80,6 +83,7 @@ class LiveWindow(QMainWindow):
         self._shown_cards: dict[tuple, Card] = {}  # by (kind, id[, expanded]): reused across renders
         self._build_actions()
         self._build_toolbar()
+        self._build_menus()
         self._build_central()
         self._build_status_bar()
         self.set_core_ready(False)
@@ -93,37 +97,113 @@ class LiveWindow(QMainWindow):
 
     # --- building -------------------------------------------------------------------------------
 
+    def _action(self, text: str, shortcut: str, tip: str) -> QAction:
+        """An action whose tooltip names its shortcut; menus show the shortcut beside the text."""
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
+        self.addAction(action)  # the shortcut works with the menu bar hidden too
+        return action
+
     def _build_actions(self) -> None:
-        self.start_action = QAction("▶ Start", self)
-        self.start_action.setToolTip("Listen to system audio (interviewer) and the microphone (you)")
+        self.start_action = self._action(
+            "▶ Start", "F5", "Listen to system audio (interviewer) and the microphone (you)"
+        )
         self.start_action.triggered.connect(self.start_requested)
-        self.stop_action = QAction("■ Stop", self)
+        self.stop_action = self._action("■ Stop", "Shift+F5", "Stop listening")
         self.stop_action.triggered.connect(self.stop_requested)
-        self.replay_action = QAction("Replay file…", self)
-        self.replay_action.setToolTip("Play a recording as the interviewer, to try the app without a call")
+        self.replay_action = self._action(
+            "Replay file…", "Ctrl+O", "Play a recording as the interviewer, to try the app without a call"
+        )
         self.replay_action.triggered.connect(self._ask_replay_file)
-        self.answer_action = QAction("Answer now", self)
-        self.answer_action.setShortcut(QKeySequence("Ctrl+Return"))
-        self.answer_action.setToolTip("Treat what the interviewer said so far as the question (Ctrl+Return)")
+        self.answer_action = self._action(
+            "Answer now", "Ctrl+Return", "Treat what the interviewer said so far as the question"
+        )
         self.answer_action.triggered.connect(self.answer_now_requested)
-        self.on_top_action = QAction("Always on top", self)
+        self.on_top_action = self._action("Always on top", "Ctrl+T", "Keep this window above the call")
         self.on_top_action.setCheckable(True)
         self.on_top_action.toggled.connect(self.set_always_on_top)
+        self.quit_action = self._action("Quit", "Ctrl+Q", "Close the app")
+        self.quit_action.triggered.connect(self.close)
+        self.shortcuts_action = self._action("Keyboard shortcuts", "F1", "Every action and its key")
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+
+    def _build_menus(self) -> None:
+        """File, Practice, Library, View, Help; the app adds the windows it opens (`add_menu_action`)."""
+        bar = self.menuBar()
+        self.menus: dict[str, QMenu] = {name: bar.addMenu(f"&{name}") for name in MENUS}
+        self.menus["File"].addAction(self.replay_action)
+        self.menus["Practice"].addActions([self.start_action, self.stop_action, self.answer_action])
+        self.menus["Practice"].addSeparator()
+        view = self.menus["View"]
+        view.addAction(self.on_top_action)
+        toolbar_toggle = self.session_bar.toggleViewAction()
+        toolbar_toggle.setText("Toolbar")
+        view.addAction(toolbar_toggle)
+        self.menus["Help"].addAction(self.shortcuts_action)
+
+    def add_menu_action(self, menu: str, action: QAction) -> None:
+        """A window or dialog the app opens, in its menu; its shortcut works whether the menu is open or not."""
+        self.menus[menu].addAction(action)
+        self.addAction(action)
+
+    def finish_menus(self) -> None:
+        """Quit goes last in File, once the app has added its entries."""
+        self.menus["File"].addSeparator()
+        self.menus["File"].addAction(self.quit_action)
+
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        """(menu, action, shortcut) for every menu entry that has a shortcut, in menu order."""
+        rows = []
+        for name, menu in self.menus.items():
+            for action in menu.actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys and not action.isSeparator():
+                    rows.append((name, action.text().replace("&", "").lstrip("▶■ "), keys))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td>{html.escape(m)}</td><td>{html.escape(a)}</td><td><b>{html.escape(k)}</b></td></tr>"
+            for m, a, k in self.shortcut_rows()
+        )
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts — Interview Copilot")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"<table cellpadding='4'>{rows}</table><p>Tab moves between controls; Enter opens a story card.</p>"
+        )
+        box.open()
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Session")
+        bar.setObjectName("sessionBar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.start_action, self.stop_action, self.replay_action, self.answer_action):
             bar.addAction(action)
-        bar.addSeparator()
+        self.session_bar = bar
+        self.addToolBar(bar)
+        # The devices on a toolbar of their own, which moves to a second row when the window is too
+        # narrow for both (see resizeEvent): nothing is ever cut off the right edge.
+        bar = QToolBar("Audio")
+        bar.setObjectName("audioBar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.audio_bar = bar
         self.system_combo = QComboBox()
         self.system_combo.setToolTip("Where the interviewer's voice comes from")
+        self.system_combo.setAccessibleName("Interviewer audio device")
         self.mic_combo = QComboBox()
         self.mic_combo.setToolTip("Your microphone")
-        bar.addWidget(QLabel(" Interviewer "))
+        self.mic_combo.setAccessibleName("Your microphone")
+        for combo in (self.system_combo, self.mic_combo):
+            # Long device names would widen the toolbar past a laptop screen; the list shows them whole.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        bar.addWidget(_buddy(" Interviewer ", self.system_combo))
         bar.addWidget(self.system_combo)
-        bar.addWidget(QLabel("  You "))
+        bar.addWidget(_buddy("  You ", self.mic_combo))
         bar.addWidget(self.mic_combo)
         self.pause_spin = QDoubleSpinBox()
         self.pause_spin.setRange(*PAUSE_RANGE)
@@ -134,9 +214,10 @@ class LiveWindow(QMainWindow):
             "How long the interviewer must pause before the question is answered; shorter is faster "
             "but may cut a question that has a hesitation in it"
         )
+        self.pause_spin.setAccessibleName("Pause that ends a question, in seconds")
         self._setting_pause = False
         self.pause_spin.valueChanged.connect(self._on_pause_edited)
-        bar.addWidget(QLabel("  Pause "))
+        bar.addWidget(_buddy("  Pause ", self.pause_spin))
         bar.addWidget(self.pause_spin)
         # `activated` fires for the user's picks only, not when the list is filled or preselected.
         self.system_combo.activated.connect(self._on_device_picked)
@@ -146,7 +227,24 @@ class LiveWindow(QMainWindow):
         bar.addWidget(spacer)
         bar.addAction(self.on_top_action)
         self.addToolBar(bar)
+        for toolbar in (self.session_bar, self.audio_bar):
+            for action in toolbar.actions():
+                if (button := toolbar.widgetForAction(action)) is not None and not action.isSeparator():
+                    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a tool button is skipped by Tab otherwise
         self.set_devices([], [], None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._wrap_toolbars()
+
+    def _wrap_toolbars(self) -> None:
+        """One toolbar row when both fit, else the audio pickers on a second row (an overflow without a menu)."""
+        need = self.session_bar.sizeHint().width() + self.audio_bar.sizeHint().width()
+        wrapped = self.toolBarBreak(self.audio_bar)
+        if need > self.width() and not wrapped:
+            self.insertToolBarBreak(self.audio_bar)
+        elif need <= self.width() and wrapped:
+            self.removeToolBarBreak(self.audio_bar)
 
     def _build_central(self) -> None:
         self.banner = ErrorBanner()
@@ -198,6 +296,8 @@ class LiveWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel()
+        # The status text gives way on a narrow window (full text in its tooltip); the timings do not.
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.latency_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.latency_label)
@@ -381,17 +481,28 @@ class LiveWindow(QMainWindow):
     def _story_card(self, hit: Hit) -> Card:
         expanded = hit.id in self.model.expanded_stories
         card = Card(story_kind(hit), hit.title, story_html(hit, expanded))
-        card.setCursor(Qt.CursorShape.PointingHandCursor)
-        card.setToolTip("Click to collapse" if expanded else "Click for the full STAR story")
-        card.clicked.connect(lambda story_id=hit.id: self.model.toggle_story(story_id))
+        card.set_clickable(
+            "Click or press Enter to collapse" if expanded else "Click or press Enter for the full STAR story"
+        )
+        card.clicked.connect(lambda story_id=hit.id: self._toggle_story(story_id))
         card.setProperty("story_id", hit.id)
         return card
+
+    def _toggle_story(self, story_id: str) -> None:
+        had_focus = any(c.hasFocus() for c in self.card_widgets() if c.property("story_id") == story_id)
+        self.model.toggle_story(story_id)  # re-renders: the card is replaced by its other state
+        if had_focus:  # keep the keyboard user on the card they opened, not back at the window's start
+            for card in self.card_widgets():
+                if card.property("story_id") == story_id:
+                    card.show()  # a new widget is shown at the next layout pass; focus needs it now
+                    card.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _render_latency(self) -> None:
         self.latency_label.setText(latency_text(self.model.latency_ms))
 
     def _render_status(self) -> None:
         self.status_label.setText(self.model.status)
+        self.status_label.setToolTip(self.model.status)
 
     def _refresh_meters(self) -> None:
         self.interviewer_lane.set_level(self.model.meters[INTERVIEWER].fraction())
@@ -423,6 +534,12 @@ class LiveWindow(QMainWindow):
         return [
             w for i in range(self.cards_layout.count()) if isinstance(w := self.cards_layout.itemAt(i).widget(), Card)
         ]
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
 
 
 def framework_html(hit: Hit) -> str:

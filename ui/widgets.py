@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -43,6 +43,7 @@ QLabel#confidence { color: #a9b0b9; }
 QLabel#muted { color: #7c838c; font-style: italic; }
 QFrame#card { background: #262a30; border: 1px solid #353b43; border-radius: 8px; }
 QFrame#card:hover { border-color: #4d6b91; }
+QFrame#card:focus { border: 2px solid #7fa7d4; }
 QFrame#bullets { background: #23303d; border: 1px solid #3d5a80; border-radius: 8px; }
 QLabel#cardTitle { font-weight: 600; color: #f2f4f7; }
 QLabel#cardKind { color: #7fa7d4; font-size: 11px; font-weight: 600; }
@@ -159,7 +160,8 @@ class LaneView(QWidget):
 
 
 class Card(QFrame):
-    """A rounded box with a kind tag, a title and a body; `clicked` when pressed anywhere on it."""
+    """A rounded box with a kind tag, a title and a body. A card made clickable (`set_clickable`)
+    emits `clicked` when pressed anywhere on it, its text included, or on Enter/Space when focused."""
 
     clicked = Signal()
 
@@ -183,10 +185,29 @@ class Card(QFrame):
         self.body.setText(body_html)
         self.body.setVisible(bool(body_html))
 
+    def set_clickable(self, what: str) -> None:
+        """Make the whole card one button: `what` is its tooltip and the name screen readers announce."""
+        self._clickable = True
+        for label in (self.kind, self.title, self.body):
+            # A selectable label takes the mouse press for itself, so a click on the text did nothing.
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; Enter or Space opens it
+        self.setToolTip(what)
+        self.setAccessibleName(f"{self.title.text()}: {what}")
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        if event.button() == Qt.MouseButton.LeftButton:
+        if getattr(self, "_clickable", False) and event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if getattr(self, "_clickable", False) and event.key() in keys and not event.modifiers():
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class ErrorBanner(QFrame):
