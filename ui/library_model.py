@@ -8,10 +8,16 @@ renders it and sends user actions to it; observers are told which part changed.
 Files are only ever written through the core (`save_story`, `new_story_file`, `import_stories`), which
 never overwrites a file changed on disk. A delete is a move to a trash folder in the data dir, so an
 undo puts back the very same bytes.
+
+Unsaved edits are autosaved, like an editor's swap file: `autosave()` writes the draft's fields to a
+private JSON file in the data dir's drafts folder (atomically), a save or a reload removes it, and
+opening the story again after a crash or a kill puts the edits back, unsaved, and says so.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -20,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from copilot import paths
+from copilot.atomic import write_text_atomic
 from copilot.errors import InputFileError, UsageError
 from copilot.stories.coach import Finding, coach, score
 from copilot.stories.library import (
@@ -87,7 +94,7 @@ class CoverageRow:
 @dataclass(frozen=True)
 class Message:
     text: str
-    kind: str = "info"  # "info", "error" or "undo" (the banner offers Undo)
+    kind: str = "info"  # "info" (status bar), "notice" (banner), "error" or "undo" (the banner offers Undo)
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,12 @@ class Trashed:
 
 
 class LibraryModel:
-    def __init__(self, folder: Path | str, trash_dir: Path | str | None = None) -> None:
+    def __init__(
+        self, folder: Path | str, trash_dir: Path | str | None = None, drafts_dir: Path | str | None = None
+    ) -> None:
         self.folder = Path(folder)
         self.trash_dir = Path(trash_dir) if trash_dir is not None else paths.data_dir() / "trash"
+        self.drafts_dir = Path(drafts_dir) if drafts_dir is not None else self.trash_dir.parent / "drafts"
         self.stories: list[Story] = []
         self.errors: list[LoadProblem] = []
         self.search = ""
@@ -239,6 +249,73 @@ class LibraryModel:
         self.saved = self.draft = story
         self.conflict = None
         self.findings = coach(story) if story is not None else []
+        if story is not None and path is not None:
+            self._recover(path)
+
+    # --- autosave -------------------------------------------------------------------------------
+
+    def draft_file(self, path: Path) -> Path:
+        """Where the unsaved edits of the story at `path` are autosaved (one file per story)."""
+        key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:24]
+        return self.drafts_dir / f"{key}.json"
+
+    def autosave(self) -> None:
+        """Write the unsaved edits to the story's draft file (or remove it when there are none)."""
+        if self.current_path is None or self.draft is None:
+            return
+        if not self.dirty:
+            self._drop_autosave(self.current_path)
+            return
+        draft = self.draft
+        record = {
+            "path": str(self.current_path),
+            "autosaved_at": time.strftime("%Y-%m-%d %H:%M"),
+            "title": draft.title,
+            "role": draft.role,
+            "year": draft.year,
+            "competencies": list(draft.competencies),
+            "sections": {name: draft.section(name) for name in EDITABLE_SECTIONS},
+        }
+        try:
+            self.drafts_dir.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self.draft_file(self.current_path), json.dumps(record, ensure_ascii=False))
+        except (OSError, InputFileError) as exc:  # a full disk: say so once the user can act on it
+            self._say(f"Could not autosave your edits: {exc}. Save the story to keep them.", "error")
+
+    def forget_autosave(self) -> None:
+        """The user discarded the open story's edits: nothing to recover later."""
+        self._drop_autosave(self.current_path)
+
+    def _drop_autosave(self, path: Path | None) -> None:
+        if path is not None:
+            self.draft_file(path).unlink(missing_ok=True)
+
+    def _recover(self, path: Path) -> None:
+        """Edits autosaved before a crash come back into the draft, unsaved (the file stays as it was)."""
+        swap = self.draft_file(path)
+        try:
+            record = json.loads(swap.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            self._say(f"An autosaved draft ({swap}) could not be read and was left alone: {exc}", "error")
+            return
+        assert self.saved is not None and self.draft is not None
+        fields = {k: record[k] for k in ("title", "role", "year") if k in record}
+        draft = replace(self.draft, competencies=tuple(record.get("competencies", self.draft.competencies)), **fields)
+        for name, text in dict(record.get("sections", {})).items():
+            if name in EDITABLE_SECTIONS and isinstance(text, str):
+                draft = _with_section_text(draft, self.saved, name, text)
+        if draft == self.saved:
+            swap.unlink(missing_ok=True)  # nothing the file does not already hold
+            return
+        self.draft = draft
+        self.findings = coach(draft)
+        self._say(
+            f"Recovered unsaved edits to '{draft.title}' autosaved at {record.get('autosaved_at', '?')}. "
+            "Save to keep them, or Reload from disk to drop them.",
+            "notice",
+        )
 
     @property
     def dirty(self) -> bool:
@@ -268,15 +345,7 @@ class LibraryModel:
     def set_section(self, name: str, text: str) -> None:
         if self.draft is None or self.saved is None:
             return
-        if text == self.saved.section(name):
-            # The editor shows the text without template prompts: typing it back must not count as a change.
-            if name in self.saved.sections:
-                self._replace_draft(self.draft.with_section(name, self.saved.sections[name]))
-            else:
-                sections = {k: v for k, v in self.draft.sections.items() if k != name}
-                self._replace_draft(replace(self.draft, sections=sections))
-        else:
-            self._replace_draft(self.draft.with_section(name, text))
+        self._replace_draft(_with_section_text(self.draft, self.saved, name, text))
 
     def _edit(self, **fields: object) -> None:
         if self.draft is not None:
@@ -298,6 +367,7 @@ class LibraryModel:
             return False
         self.saved = self.draft = saved
         self.conflict = None
+        self._drop_autosave(self.current_path)
         self.stories = [saved if s.path is not None and _same(s.path, saved.path) else s for s in self.stories]  # type: ignore[arg-type]
         self.findings = coach(saved)
         self._say(f"Saved {saved.path.name if saved.path else saved.id}.")
@@ -306,6 +376,7 @@ class LibraryModel:
 
     def discard_changes(self) -> None:
         """Back to the file as it is on disk now (also how a conflict is resolved in favour of the disk)."""
+        self._drop_autosave(self.current_path)
         self.reload()
         self.select(self.current_path)
 
@@ -351,6 +422,7 @@ class LibraryModel:
         if path is None or not path.exists():
             return None
         title = self.saved.title if self.saved is not None else path.name
+        self._drop_autosave(path)  # deleted on purpose: no recovery of its edits later
         self.trash_dir.mkdir(parents=True, exist_ok=True)
         trashed = self.trash_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{len(self.undo_stack)}-{path.name}"
         shutil.move(path, trashed)  # a rename on one file system; copy-then-remove across them
@@ -406,6 +478,16 @@ class LibraryModel:
     def report_error(self, exc: BaseException) -> None:
         text = str(exc) if isinstance(exc, InputFileError | UsageError | OSError) else repr(exc)
         self._say(text, "error")
+
+
+def _with_section_text(draft: Story, saved: Story, name: str, text: str) -> Story:
+    """`draft` with section `name` as the editor shows `text`."""
+    if text != saved.section(name):
+        return draft.with_section(name, text)
+    # The editor shows the text without template prompts: typing it back must not count as a change.
+    if name in saved.sections:
+        return draft.with_section(name, saved.sections[name])
+    return replace(draft, sections={k: v for k, v in draft.sections.items() if k != name})
 
 
 def parse_tags(text: str) -> tuple[str, ...]:

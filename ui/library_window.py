@@ -63,6 +63,7 @@ from ui.widgets import STYLE, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
 COACH_DEBOUNCE_MS = 300
+AUTOSAVE_MS = 1000
 INFO_MESSAGE_MS = 8000  # how long "Saved …" stays in the status bar
 PANEL_MIN_WIDTHS = (170, 340, 210)  # list, editor, coach: all three fit an 800 px screen
 PANEL_SHARES = (0.24, 0.48, 0.28)
@@ -168,6 +169,12 @@ class LibraryWindow(QMainWindow):
         self._coach_timer.setSingleShot(True)
         self._coach_timer.setInterval(COACH_DEBOUNCE_MS)
         self._coach_timer.timeout.connect(self._render_findings)
+        # Autosave at most AUTOSAVE_MS after the first unsaved keystroke (not restarted per key, so a
+        # steady typist is covered too): a crash or a kill loses at most that much.
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.model.autosave)
         self._build_actions()
         self._build_toolbar()
         self._build_central()
@@ -403,7 +410,11 @@ class LibraryWindow(QMainWindow):
         answer = self.ask_unsaved()
         if answer == QMessageBox.StandardButton.Save:
             return self.model.save()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self._autosave_timer.stop()
+            self.model.forget_autosave()
+            return True
+        return False
 
     def ask_unsaved(self) -> QMessageBox.StandardButton:
         """Separate from confirm_leave so a test can answer without a modal dialog."""
@@ -479,6 +490,8 @@ class LibraryWindow(QMainWindow):
         if what == FINDINGS:
             self._coach_timer.start()  # restarts on every keystroke: the panel settles once typing pauses
             return
+        if what == DIRTY and self.model.dirty and not self._autosave_timer.isActive():
+            self._autosave_timer.start()
         render = {
             LIST: self._render_list,
             CURRENT: self._render_editor,

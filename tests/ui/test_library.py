@@ -369,3 +369,42 @@ def QApplication_process() -> None:  # noqa: N802
     from PySide6.QtWidgets import QApplication
 
     QApplication.processEvents()
+
+
+# --- autosave: edits survive a crash (issue 9, "Deliver") ----------------------------------------
+
+
+def test_unsaved_edits_are_autosaved_and_recovered_after_a_crash(
+    qtbot, window: LibraryWindow, folder: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = folder / STORY
+    before = path.read_bytes()
+    select_row(window, STORY)
+    edit = window.section_edits["lessons"]
+    edit.setFocus()
+    edit.moveCursor(edit.textCursor().MoveOperation.End)
+    qtbot.keyClicks(edit, " Next time I would profile first.")
+    swap = window.model.draft_file(path)
+    qtbot.waitUntil(swap.exists, timeout=3000)  # within a second of the first unsaved key
+    assert path.read_bytes() == before  # the story file itself is untouched until Save
+    # The app is killed here: no save, no close. A new window on the same folder opens the story.
+    model = LibraryModel(folder, trash_dir=tmp_path / "data" / "trash")
+    model.reload()
+    again = LibraryWindow(model, watch=False)
+    qtbot.addWidget(again)
+    select_row(again, STORY)
+    assert again.section_edits["lessons"].toPlainText().endswith("Next time I would profile first.")
+    assert model.dirty and again.banner.isVisibleTo(again) and "Recovered unsaved edits" in again.banner.label.text()
+    again.save_action.trigger()
+    assert b"Next time I would profile first." in path.read_bytes()
+    assert not swap.exists()  # saved: nothing left to recover
+
+
+def test_discarded_edits_are_not_recovered(qtbot, window: LibraryWindow, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    select_row(window, STORY)
+    window.section_edits["task"].setPlainText("Scratch text the user throws away.")
+    window.model.autosave()
+    swap = window.model.draft_file(folder / STORY)
+    assert swap.exists()
+    window.new_action.trigger()  # ask_unsaved answers Discard in these tests
+    assert not swap.exists()
