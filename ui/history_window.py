@@ -4,17 +4,24 @@ export (HTML report with charts, Markdown), open in the browser, and delete.
 Every store access (the keychain, SQLite, decrypting, writing a report) runs in a `BackgroundTask`
 through the window's TaskRunner; the window only renders. The store is the core's (copilot/history.py)
 and the reports are copilot/history_report.py's, the same ones `copilot history` writes.
+
+"Open report in browser" needs the report as a file, and that file is a decrypted copy of the
+session. It goes to a private temporary folder (only the user can read it), never the cache: it is
+removed when the session is deleted and when the app exits (`ReportFiles`).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,7 +40,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copilot import paths
 from ui.rehearsal_window import REHEARSAL_STYLE
 from ui.theme import set_window_sheet
 from ui.widgets import TaskRunner, WindowErrors, section_title, set_central
@@ -92,18 +98,53 @@ def report_name(summary: Any, fmt: str) -> str:
     return f"interview-{summary.kind}-{stamp}.{fmt}"
 
 
+class ReportFiles:
+    """Decrypted reports opened in the browser: in one private temporary folder, removed at exit."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+
+    def path_for(self, summary: Any) -> Path:
+        if self._folder is None or not self._folder.exists():
+            self._folder = Path(tempfile.mkdtemp(prefix="interview-copilot-reports-"))  # mode 0700
+            atexit.register(self.remove_all)  # a Python exit without Qt's aboutToQuit (a test, a script)
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(self.remove_all)
+        return self._folder / f"session-{summary.id}-{report_name(summary, 'html')}"
+
+    def remove(self, session_id: int) -> None:
+        """The session was deleted: its opened report goes with it."""
+        if self._folder is not None:
+            for path in self._folder.glob(f"session-{session_id}-*"):
+                path.unlink(missing_ok=True)
+
+    def remove_all(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    @property
+    def folder(self) -> Path | None:
+        return self._folder
+
+
+REPORT_FILES = ReportFiles()  # one per process: every history window's opened reports, removed at exit
+
+
 class HistoryWindow(QMainWindow):
     def __init__(
         self,
         open_store: OpenStore = default_open_store,
         open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
         parent: QWidget | None = None,
+        reports: ReportFiles = REPORT_FILES,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Session history — Interview Copilot")
         set_window_sheet(self, HISTORY_STYLE)
         self.resize(1180, 760)
-        self._open_store, self._open_url = open_store, open_url
+        self._open_store, self._open_url, self.reports = open_store, open_url, reports
         self.sessions: list[Any] = []  # SessionSummary, newest first, as the table shows them
         self.preview_id: int | None = None  # the session the preview shows
         self.last_export: Path | None = None
@@ -287,8 +328,15 @@ class HistoryWindow(QMainWindow):
         summary = self.selected()
         if summary is None:
             return
-        out = paths.cache_dir() / "reports" / report_name(summary, "html")
-        self.export(summary.id, "html", out, lambda path: self._open_url(QUrl.fromLocalFile(str(path))))
+        out = self.reports.path_for(summary)
+        self.export(summary.id, "html", out, self._open_report)
+
+    def _open_report(self, path: Path) -> None:
+        if self._open_url(QUrl.fromLocalFile(str(path))) is False:  # no browser, or none registered
+            self.show_error(
+                f"No browser could be started to show the report. It is at {path} until the app closes; "
+                "use Export HTML… to keep a copy, or set a default browser (xdg-settings on Linux)."
+            )
 
     # --- delete ---------------------------------------------------------------------------------
 
@@ -302,7 +350,7 @@ class HistoryWindow(QMainWindow):
             f"Delete the {summary.kind} session of {when_text(summary.started_at)} "
             f"({summary.questions} question{'s' if summary.questions != 1 else ''})?\n\n"
             "It is erased from the history file for good: this cannot be undone. "
-            "Reports you exported stay where you saved them.",
+            "A report opened in the browser is removed too; reports you exported stay where you saved them.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -311,6 +359,7 @@ class HistoryWindow(QMainWindow):
 
     def delete(self, session_id: int) -> None:
         def gone(_: Any) -> None:
+            self.reports.remove(session_id)
             if self.preview_id == session_id:
                 self.preview_id = None
                 self.preview.clear()

@@ -162,3 +162,51 @@ def test_history_that_cannot_be_opened_is_explained_in_the_banner(qtbot: Any, pr
     qtbot.waitUntil(window.banner.isVisible)
     assert "not a valid history key" in window.banner.label.text()
     assert window.table.rowCount() == 0
+
+
+# --- the opened report is a decrypted copy: private, temporary (issue 9, item 10) -----------------
+
+
+def test_an_opened_report_is_private_and_removed_with_the_session_and_at_exit(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, private_folders: Path
+) -> None:
+    import stat
+
+    from copilot import paths
+    from ui.history_window import ReportFiles
+
+    live, drill = seed()
+    opened: list[QUrl] = []
+    reports = ReportFiles()
+    window = HistoryWindow(open_url=opened.append, reports=reports)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    window.table.selectRow(1)  # the live session
+    window.browser_button.click()
+    qtbot.waitUntil(lambda: bool(opened))
+    path = Path(opened[0].toLocalFile())
+    assert LIVE_QUESTION in path.read_text(encoding="utf-8")
+    assert reports.folder is not None and path.parent == reports.folder
+    assert stat.S_IMODE(reports.folder.stat().st_mode) == 0o700  # only the user can read the copy
+    assert not (paths.cache_dir() / "reports").exists()  # nothing decrypted left in the cache
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Yes)
+    window.delete_button.click()
+    qtbot.waitUntil(lambda: window.table.rowCount() == 1 and not window.tasks.is_busy())
+    assert not path.exists()  # deleting the session deletes its opened report
+    window.browser_button.click()  # the drill session, now selected
+    qtbot.waitUntil(lambda: len(opened) == 2)
+    folder = reports.folder
+    reports.remove_all()  # what the app's exit runs
+    assert not folder.exists()
+
+
+def test_no_browser_is_said_in_the_banner(qtbot: Any) -> None:
+    from ui.history_window import ReportFiles
+
+    seed()
+    window = HistoryWindow(open_url=lambda url: False, reports=ReportFiles())
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    window.browser_button.click()
+    qtbot.waitUntil(lambda: bool(window.banner.errors))
+    assert "No browser could be started" in window.banner.label.text() and "Export HTML" in window.banner.label.text()
