@@ -92,6 +92,8 @@ class Hit:
     title: str
     score: float
     item: Any = field(repr=False, compare=False)
+    # Why it was chosen, for the card ("conflict, influence: Action"); "" when there is nothing to say.
+    reason: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The knowledge pack shipped with the app: framework cards, topic cards and the question bank.
+"""The knowledge pack shipped with the app: framework cards, topic cards, competencies and the question bank.
 
-All three are plain data files in copilot/knowledge/ so they can be reviewed and extended without
+All are plain data files in copilot/knowledge/ so they can be reviewed and extended without
 touching code. They are read once and cached.
 """
 
@@ -43,6 +43,18 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Competency:
+    """One thing an interviewer probes (competencies.toml): the tags that name it, the phrases that ask
+    for it and the question it answers."""
+
+    id: str
+    label: str
+    synonyms: tuple[str, ...]
+    cues: tuple[str, ...]
+    probe: str
+
+
+@dataclass(frozen=True)
 class BankQuestion:
     text: str
     label: str
@@ -80,6 +92,21 @@ def topics() -> tuple[Topic, ...]:
             pitfall=t.get("pitfall", ""),
         )
         for t in data["topic"]
+    )
+
+
+@functools.cache
+def competencies() -> tuple[Competency, ...]:
+    data = _load_toml(KNOWLEDGE_DIR / "competencies.toml")
+    return tuple(
+        Competency(
+            id=c["id"],
+            label=c.get("label", c["id"]),
+            synonyms=tuple(c.get("synonyms", ())),
+            cues=tuple(c.get("cues", ())),
+            probe=c["probe"],
+        )
+        for c in data["competency"]
     )
 
 

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from copilot import knowledge
+from copilot.competencies import CompetencyMatcher
 from copilot.events import Hit
-from copilot.index import ChromaIndex, story_docs, topic_docs
+from copilot.index import ChromaIndex, topic_docs
 from copilot.keyword_search import BM25, reciprocal_rank_fusion
 from copilot.knowledge import Framework, Topic
 from copilot.stories.model import Story
+from copilot.story_scoring import StoryScores, StoryTables, why_chosen
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,6 @@ ROUTES: dict[str, Route] = {
     "closing": Route(stories=0, topics=0),
     "other": Route(stories=0, topics=0),
 }
-# Chunks fetched per wanted story: each story has up to six chunks (whole + sections).
-CANDIDATES_PER_STORY = 8
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ class Retriever:
     ):
         self._index = index
         self._frameworks = frameworks
+        self._matcher = CompetencyMatcher(index.embed)
+        # Generic behavioral questions: a story close to all of them (a "hub") is close to every
+        # question, so its mean similarity to them is subtracted from its score.
+        self._generic = index.embed([q.text for q in knowledge.question_bank() if q.label == "behavioral"])
         # Held by retrieve() and by a library reload (Core.reload_stories) around its index sync and
         # set_stories(): a question never sees the index and the story tables half updated, and the
         # Chroma client is never queried while the same collection is being rewritten.
@@ -65,12 +70,9 @@ class Retriever:
 
     def set_stories(self, stories: Sequence[Story]) -> None:
         """Swap in a new library (after an edit); the index must have been synced with it."""
-        by_id = {s.id: s for s in stories}
-        docs = story_docs(stories)
-        bm25 = BM25([d.text for d in docs])
-        story_of = {d.id: d.meta["story_id"] for d in docs}
+        tables = StoryTables.build(stories, self._index, self._matcher, self._generic)
         with self.lock:  # built outside, swapped together: retrieve() sees the old tables or the new
-            self._stories, self._story_docs, self._story_bm25, self._story_of = by_id, docs, bm25, story_of
+            self._stories, self._story_tables = tables.by_id, tables
 
     def retrieve(self, question: str, question_type: str, vector: np.ndarray) -> Cards:
         route = ROUTES.get(question_type, ROUTES["other"])
@@ -87,26 +89,17 @@ class Retriever:
             return self._stories_for(question, vector, k)
 
     def _stories_for(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
-        """Fuse the dense and keyword rankings of story *chunks*, then sum each story's chunk scores:
-        a story that matches in several sections beats one that matches a single phrase by chance."""
         if k <= 0 or not self._stories:
             return ()
-        depth = k * CANDIDATES_PER_STORY
-        dense = self._index.query("stories", vector, depth)
-        keyword = [self._story_docs[i].id for i in self._story_bm25.top(question, depth)]
-        fused_chunks = reciprocal_rank_fusion([[doc_id for doc_id, _, _ in dense], keyword])
-        per_story: dict[str, float] = {}
-        for doc_id, score in fused_chunks.items():
-            story_id = self._story_of[doc_id]
-            per_story[story_id] = per_story.get(story_id, 0.0) + score
-        best_sim: dict[str, float] = {}
-        for doc_id, sim, _ in dense:
-            story_id = self._story_of[doc_id]
-            best_sim[story_id] = max(sim, best_sim.get(story_id, -1.0))
-        ranked = sorted(per_story, key=lambda i: -per_story[i])[:k]
-        return tuple(
-            Hit("story", i, self._stories[i].title, round(best_sim.get(i, 0.0), 3), self._stories[i]) for i in ranked
-        )
+        tables = self._story_tables
+        scores = tables.scores(question, vector, self._matcher.question_weights(question, vector))
+        ranked = np.argsort(-scores.total, kind="stable")[:k]
+        return tuple(self._story_hit(tables, scores, int(i)) for i in ranked)
+
+    def _story_hit(self, tables: StoryTables, scores: StoryScores, row: int) -> Hit:
+        story = tables.stories[row]
+        reason = why_chosen(self._matcher, scores.shared[row], tables.best_part(row, scores.chunk_sims))
+        return Hit("story", story.id, story.title, round(float(scores.best[row]), 3), story, reason)
 
     def _topics_for(self, question: str, question_type: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
         if k <= 0:
