@@ -19,7 +19,15 @@ from copilot.classifier import QuestionClassifier
 from copilot.config import Settings
 from copilot.embedding import OnnxEmbedder
 from copilot.generate import BulletGenerator, build_generator
-from copilot.index import ChromaIndex, SyncReport, framework_docs, story_docs, topic_docs
+from copilot.index import (
+    ChromaIndex,
+    IndexDamagedError,
+    SyncReport,
+    framework_docs,
+    remove_orphan_indexes,
+    story_docs,
+    topic_docs,
+)
 from copilot.retrieval import Retriever
 from copilot.stages import BulletStage, ClassifyStage, RetrieveStage, TranscribeStage
 from copilot.stories.library import LibraryLoad, load_library
@@ -147,7 +155,10 @@ def resolve_library(stories_option: str | None, progress: Progress = _quiet) -> 
     if stories_option is None and not folder.exists():
         shutil.copytree(paths.example_stories_dir(), folder)
         progress(f"created your story library at {folder} from the examples; edit or replace them")
-    return _library_from(folder, load_library(folder))
+    library = _library_from(folder, load_library(folder))
+    for error in library.errors:  # a story left out is said, never dropped silently
+        progress(f"skipped {error}")
+    return library
 
 
 def _library_from(folder: Path, loaded: LibraryLoad) -> StoryLibrary:
@@ -160,9 +171,19 @@ def _story_texts(stories: list[Story]) -> dict[str, tuple[str, ...]]:
 
 
 def index_folder_for(stories_folder: Path) -> Path:
-    """One index per story folder, so switching --stories never re-embeds another library."""
-    digest = hashlib.sha256(str(stories_folder.resolve()).encode()).hexdigest()[:12]
-    return paths.index_dir() / digest
+    """One index per story folder, so switching --stories never re-embeds another library.
+
+    Keyed by the folder's identity on disk (device and inode), not its path: a story folder moved or
+    renamed on the same disk keeps its index, with nothing re-embedded. A folder that does not exist
+    yet is keyed by its path; the index made for it then is an orphan, removed by
+    `remove_orphan_indexes` like the index of a deleted folder.
+    """
+    try:
+        st = stories_folder.stat()
+        key = f"inode:{st.st_dev}:{st.st_ino}"
+    except OSError:
+        key = f"path:{stories_folder.resolve()}"
+    return paths.index_dir() / hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def open_core(
@@ -181,10 +202,12 @@ def open_core(
         threads=settings.models.cpu_threads,
     )
     classifier = QuestionClassifier(embedder, cache_dir=paths.cache_dir())
-    index = ChromaIndex(index_folder_for(library.folder), embedder)
+    folder = index_folder_for(library.folder)
+    index = ChromaIndex(folder, embedder, progress=progress)
     try:
         progress("updating the index")
         reports = sync_index(index, library.stories)
+        remove_orphan_indexes(paths.index_dir(), folder, library.folder, index_folder_for)
         retriever = Retriever(index, knowledge.frameworks(), knowledge.topics(), library.stories)
         core = Core(settings, library, embedder, classifier, index, retriever, reports)
         if with_transcriber:
@@ -199,6 +222,15 @@ def open_core(
 
 
 def sync_index(index: ChromaIndex, stories: list[Story]) -> dict[str, SyncReport]:
+    """Bring every collection up to date; an index that fails under the sync is rebuilt once, here."""
+    try:
+        return _sync_all(index, stories)
+    except IndexDamagedError as exc:
+        index.rebuild(f"failed during the update ({exc})")
+        return _sync_all(index, stories)
+
+
+def _sync_all(index: ChromaIndex, stories: list[Story]) -> dict[str, SyncReport]:
     return {
         "stories": index.sync("stories", story_docs(stories)),
         "topics": index.sync("topics", topic_docs(knowledge.topics())),

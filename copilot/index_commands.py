@@ -10,7 +10,7 @@ from copilot import knowledge, models
 from copilot.composition import index_folder_for, resolve_library, sync_index
 from copilot.config import load_settings
 from copilot.embedding import OnnxEmbedder
-from copilot.index import ChromaIndex, delete_index, framework_docs, story_docs, topic_docs
+from copilot.index import ChromaIndex, check_room, delete_index, framework_docs, story_docs, topic_docs
 
 
 def index_command(action: str, stories_option: str | None, as_json: bool, progress: Callable[[str], None]) -> int:
@@ -18,9 +18,11 @@ def index_command(action: str, stories_option: str | None, as_json: bool, progre
     library = resolve_library(stories_option, progress)
     folder = index_folder_for(library.folder)
     if action == "rebuild" and folder.exists():
+        docs = len(story_docs(library.stories)) + len(knowledge.topics()) + len(knowledge.frameworks())
+        check_room(folder, docs)  # on a full disk, keep the old index rather than delete it and fail
         delete_index(folder)
     embedder = OnnxEmbedder(models.embedding_model(settings.models.embedding).path, models.embedding_tokenizer().path)
-    with ChromaIndex(folder, embedder) as index:
+    with ChromaIndex(folder, embedder, progress=progress) as index:
         if action == "rebuild":
             reports = {name: asdict(r) for name, r in sync_index(index, library.stories).items()}
             row = {
