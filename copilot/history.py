@@ -89,6 +89,14 @@ class KeyringKeyProvider:
         self.service = service
         self.username = username
 
+    def key_exists(self) -> bool:
+        from keyring.errors import KeyringError
+
+        try:
+            return bool(self._keyring().get_password(self.service, self.username))
+        except KeyringError:
+            return True  # cannot tell: get_key() reports the keychain's own problem
+
     def get_key(self) -> bytes:
         keyring = self._keyring()
         from keyring.errors import KeyringError
@@ -133,6 +141,9 @@ class FileKeyProvider:
             raise UserError(f"{self.path}: the history key file cannot be read ({exc.strerror or exc})") from None
         _check_key_format(key, self.path)
         return key
+
+    def key_exists(self) -> bool:
+        return self.path.exists()
 
     def _create(self) -> None:
         # mkstemp creates the file with mode 0600 before any byte is written; os.link then publishes it
@@ -234,6 +245,9 @@ class HistoryStore:
 
         self.path = Path(path)
         self._clock = clock
+        # Said once, by whoever opens the store: the damaged file was moved aside (see _heal()).
+        self.notice: str | None = None
+        _refuse_a_new_key_for_old_history(self.path, key_provider)
         key = key_provider.get_key()
         _check_key_format(key, "the history key")
         self._fernet = Fernet(key)
@@ -246,20 +260,61 @@ class HistoryStore:
             raise
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """The database, checked; a damaged one is moved aside once and a new one started."""
         try:
-            # check_same_thread=False: the live session records from its worker threads; self._lock
-            # serialises every use of the connection. isolation_level=None: we commit explicitly.
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{self.path.parent}: the history folder cannot be created ({exc.strerror or exc})") from None
+        try:
+            return self._open_checked()
+        except sqlite3.DatabaseError as exc:
+            if not _is_corruption(exc):
+                raise _storage_error(self.path, exc) from None
+            self._heal(exc)
+        try:
+            return self._open_checked()
+        except sqlite3.DatabaseError as exc:
+            raise _storage_error(self.path, exc) from None
+
+    def _open_checked(self) -> sqlite3.Connection:
+        # check_same_thread=False: the live session records from its worker threads; self._lock
+        # serialises every use of the connection. isolation_level=None: we commit explicitly.
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL is durable against a crashed or killed process in WAL mode (not power loss), at
-            # a fraction of FULL's fsyncs per item.
-            db.execute("PRAGMA synchronous=NORMAL")
+            # FULL: each item survives a power cut too, not only a killed process; history writes are
+            # a few per question, so the extra fsync costs nothing a user can see.
+            db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA secure_delete=ON")  # deleted sessions are overwritten, not just unlinked
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"{self.path}: not a usable history database ({exc})") from None
+            # Structure check before the first write, so a damaged file is never written into.
+            problems = db.execute("PRAGMA quick_check").fetchall()
+            if problems != [("ok",)]:
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({problems[0][0] if problems else '?'})")
+        except BaseException:
+            db.close()
+            raise
         return db
+
+    def _heal(self, exc: sqlite3.DatabaseError) -> None:
+        """Move the damaged file (and its journal) aside, keeping it for the user, and say where."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                source = Path(f"{self.path}{suffix}")
+                if source.exists():
+                    os.replace(source, f"{aside}{suffix}")
+        except OSError as err:
+            raise UserError(
+                f"{self.path}: the history is damaged ({exc}) and could not be moved aside ({err.strerror or err}); "
+                "move it away by hand to start a new history"
+            ) from None
+        self.notice = (
+            f"the session history at {self.path} was damaged ({exc}); it was moved to {aside} "
+            "and a new history was started"
+        )
+        log.warning("%s", self.notice)
 
     def _check_key_or_init(self) -> None:
         # Read before writing anything: with a wrong key we must leave the file exactly as it was.
@@ -267,7 +322,7 @@ class HistoryStore:
             has_meta = self._db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
             check = self._db.execute("SELECT value FROM meta WHERE name='key_check'").fetchone() if has_meta else None
         except sqlite3.DatabaseError as exc:
-            raise UserError(f"{self.path}: not a usable history database ({exc})") from None
+            raise _storage_error(self.path, exc) from None
         if check is not None:
             self._decrypt(check[0])
             return
@@ -287,11 +342,14 @@ class HistoryStore:
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK would
+                # fail and hide the real cause.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise UserError(f"{self.path}: the history could not be updated ({exc})") from None
+            raise _storage_error(self.path, exc, "the history could not be updated") from None
 
     def _decrypt(self, token: bytes) -> bytes:
         from cryptography.fernet import InvalidToken
@@ -364,7 +422,7 @@ class HistoryStore:
 
     def list_sessions(self) -> list[SessionSummary]:
         """Every session, oldest first, from the clear metadata only (nothing is decrypted)."""
-        with self._lock:
+        with self._lock, self._reading():
             sessions = self._db.execute("SELECT id, kind, started_at, ended_at FROM sessions ORDER BY id").fetchall()
             counts = self._db.execute("SELECT session_id, kind, COUNT(*) FROM items GROUP BY session_id, kind")
             per_session: dict[int, dict[str, int]] = {}
@@ -373,13 +431,71 @@ class HistoryStore:
         return [SessionSummary(sid, kind, start, end, per_session.get(sid, {})) for sid, kind, start, end in sessions]
 
     def load_session(self, session_id: int) -> Session:
-        with self._lock:
+        with self._lock, self._reading():
             sid, kind, started, ended = self._require_session(session_id)
             rows = self._db.execute(
                 "SELECT seq, kind, created_at, payload FROM items WHERE session_id = ? ORDER BY seq", (session_id,)
             ).fetchall()
-        items = tuple(Item(seq, k, created, json.loads(self._decrypt(token))) for seq, k, created, token in rows)
+        items = tuple(Item(seq, k, created, self._payload(session_id, seq, token)) for seq, k, created, token in rows)
         return Session(sid, kind, started, ended, items)
+
+    def _payload(self, session_id: int, seq: int, token: bytes) -> dict[str, Any]:
+        from cryptography.fernet import InvalidToken
+
+        # The key matched at open (key check), so a token that fails now was damaged on disk.
+        try:
+            payload = json.loads(self._fernet.decrypt(token))
+        except (InvalidToken, TypeError, ValueError):
+            return {"damaged": f"item {seq} of session {session_id} is damaged and cannot be read"}
+        return payload if isinstance(payload, dict) else {"value": payload}
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise _storage_error(self.path, exc, "the history could not be read") from None
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+_CORRUPT_CODES = {getattr(sqlite3, "SQLITE_CORRUPT", 11), getattr(sqlite3, "SQLITE_NOTADB", 26)}
+_FULL_CODES = {getattr(sqlite3, "SQLITE_FULL", 13)}
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _CORRUPT_CODES:
+        return True
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def _storage_error(path: Path, exc: sqlite3.Error, doing: str = "the history could not be opened") -> UserError:
+    """A message that names what happened: a full disk, damage, or SQLite's own words."""
+    from copilot.atomic import free_space_text
+
+    code = getattr(exc, "sqlite_errorcode", None)
+    if (code is not None and code & 0xFF in _FULL_CODES) or "disk is full" in str(exc).lower():
+        free = free_space_text(path.parent)
+        return UserError(f"{path}: {doing}: the disk is full ({free or 'no room left'}); free some space and try again")
+    if isinstance(exc, sqlite3.DatabaseError) and _is_corruption(exc):
+        return UserError(f"{path}: {doing}: the file is damaged ({exc}); it is moved aside the next time it is opened")
+    return UserError(f"{path}: {doing} ({exc})")
+
+
+def _refuse_a_new_key_for_old_history(path: Path, provider: KeyProvider) -> None:
+    """A history exists but its key is gone: say so, rather than make a key that cannot read it."""
+    key_exists = getattr(provider, "key_exists", None)
+    if key_exists is None or not path.exists() or path.stat().st_size == 0 or key_exists():
+        return
+    where = getattr(provider, "path", None)
+    lost = f"the history key file {where}" if where else "the history key in the system keychain"
+    raise UserError(
+        f"{lost} is missing, and the session history at {path} was encrypted with it; restore the key "
+        f"(from a backup) to keep recording and reading it, or move {path} aside to start a new history "
+        "with a new key; nothing was changed"
+    )
 
 
 # --- live sessions --------------------------------------------------------------------------------

@@ -71,6 +71,8 @@ def _handler(fn: Callable[[argparse.Namespace, HistoryStore], int]) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             with open_default_store() as store:
+                if store.notice:
+                    print(f"copilot: {store.notice}", file=sys.stderr)
                 return fn(args, store)
         except UserError as exc:
             if getattr(args, "json", False):

@@ -127,7 +127,8 @@ def open_session(
     enabled: bool | None = None,
 ) -> tuple[SessionRecord | None, str | None]:
     """Open the history and start a session: (the record, None), (None, None) when history is off, or
-    (None, why it could not be opened, naming the choices). Blocking: keychain and SQLite."""
+    (None, why it could not be opened, naming the choices). A record may come with a message too: the
+    old history was damaged and moved aside (where to is in the message). Blocking: keychain and SQLite."""
     if not (history_enabled() if enabled is None else enabled) or not settings_history_enabled(config):
         return None, None
     try:
@@ -142,7 +143,7 @@ def open_session(
     except UserError as exc:
         store.close()
         return None, f"{NOT_SAVED}: {exc}"
-    return SessionRecord(store, session_id), None
+    return SessionRecord(store, session_id), store.notice  # a damaged history moved aside: said once
 
 
 @contextlib.contextmanager

@@ -105,10 +105,81 @@ def test_wrong_key_is_a_clear_error_and_changes_nothing(db: Path, key: bytes) ->
         assert len(store.load_session(sid).items) == 3
 
 
-def test_a_file_that_is_not_a_database_is_a_user_error(db: Path, key: bytes) -> None:
+def test_a_file_that_is_not_a_database_is_moved_aside_once(db: Path, key: bytes) -> None:
     db.write_bytes(b"not sqlite at all" * 100)
-    with pytest.raises(UserError, match="not a usable history database"):
-        HistoryStore(db, StaticKey(key))
+    with HistoryStore(db, StaticKey(key)) as store:
+        assert store.notice is not None
+        (aside,) = db.parent.glob("history.sqlite3.damaged-*")
+        assert str(db) in store.notice and str(aside) in store.notice and "new history was started" in store.notice
+        assert store.list_sessions() == []
+        _fill(store)
+    assert aside.read_bytes() == b"not sqlite at all" * 100  # the user's file is kept, untouched
+    with HistoryStore(db, StaticKey(key)) as store:  # reported once: the new file is sound
+        assert store.notice is None and len(store.list_sessions()) == 1
+
+
+def _garble_last_page(db: Path) -> None:
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:
+        handle.seek(size - 4096)
+        handle.write(b"\xff" * 4096)
+
+
+def test_a_garbled_last_page_is_moved_aside_and_never_written_into(db: Path, key: bytes) -> None:
+    with HistoryStore(db, StaticKey(key)) as store:
+        for _ in range(30):
+            _fill(store)
+    with HistoryStore(db, StaticKey(key)):  # checkpoint the WAL into the file, so the garbling sticks
+        pass
+    _garble_last_page(db)
+    damaged = db.read_bytes()
+    with HistoryStore(db, StaticKey(key)) as store:
+        assert store.notice is not None and "was damaged" in store.notice
+        store.start_session("rehearsal")
+    (aside,) = db.parent.glob("history.sqlite3.damaged-*")
+    assert aside.read_bytes() == damaged
+
+
+def test_history_list_on_a_garbled_file_explains_and_does_not_trace(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with HistoryStore(default_path(), default_key_provider()) as store:
+        for _ in range(30):
+            _fill(store)
+    with HistoryStore(default_path(), default_key_provider()):
+        pass
+    _garble_last_page(default_path())
+    assert _cli("list") == 0
+    err = capsys.readouterr().err
+    assert "was damaged" in err and "moved to" in err and "Traceback" not in err
+    assert _cli("list") == 0
+    assert "damaged" not in capsys.readouterr().err  # once
+
+
+def test_a_deleted_key_file_is_reported_not_silently_replaced(tmp_path: Path) -> None:
+    key_file, db = tmp_path / "history.key", tmp_path / "history.sqlite3"
+    with HistoryStore(db, FileKeyProvider(key_file)) as store:
+        _fill(store)
+    key_file.unlink()
+    with pytest.raises(UserError, match=r"history key file .*history\.key is missing.*encrypted with it"):
+        HistoryStore(db, FileKeyProvider(key_file))
+    assert not key_file.exists()  # no new key was made
+
+
+def test_a_full_disk_is_named_as_such(db: Path, key: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's own SQLITE_FULL, by capping the file at its current page count."""
+    import sqlite3
+
+    with HistoryStore(db, StaticKey(key)) as store:
+        sid = _fill(store)
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store._db.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(UserError, match="the disk is full") as caught:
+            for _ in range(200):
+                store.record(sid, "transcript", {"text": "x" * 4000})
+        assert "not a usable" not in str(caught.value)
+    assert isinstance(sqlite3.sqlite_version, str)
 
 
 # --- keys -----------------------------------------------------------------------------------------
@@ -364,6 +435,10 @@ def test_cli_errors_are_one_line(history: int, capsys: pytest.CaptureFixture[str
 
 
 def test_cli_wrong_key_and_history_off(history: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    monkeypatch.setenv("COPILOT_HISTORY_KEY_FILE", str(tmp_path / "missing.key"))
+    assert _cli("list") == 1
+    assert "missing.key is missing" in capsys.readouterr().err
+    (tmp_path / "other.key").write_bytes(Fernet.generate_key())
     monkeypatch.setenv("COPILOT_HISTORY_KEY_FILE", str(tmp_path / "other.key"))
     assert _cli("list") == 1
     assert "cannot be decrypted with this key" in capsys.readouterr().err
