@@ -17,7 +17,6 @@ import logging
 import queue
 import sys
 import threading
-import tomllib
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -41,14 +40,15 @@ Warn = Callable[[str], None]
 
 
 def settings_history_enabled(config: Path | None = None) -> bool:
-    """False only when the settings file says `[history] enabled = false`; an unreadable file counts as on."""
-    config = config or paths.config_file()
-    try:
-        raw = tomllib.loads(config.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return True
-    section = raw.get("history")
-    return not (isinstance(section, dict) and section.get("enabled") is False)
+    """False when the settings file says `[history] enabled = false`.
+
+    Read with the one settings schema: a value that is not true or false (`enabled = "no"`), or a
+    file that cannot be read, raises InputFileError naming it, because guessing "on" would record
+    sessions the user may have asked us not to.
+    """
+    from copilot.config import load_settings
+
+    return load_settings(config or paths.config_file(), environ={}).history.enabled
 
 
 def history_wanted(config: Path | None = None) -> bool:
@@ -129,8 +129,13 @@ def open_session(
     """Open the history and start a session: (the record, None), (None, None) when history is off, or
     (None, why it could not be opened, naming the choices). A record may come with a message too: the
     old history was damaged and moved aside (where to is in the message). Blocking: keychain and SQLite."""
-    if not (history_enabled() if enabled is None else enabled) or not settings_history_enabled(config):
+    if not (history_enabled() if enabled is None else enabled):
         return None, None
+    try:
+        if not settings_history_enabled(config):
+            return None, None
+    except UserError as exc:  # an invalid switch: not recorded, and said why
+        return None, f"{NOT_SAVED}: {exc}"
     try:
         store = HistoryStore(path or default_path(), key_provider or default_key_provider())
     except UserError as exc:
