@@ -403,6 +403,17 @@ _CHECKS = {
 }
 
 
+# The cues the mock interviewer's rubric quotes as evidence (copilot/mock/rubric.py), shared so both agree.
+RESULT_CUES = _STAR_CUES["result"]
+CONSTRAINT_CUES = _CONSTRAINT
+
+
+def framework_checks(question_type: str, transcript: str) -> dict[str, Any]:
+    """The checks of the framework for `question_type` (empty for a type that has none)."""
+    check = _CHECKS.get(question_type)
+    return check(transcript) if check else {}
+
+
 class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
