@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -67,6 +66,7 @@ from ui.rehearsal_window import (
 )
 from ui.theme import set_window_sheet
 from ui.widgets import (
+    SharedSplitter,
     TaskRunner,
     WindowErrors,
     metric_box,
@@ -83,7 +83,6 @@ ANY_COMPETENCY = "Any competency"
 DRILL_STYLE = (
     REHEARSAL_STYLE
     + """
-QSpinBox { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; padding: 2px 6px; }
 QTableWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; gridline-color: #2b3037; }
 QHeaderView::section { background: #262a30; color: #8d96a0; border: none; padding: 4px 6px; font-size: 11px; }
 QLabel#progress { color: #7fa7d4; font-weight: 600; }
@@ -158,12 +157,10 @@ class DrillWindow(QMainWindow):
 
     def _build(self) -> None:
         self.banner = WindowErrors(log, "drill")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = SharedSplitter((180, 340, 210), (0.24, 0.44, 0.32))  # all three fit an 800 px screen
         splitter.addWidget(self._build_setup())
         splitter.addWidget(self._build_run())
         splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 620, 440])
         set_central(self, self.banner, splitter)
 
     def _build_setup(self) -> QWidget:
@@ -238,11 +235,13 @@ class DrillWindow(QMainWindow):
         self.next_button.setObjectName("primary")
         self.next_button.setToolTip("Ctrl+Return")
         self.next_button.clicked.connect(self.next_question)
-        buttons = QHBoxLayout()
-        for button in (self.replay_button, self.record_button, self.answer_file_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.next_button)
+        # Two rows, so the panel still fits beside the others on an 800 px screen.
+        buttons = QGridLayout()
+        buttons.addWidget(self.replay_button, 0, 0)
+        buttons.addWidget(self.record_button, 0, 1)
+        buttons.addWidget(self.answer_file_button, 1, 0)
+        buttons.addWidget(self.next_button, 1, 1)
+        buttons.setColumnStretch(2, 1)
         hint = QLabel("Space starts and stops the recording.")
         hint.setObjectName("hint")
         score_box, self.score_label = metric_box("score")
@@ -616,7 +615,7 @@ class DrillWindow(QMainWindow):
     @staticmethod
     def _score_cell(score: float | None, untried: str = "–") -> tuple[str, str | None]:
         if score is None:
-            return untried, "#7c838c"
+            return untried, "#8d96a0"
         word, colour = score_level(score)
         return f"{score:.2f} {word}", colour
 

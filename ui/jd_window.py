@@ -122,6 +122,7 @@ class JdWindow(QMainWindow):
         self.jd_edit = QPlainTextEdit()
         self.jd_edit.setPlaceholderText("Paste the job description here, or open a .txt or .md file (Ctrl+O).")
         self.jd_edit.textChanged.connect(self._update_buttons)
+        self.jd_edit.setTabChangesFocus(True)  # Tab moves on to the buttons; a pasted ad keeps its own tabs
         self.open_button = QPushButton("Open file…")
         self.open_button.setToolTip("A job description saved as plain text or Markdown (Ctrl+O)")
         self.open_button.clicked.connect(self._open_dialog)

@@ -90,7 +90,7 @@ LIBRARY_STYLE = (
     + """
 QLineEdit, QPlainTextEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px;
   selection-background-color: #3d5a80; }
-QLineEdit:focus, QPlainTextEdit:focus { border-color: #4d6b91; }
+QLineEdit:focus, QPlainTextEdit:focus { border: 1px solid #7fa7d4; }
 QLineEdit[invalid="true"] { border-color: #e06c6c; }
 QListWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
 QListWidget::item { padding: 6px 6px; border-bottom: 1px solid #2b3037; }
@@ -103,7 +103,7 @@ QWidget#editorHost, QWidget#coachHost { background: #1e2126; }
 QLabel#score { font-size: 28px; font-weight: 700; color: #f2f4f7; }
 QLabel#scoreNote { color: #a9b0b9; }
 QLabel#storyTitle { font-size: 17px; font-weight: 600; color: #f2f4f7; }
-QLabel#hint { color: #7c838c; font-size: 11px; }
+QLabel#hint { color: #8d96a0; font-size: 11px; }
 QLabel#fieldLabel { color: #a9b0b9; }
 QFrame#finding { background: #262a30; border: 1px solid #353b43; border-radius: 6px; }
 QFrame#info { background: #23303d; border: 1px solid #3d5a80; border-radius: 6px; }
@@ -231,6 +231,9 @@ class LibraryWindow(QMainWindow):
         self.folder_label.setObjectName("scoreNote")
         bar.addWidget(self.folder_label)
         self.addToolBar(bar)
+        for action in bar.actions():
+            if (button := bar.widgetForAction(action)) is not None and not action.isSeparator():
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a tool button is skipped by Tab otherwise
 
     def _build_central(self) -> None:
         self.banner = _Banner()
@@ -749,7 +752,7 @@ def _finding_widget(severity: str, section: str | None, message: str) -> QFrame:
     frame.setObjectName("finding")
     frame.setProperty("message", message)
     where = f" · {section.capitalize()}" if section else ""
-    head = QLabel(f"<span style='color:{colour}'>{icon} {severity.upper()}</span>{html.escape(where)}")
+    head = QLabel(f"<span style='color:{tone(colour)}'>{icon} {severity.upper()}</span>{html.escape(where)}")
     head.setObjectName("cardKind")
     body = wrapped_label(message)
     layout = QVBoxLayout(frame)

@@ -38,7 +38,7 @@ def binding_problem() -> str | None:
     return (
         f"PySide6 {PySide6.__version__} loses a reference to None on every call under Python "
         f"{sys.version_info.major}.{sys.version_info.minor}, so the app would crash after a few minutes "
-        "(\"Fatal Python error: none_dealloc\"). Install a sound version with "
+        '("Fatal Python error: none_dealloc"). Install a sound version with '
         "`.venv/bin/python -m pip install 'PySide6-Essentials>=6.6,<6.12'` (make setup does), "
         "or run the app on Python 3.12 or newer."
     )

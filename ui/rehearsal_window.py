@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +42,7 @@ from ui.theme import set_window_sheet
 from ui.widgets import (
     STYLE,
     Card,
+    SharedSplitter,
     TaskRunner,
     WindowErrors,
     bullet_html,
@@ -62,14 +63,15 @@ QLineEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; 
 QListWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
 QListWidget::item { padding: 6px 6px; border-bottom: 1px solid #2b3037; }
 QListWidget::item:selected { background: #2f4560; color: #f2f4f7; }
-QPushButton:disabled { color: #6b717a; background: #2b3037; }
-QPushButton#primary { background: #3d5a80; border-color: #4d6b91; color: #f2f4f7; font-weight: 600; }
+QPushButton#primary { background: #3d5a80; border-color: #4d6b91; color: #eef3f8; font-weight: 600; }
+QPushButton#primary:disabled { background: #2b3037; border-color: #353b43; color: #6b717a; font-weight: 400; }
+QPushButton#primary:focus { border: 2px solid #dce8f5; }
 QPushButton#recording { background: #8a3b3b; border-color: #a04848; color: #fff; font-weight: 600; }
 QWidget#panelHost { background: #1e2126; }
 QLabel#metric { font-size: 20px; font-weight: 700; color: #f2f4f7; }
-QLabel#metricName { color: #8d96a0; font-size: 11px; }
+QLabel#metricName { color: #a9b0b9; font-size: 11px; }
 QFrame#metricBox { background: #262a30; border: 1px solid #353b43; border-radius: 6px; }
-QLabel#hint { color: #7c838c; font-size: 11px; }
+QLabel#hint { color: #8d96a0; font-size: 11px; }
 """
 )
 
@@ -198,12 +200,10 @@ class RehearsalWindow(QMainWindow):
 
     def _build(self) -> None:
         self.banner = WindowErrors(log, "rehearsal")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = SharedSplitter((170, 270, 300), (0.26, 0.38, 0.36))  # all three fit an 800 px screen
         splitter.addWidget(self._build_picker())
         splitter.addWidget(self._build_cards())
         splitter.addWidget(self._build_answer())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 520, 460])
         set_central(self, self.banner, splitter)
         self.tasks = TaskRunner(self, self.show_error, quiet_jobs=("devices",))
         self.tasks.changed.connect(self._update_buttons)
@@ -300,9 +300,9 @@ class RehearsalWindow(QMainWindow):
         panel = self.feedback_panel
         self.transcript_view, self.metric_labels = panel.transcript_view, panel.metric_labels
         self.checks_label, self.suggestions_label = panel.checks_label, panel.suggestions_label
-        metrics = QHBoxLayout()
-        for box in panel.metric_boxes:
-            metrics.addWidget(box)
+        metrics = QGridLayout()  # two by two: four boxes in a row would not fit a laptop screen's panel
+        for i, box in enumerate(panel.metric_boxes):
+            metrics.addWidget(box, i // 2, i % 2)
         self.story_label = wrapped_label("")
         host = QWidget()
         host.setObjectName("panelHost")

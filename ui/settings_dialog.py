@@ -58,9 +58,9 @@ DIALOG_STYLE = (
     STYLE
     + """
 QDialog { background: #1e2126; }
-QLineEdit, QDoubleSpinBox { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px;
+QLineEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px;
   selection-background-color: #3d5a80; }
-QLineEdit:focus, QDoubleSpinBox:focus { border-color: #4d6b91; }
+QLineEdit:focus { border: 1px solid #7fa7d4; }
 QTabWidget::pane { border: 1px solid #33383f; border-radius: 6px; top: -1px; background: #23272d; }
 QTabBar::tab { background: #262a30; color: #a9b0b9; padding: 5px 14px; border: 1px solid #33383f;
   border-bottom: none; border-top-left-radius: 5px; border-top-right-radius: 5px; margin-right: 2px; }
@@ -70,7 +70,6 @@ QLabel#hint { color: #8d96a0; font-size: 12px; }
 QLabel#pageTitle { font-size: 16px; font-weight: 600; color: #f2f4f7; }
 QLabel#error { color: #ffdede; background: #5a2a2a; border: 1px solid #8a3b3b; border-radius: 5px; padding: 6px; }
 QFrame#info { background: #23303d; border: 1px solid #3d5a80; border-radius: 6px; }
-QRadioButton { spacing: 6px; }
 """
 )
 OK_MARK = '<span style="color:#5fb37a">●</span>'

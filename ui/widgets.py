@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from ui.bridge import BackgroundTask, Progress
 from ui.view_models import Line
 
+ICONS = Path(__file__).resolve().parent / "icons"
 STYLE = """
 QMainWindow, QWidget#central { background: #1e2126; }
 QWidget { color: #d8dde3; font-size: 13px; }
@@ -40,7 +43,7 @@ QLabel#question { font-size: 18px; font-weight: 600; color: #f2f4f7; }
 QLabel#questionPartial { font-size: 18px; font-style: italic; color: #8d96a0; }
 QLabel#chip { background: #3d5a80; color: #eef3f8; border-radius: 9px; padding: 2px 10px; font-weight: 600; }
 QLabel#confidence { color: #a9b0b9; }
-QLabel#muted { color: #7c838c; font-style: italic; }
+QLabel#muted { color: #8d96a0; font-style: italic; }
 QFrame#card { background: #262a30; border: 1px solid #353b43; border-radius: 8px; }
 QFrame#card:hover { border-color: #4d6b91; }
 QFrame#card:focus { border: 2px solid #7fa7d4; }
@@ -64,12 +67,40 @@ QToolBar::separator { background: #3a4048; width: 1px; margin: 4px 6px; }
 QComboBox::drop-down { border: none; width: 18px; }
 QComboBox QAbstractItemView { background: #2b3037; selection-background-color: #3d5a80; }
 QLabel#bulletText { font-size: 15px; color: #f2f4f7; }
-QLabel#bulletSource { color: #8d96a0; font-size: 11px; }
+QLabel#bulletSource { color: #a9b0b9; font-size: 11px; }
 QSplitter::handle { background: #1e2126; }
 QSplitter::handle:horizontal { width: 8px; }
 QSplitter::handle:vertical { height: 8px; }
 QStatusBar QLabel { padding: 0 8px; }
-"""
+QPushButton:disabled { color: #6b717a; background: #2b3037; border-color: #353b43; }
+QAbstractSpinBox { background: #2b3037; color: #f2f4f7; border: 1px solid #454c55; border-radius: 4px;
+  padding: 2px 20px 2px 6px; }
+QAbstractSpinBox:disabled { color: #6b717a; background: #23272d; border-color: #353b43; }
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { subcontrol-origin: border; width: 16px;
+  background: #343a42; border-left: 1px solid #454c55; }
+QAbstractSpinBox::up-button { subcontrol-position: top right; border-top-right-radius: 4px; }
+QAbstractSpinBox::down-button { subcontrol-position: bottom right; border-bottom-right-radius: 4px; }
+QAbstractSpinBox::up-arrow { image: url(ICONS/dark/up.svg); width: 10px; height: 6px; }
+QAbstractSpinBox::down-arrow, QComboBox::down-arrow { image: url(ICONS/dark/down.svg); width: 10px; height: 6px; }
+QAbstractSpinBox::up-arrow:disabled { image: url(ICONS/dark/up-disabled.svg); }
+QAbstractSpinBox::down-arrow:disabled, QComboBox::down-arrow:disabled { image: url(ICONS/dark/down-disabled.svg); }
+QComboBox:disabled { color: #6b717a; background: #23272d; border-color: #353b43; }
+QCheckBox, QRadioButton { spacing: 6px; padding: 1px 3px; }
+QCheckBox::indicator, QRadioButton::indicator { width: 14px; height: 14px; border: 1px solid #a9b0b9;
+  background: #23272d; }
+QCheckBox::indicator { border-radius: 3px; }
+QRadioButton::indicator { border-radius: 8px; }
+QCheckBox::indicator:checked { background: #7fa7d4; border-color: #7fa7d4; image: url(ICONS/dark/check.svg); }
+QRadioButton::indicator:checked { border-color: #7fa7d4; background: qradialgradient(cx:0.5, cy:0.5, radius:0.5,
+  fx:0.5, fy:0.5, stop:0 #7fa7d4, stop:0.5 #7fa7d4, stop:0.6 #23272d, stop:1 #23272d); }
+QCheckBox:disabled, QRadioButton:disabled { color: #6b717a; }
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled { border-color: #454c55; background: #2b3037; }
+QPushButton:focus { border: 2px solid #7fa7d4; }
+QToolBar QToolButton:focus { border: 1px solid #7fa7d4; }
+QComboBox:focus, QAbstractSpinBox:focus { border: 1px solid #7fa7d4; }
+QCheckBox:focus, QRadioButton:focus { background: #2f4560; border-radius: 3px; }
+QListWidget:focus, QTableWidget:focus, QTextBrowser:focus { border: 1px solid #7fa7d4; }
+""".replace("ICONS", ICONS.as_posix())  # arrows and ticks drawn from ui/icons (ui/theme.py swaps dark for light)
 
 
 def set_central(window: QMainWindow, banner: QWidget, body: QWidget) -> None:
@@ -81,6 +112,30 @@ def set_central(window: QMainWindow, banner: QWidget, body: QWidget) -> None:
     layout.addWidget(banner)
     layout.addWidget(body, 1)
     window.setCentralWidget(central)
+
+
+class SharedSplitter(QSplitter):
+    """A horizontal splitter that shares its width among its panels by fixed fractions, each above a
+    minimum, whenever the window is resized: on a laptop screen the middle panel keeps most of the
+    width instead of the side panels keeping their opening sizes. A dragged handle holds until the next
+    resize."""
+
+    def __init__(self, minimums: Sequence[int], shares: Sequence[float], parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._minimums, self._shares = tuple(minimums), tuple(shares)
+        self.setChildrenCollapsible(False)  # a dragged handle never hides a panel outright
+
+    def addWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt's name)
+        widget.setMinimumWidth(self._minimums[self.count()])
+        super().addWidget(widget)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        total = max(self.width() - self.handleWidth() * (self.count() - 1), sum(self._minimums))
+        sizes = [max(low, int(total * share)) for low, share in zip(self._minimums, self._shares, strict=True)]
+        middle = len(sizes) // 2  # the main panel takes what the others leave
+        sizes[middle] = max(self._minimums[middle], total - sum(sizes) + sizes[middle])
+        self.setSizes(sizes)
 
 
 def type_chip_row() -> tuple[QLabel, QLabel, QHBoxLayout]:

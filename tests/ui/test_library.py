@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from copilot.stories.library import load_library  # noqa: E402
 from copilot.stories.model import Story  # noqa: E402
+from tests.ui.keyboard import activate  # noqa: E402
 from ui.library_model import DEFAULT_COMPETENCIES, LibraryModel, parse_tags  # noqa: E402
 from ui.library_window import LibraryWindow  # noqa: E402
 
@@ -303,11 +304,11 @@ def _typed(name: str, length: int = 600) -> str:
     return (part * (length // len(part) + 1))[:length].rstrip() + "."
 
 
-def _type_story(qtbot, window: LibraryWindow, activate) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _type_story(qtbot, window: LibraryWindow) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Ctrl+N, then Tab from the title through every box, typing key by key: 3,000 characters of STAR."""
     from PySide6.QtCore import Qt
 
-    activate(window)
+    activate(qtbot, window)
     qtbot.keyClick(window.story_list, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.title_edit.hasFocus())
     qtbot.keyClicks(window.title_edit, "Halved ranking cost")
@@ -325,13 +326,13 @@ def _type_story(qtbot, window: LibraryWindow, activate) -> dict[str, str]:  # ty
     return texts
 
 
-def test_typing_a_3000_character_story_key_by_key_and_saving(qtbot, window: LibraryWindow, activate) -> None:  # type: ignore[no-untyped-def]
+def test_typing_a_3000_character_story_key_by_key_and_saving(qtbot, window: LibraryWindow) -> None:  # type: ignore[no-untyped-def]
     import sys
 
     from PySide6.QtCore import Qt
 
     none_refs = sys.getrefcount(None)
-    texts = _type_story(qtbot, window, activate)
+    texts = _type_story(qtbot, window)
     assert sum(len(t) for t in texts.values()) >= 3000
     # The crash: a binding that drops a reference to None per call killed the app after ~700 keys.
     assert sys.getrefcount(None) >= none_refs - 100

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QToolButton, QWidget  # noqa: E402
 
 from copilot.events import CardsReady, Hit, Question, QuestionTyped  # noqa: E402
 from copilot.stories.parse import load_story  # noqa: E402
+from tests.ui.keyboard import activate  # noqa: E402
 from ui import app as app_module  # noqa: E402
 from ui.live_window import MENUS, LiveWindow  # noqa: E402
 from ui.view_models import LiveViewModel  # noqa: E402
@@ -78,9 +79,9 @@ def test_every_window_and_action_is_in_the_menu_bar_with_its_shortcut(live_app: 
     assert len(keys) == len(set(keys))
 
 
-def test_menu_shortcuts_open_the_windows(qtbot: Any, live_app: app_module.App, activate: Any) -> None:
+def test_menu_shortcuts_open_the_windows(qtbot: Any, live_app: app_module.App) -> None:
     window = live_app.window
-    activate(window)
+    activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # models not loaded yet
     assert "opens once they are ready" in window.model.status
     qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
@@ -99,13 +100,13 @@ def tab_chain(window: QWidget, start: QWidget, steps: int = 40) -> list[QWidget]
     return chain
 
 
-def test_tab_reaches_the_toolbar_the_pickers_and_the_story_cards(qtbot: Any, window: LiveWindow, activate: Any) -> None:
+def test_tab_reaches_the_toolbar_the_pickers_and_the_story_cards(qtbot: Any, window: LiveWindow) -> None:
     window.set_core_ready(True)
     story = load_story(STORY_FILE)
     hit = Hit("story", story.id, story.title, 0.71, story)
     typed = QuestionTyped(Question(1, "Tell me about a time you cut cost.", 3.0), "behavioral", 0.9, latency_ms=9.0)
     window.model.apply(CardsReady(typed, (), (hit,), (), latency_ms=30.0))
-    activate(window)
+    activate(qtbot, window)
     start = window.session_bar.widgetForAction(window.start_action)
     start.setFocus(Qt.FocusReason.TabFocusReason)
     seen = [start]

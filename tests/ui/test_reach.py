@@ -1,0 +1,114 @@
+"""Every control of every window reachable on a laptop screen (800x600, 1024x700) and by Tab alone
+(issue 9, items 3-4 and "Done when")."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QTabBar,
+    QWidget,
+)
+
+from tests.ui.keyboard import activate  # noqa: E402
+from tests.ui.test_look import WINDOWS  # noqa: E402
+
+CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QAbstractSpinBox, QPlainTextEdit, QAbstractItemView)
+
+
+def controls(window: QWidget) -> list[QWidget]:
+    found = []
+    for widget in window.findChildren(QWidget):
+        if not isinstance(widget, CONTROLS) or not widget.isVisibleTo(window):
+            continue
+        if isinstance(widget.parent(), QAbstractSpinBox | QComboBox | QTabBar | QAbstractScrollArea) and not isinstance(
+            widget, QAbstractItemView
+        ):
+            continue  # a part of a compound control (a spin box's line edit, a scroll bar's button)
+        if widget.objectName().startswith("qt_") or isinstance(widget, QHeaderView):
+            continue  # Qt's own helpers (a toolbar's overflow arrow), a table's header
+        if isinstance(widget, QAbstractItemView) and widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            continue  # a read-only table shown for reading, never a place to act
+        found.append(widget)
+    return found
+
+
+def in_scroll_area(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def show_at(qtbot: Any, window: QWidget, size: tuple[int, int]) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0] and window.height() == size[1])
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 700)])
+@pytest.mark.parametrize("name", list(WINDOWS))
+def test_no_control_is_cut_off_on_a_laptop_screen(qtbot: Any, tmp_path: Path, name: str, size: tuple[int, int]) -> None:
+    window = WINDOWS[name](tmp_path)
+    qtbot.addWidget(window)
+    show_at(qtbot, window, size)
+    cut = []
+    for widget in controls(window):
+        seen = widget.visibleRegion().boundingRect()
+        if seen.isEmpty():
+            if not in_scroll_area(widget):  # scrolled out of view is fine: Tab scrolls it back in
+                cut.append(f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r} hidden")
+        elif seen.width() < min(widget.width(), 60) - 1:
+            cut.append(
+                f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r} {seen.width()}/{widget.width()} px"
+            )
+    for area in window.findChildren(QScrollArea):
+        if area.isVisibleTo(window) and area.horizontalScrollBar().isVisible():
+            cut.append(f"a panel scrolls sideways ({area.widget().minimumSizeHint().width()} px in {area.width()})")
+    assert not cut, f"{name} at {size[0]}x{size[1]}: " + "; ".join(cut)
+
+
+@pytest.mark.parametrize("name", list(WINDOWS))
+def test_tab_alone_reaches_every_enabled_control(qtbot: Any, tmp_path: Path, name: str) -> None:
+    window = WINDOWS[name](tmp_path)
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    activate(qtbot, window)
+    wanted = [w for w in controls(window) if w.isEnabled()]
+    first = QApplication.focusWidget() or wanted[0]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    reached = {first}
+    for _ in range(4 * len(wanted) + 10):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.add(QApplication.focusWidget())
+    # Tab enters a group of radio buttons at its checked one; the arrow keys move within it (as everywhere).
+    grouped = [w for w in wanted if isinstance(w, QRadioButton) and w.autoExclusive() and not w.isChecked()]
+    missed = [
+        f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r}"
+        for w in wanted
+        if w not in reached and w not in grouped
+    ]
+    assert not missed, f"{name}: Tab never reaches " + "; ".join(missed)
