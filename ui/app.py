@@ -298,6 +298,7 @@ class LiveController(QObject):
         self._generation += 1
         generation = self._generation
         self._ended_sources, self._source_count = 0, 1_000
+        before = self.model.snapshot()  # a Start that fails (no sound server) must not wipe the last question
         self.model.reset()
         self.window.set_running(True)
         self.model.set_status("opening audio…")
@@ -329,6 +330,8 @@ class LiveController(QObject):
         def failed(exc: BaseException) -> None:
             recorder.close()
             self.window.set_running(False)
+            if generation == self._generation:
+                self.model.restore(before)
             self._show_error(exc, "not listening")
 
         self._run(work, started, failed)

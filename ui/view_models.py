@@ -9,6 +9,7 @@ a slow answer for a superseded question can never overwrite the new one.
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class LiveViewModel:
         self.question: CurrentQuestion | None = None
         self.cards = Cards()
         self.bullets = BulletList()
+        self._draft: tuple[str, ...] = ()  # the composer's bullets for the current question
         self.latency_ms: dict[str, float] = {}
         self.status = "starting"
         self.errors: list[str] = []
@@ -141,11 +143,21 @@ class LiveViewModel:
         self.expanded_stories ^= {story_id}
         self._changed(CARDS)
 
+    def snapshot(self) -> tuple:
+        """What is on screen, to put back if a session that was to replace it fails to start."""
+        lanes = {speaker: copy.deepcopy(lane) for speaker, lane in self.lanes.items()}
+        return lanes, self.question, self.cards, self.bullets, self._draft, dict(self.latency_ms)
+
+    def restore(self, snapshot: tuple) -> None:
+        self.lanes, self.question, self.cards, self.bullets, self._draft, self.latency_ms = snapshot
+        for part in (LANES, QUESTION, CARDS, BULLETS, LATENCY):
+            self._changed(part)
+
     def reset(self) -> None:
         """A new session starts with empty lanes and no question."""
         for lane in self.lanes.values():
             lane.clear()
-        self.question, self.cards, self.bullets = None, Cards(), BulletList()
+        self.question, self.cards, self.bullets, self._draft = None, Cards(), BulletList(), ()
         self.latency_ms = {}
         for meter in self.meters.values():
             meter.reset()
@@ -201,7 +213,14 @@ class LiveViewModel:
         if event.question_id < self.current_question_id:
             return  # stale, as for cards
         self._switch_to(event.question_id)
-        self.bullets = BulletList(event.bullets, event.source, event.done)
+        bullets = event.bullets
+        if event.source == "composer":
+            self._draft = event.bullets
+        elif not event.done:
+            # The rewrite streams one bullet at a time: the drafts it has not reached yet stay on screen,
+            # so the five cues never collapse to the one or two rewritten so far.
+            bullets = (*event.bullets, *self._draft[len(event.bullets) :])
+        self.bullets = BulletList(bullets, event.source, event.done)
         self._changed(BULLETS)
         if event.source == "composer":
             self._latency("compose", event.latency_ms)
@@ -223,6 +242,7 @@ class LiveViewModel:
             if self.cards != Cards():
                 self.cards = Cards()
                 self._changed(CARDS)
+            self._draft = ()
             if self.bullets != BulletList():
                 self.bullets = BulletList()
                 self._changed(BULLETS)

@@ -167,3 +167,50 @@ def test_every_toolbar_control_is_visible_at_laptop_widths(
     latency = window.latency_label
     assert latency.width() >= latency.sizeHint().width() - 2, "status-bar timings cut"
     assert window.toolBarBreak(window.audio_bar) == (size[0] < 1500)
+
+
+def test_the_drafts_stay_on_screen_while_the_rewrite_streams(window: LiveWindow) -> None:
+    from copilot.events import Bullets
+
+    drafts = (
+        "Situation: eight GPUs",
+        "Task: halve the bill",
+        "Action: distilled",
+        "Result: 76% lower",
+        "Lesson: profile",
+    )
+    window.model.apply(Bullets(1, drafts, "composer", False, latency_ms=2.0))
+    window.model.apply(Bullets(1, ("Lead with the $38k monthly bill",), "llm", False, latency_ms=300.0))
+    shown = window.bullets_label.text()
+    assert "Lead with the $38k monthly bill" in shown and "Situation: eight GPUs" not in shown
+    assert all(d in shown for d in drafts[1:]), "drafts not yet rewritten vanished while the rewrite streams"
+    assert shown.count("<li") == 5 and "still writing" in window.bullets_source.text()
+    final = ("Lead with the $38k monthly bill", "Say you owned it", "Distillation, not quantization")
+    window.model.apply(Bullets(1, final, "llm", True, latency_ms=900.0))
+    assert window.bullets_label.text().count("<li") == 3 and "still writing" not in window.bullets_source.text()
+
+
+def test_a_failed_start_keeps_the_question_and_cards_on_screen(qtbot: Any, window: LiveWindow) -> None:
+    from copilot.config import Settings
+    from copilot.errors import UserError
+    from ui.app import LiveController
+    from ui.bridge import CoreBridge
+
+    story = load_story(STORY_FILE)
+    question = Question(1, "Tell me about a time you cut cost.", 3.0)
+    window.model.apply(question)
+    typed = QuestionTyped(question, "behavioral", 0.9, latency_ms=9.0)
+    window.model.apply(CardsReady(typed, (), (Hit("story", story.id, story.title, 0.7, story),), (), latency_ms=3.0))
+    controller = LiveController(window, window.model, CoreBridge())
+    controller.core = type("FakeCore", (), {"settings": Settings()})()
+    window.set_core_ready(True)
+    controller.recorder_factory = lambda kind, sink: type("R", (), {"close": lambda self: None})()
+
+    def no_sound_server() -> list:
+        raise UserError("No PulseAudio server: start one with `pulseaudio --start`")
+
+    controller._start(no_sound_server, "listening")
+    qtbot.waitUntil(lambda: bool(window.model.errors), timeout=5000)
+    assert window.question_label.text() == "Tell me about a time you cut cost."
+    assert [c.title.text() for c in window.card_widgets()] == [story.title]
+    assert "pulseaudio --start" in window.banner.label.text() and window.start_action.isEnabled()  # try again
