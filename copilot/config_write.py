@@ -58,7 +58,9 @@ def render(data: dict[str, Any], prefix: str = "") -> str:
 
 
 def _is_table(value: Any) -> bool:
-    return isinstance(value, dict) or (bool(value) and isinstance(value, list) and all(isinstance(v, dict) for v in value))
+    return isinstance(value, dict) or (
+        bool(value) and isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    )
 
 
 def _key(key: str) -> str:

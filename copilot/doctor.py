@@ -37,6 +37,7 @@ def doctor_report() -> dict[str, Any]:
         report.update(ok=False, config_error=str(exc))
         return report
     report["models"] = _models(settings)
+    report["catalogue"] = _catalogue()
     report["audio"] = _audio()
     report["loopback"] = _loopback()
     report["ok"] = all(m["found"] for m in report["models"] if m["required"])
@@ -70,6 +71,23 @@ def _models(settings: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _catalogue() -> dict[str, Any]:
+    """Which catalogue models are installed, and which suit this machine's memory (`copilot models`)."""
+    from copilot import model_catalog
+    from copilot.models_cli import rows
+
+    try:
+        table = rows(model_catalog.load_catalog())
+    except UserError as exc:
+        return {"error": str(exc)}
+    memory = model_catalog.total_memory_bytes()
+    return {
+        "memory_gb": round(memory / 1e9, 1) if memory else None,
+        "installed": [r["name"] for r in table if r["installed"]],
+        "recommended": [r["name"] for r in table if r["recommended"] and not r["installed"]],
+    }
 
 
 def _audio() -> dict[str, Any]:
@@ -128,6 +146,7 @@ def print_report(report: dict[str, Any]) -> None:
     for m in report["models"]:
         mark = "ok " if m["found"] else ("-- " if not m["required"] else "!! ")
         print(f"{mark}{m['name']}: " + (f"{m['path']} ({m['source']})" if m["found"] else m["error"]))
+    _print_catalogue(report["catalogue"])
     audio = report["audio"]
     print(
         f"audio: {audio.get('portaudio') or audio.get('error')}; {len(audio.get('input_devices', []))} input device(s)"
@@ -135,3 +154,14 @@ def print_report(report: dict[str, Any]) -> None:
     loop = report["loopback"]
     print(f"system audio capture: {'available' if loop.get('available') else 'not found'}")
     print(f"  {loop['help']}")
+
+
+def _print_catalogue(cat: dict[str, Any]) -> None:
+    if "error" in cat:
+        print(f"!! model catalogue: {cat['error']}")
+        return
+    print(f"models installed: {', '.join(cat['installed']) or 'none'}")
+    if cat["recommended"]:
+        memory = f"{cat['memory_gb']} GB" if cat["memory_gb"] else "unknown"
+        names = ", ".join(cat["recommended"])
+        print(f"  recommended for this machine's memory ({memory}): {names}; `copilot models get NAME`")

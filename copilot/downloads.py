@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import http.client
 import os
 import shutil
 import threading
@@ -88,7 +89,13 @@ def download(
 
 
 def _fetch(
-    url: str, part: Path, have: int, size: int | None, progress: ProgressFn | None, cancel: threading.Event, timeout_s: float
+    url: str,
+    part: Path,
+    have: int,
+    size: int | None,
+    progress: ProgressFn | None,
+    cancel: threading.Event,
+    timeout_s: float,
 ) -> None:
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
@@ -133,7 +140,7 @@ def _copy(
             raise DownloadCancelled(f"download cancelled; {_mb(done)} kept in {part}, run the command again to resume")
         try:
             block = response.read(CHUNK)
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise UserError(
                 f"the download of {url} broke off at {_mb(done)} ({exc}); run the command again to resume"
             ) from None
@@ -144,7 +151,9 @@ def _copy(
         if progress is not None:
             progress(_progress(done, total, start_bytes, started))
     if total is not None and done < total:
-        raise UserError(f"the download of {url} broke off at {_mb(done)} of {_mb(total)}; run the command again to resume")
+        raise UserError(
+            f"the download of {url} broke off at {_mb(done)} of {_mb(total)}; run the command again to resume"
+        )
 
 
 def _write_chunk(out: BinaryIO, block: bytes, part: Path) -> None:

@@ -68,8 +68,8 @@ def manifest_path() -> Path:
 
 
 def models_dir() -> Path:
-    """Where `get` installs: the repo's models/ folder, which `copilot/models.py` searches."""
-    return paths.repo_models_dir()
+    """Where `get` installs: the folder `copilot/models.py` searches."""
+    return models.models_dir()
 
 
 def load_catalog(path: Path | None = None) -> list[Entry]:

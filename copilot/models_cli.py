@@ -81,7 +81,9 @@ def _run_list(args: argparse.Namespace) -> int:
         for row in table:
             state = "installed" if row["installed"] else ("unavailable" if row["unavailable"] else "-")
             star = " (recommended here)" if row["recommended"] else ""
-            print(f"{row['name']:<24} {row['role']:<20} {row['size_mb']:>5} MB  RAM {row['ram_mb']:>5} MB  {state}{star}")
+            print(
+                f"{row['name']:<24} {row['role']:<20} {row['size_mb']:>5} MB  RAM {row['ram_mb']:>5} MB  {state}{star}"
+            )
             print(f"  {row['good_for']}; licence {row['licence']}")
         return 0
 
