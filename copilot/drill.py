@@ -130,19 +130,30 @@ class DrillPlan:
 
     @classmethod
     def sample(
-        cls, candidates: Sequence[DrillQuestion], count: int, means: dict[str, float], seed: int | None = None
+        cls,
+        candidates: Sequence[DrillQuestion],
+        count: int,
+        means: dict[str, float],
+        seed: int | None = None,
+        cover: Sequence[str] = (),
     ) -> DrillPlan:
         """`count` questions: each draw picks a type by weight, then an unused question of it at random.
-        Fewer when the candidates run out. The same seed gives the same plan."""
+        Fewer when the candidates run out. The same seed gives the same plan.
+
+        `cover` are types the user asked for by name: each comes up at least once while the count allows
+        (weak ones first), so ticking two types never yields a drill of only one."""
         rng = random.Random(seed)
         pool: dict[str, list[DrillQuestion]] = {}
         for q in candidates:
             pool.setdefault(q.question_type, []).append(q)
         weights = type_weights(means, pool)
+        owed = [t for t in cover if t in pool]  # asked-for types not drawn yet
         picked: list[DrillQuestion] = []
         while len(picked) < count and pool:
-            types = sorted(pool)  # a fixed order, so the seed alone decides the draw
+            types = sorted(t for t in pool if t in owed) or sorted(pool)  # a fixed order: the seed alone decides
             kind = rng.choices(types, weights=[weights[t] for t in types])[0]
+            if kind in owed:
+                owed.remove(kind)
             picked.append(pool[kind].pop(rng.randrange(len(pool[kind]))))
             if not pool[kind]:
                 del pool[kind]
@@ -344,11 +355,13 @@ class DrillSession:
         assess: Assess,
         history: HistoryRecord | None = None,
         seed: int | None = None,
+        cover: Sequence[str] = (),
     ) -> DrillSession:
-        """A drill of `count` questions drawn from `candidates`, the weak types (by the book) more often."""
+        """A drill of `count` questions drawn from `candidates`, the weak types (by the book) more often;
+        each type in `cover` (the ones the user ticked) at least once while the count allows."""
         if count < 1:
             raise UsageError("a drill needs 1 question or more")
-        return cls(DrillPlan.sample(candidates, count, book.means(), seed), book, assess, history)
+        return cls(DrillPlan.sample(candidates, count, book.means(), seed, cover), book, assess, history)
 
     @property
     def questions(self) -> list[DrillQuestion]:

@@ -23,9 +23,19 @@ TRANSCRIPT_HINT = "Your answer's transcript appears here."
 METRIC_TEXT: dict[str, Callable[[dict], str]] = {  # a delivery metric as its box shows it
     "pace": lambda d: f"{float(d.get('words_per_minute', 0)):.0f}",
     "fillers": lambda d: str(d.get("filler_count", 0)),
-    "pause": lambda d: f"{float(d.get('longest_pause_s', 0)):.1f} s",
+    "pause": lambda d: _pause_text(d),
     "duration": lambda d: f"{float(d.get('duration_s', 0)):.0f} s",
 }
+
+
+def _pause_text(delivery: dict) -> str:
+    """The longest pause; the feedback lists only pauses over LONG_PAUSE_S, so none means "under" that."""
+    from copilot.feedback import LONG_PAUSE_S
+
+    longest = float(delivery.get("longest_pause_s") or 0)
+    if longest <= 0:
+        return f"< {LONG_PAUSE_S:.1f} s" if delivery.get("words") else "–"
+    return f"{longest:.1f} s"
 
 
 def ask_answer_file(parent: QWidget) -> Path | None:

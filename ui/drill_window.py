@@ -432,7 +432,7 @@ class DrillWindow(QMainWindow):
                 classify=lambda text: core.classifier.classify(text).question_type,
             )
             assess_fn = assess or assess_with(core, transcriber)
-            return DrillSession.start(candidates, count, book, assess_fn, history=history, seed=seed)
+            return DrillSession.start(candidates, count, book, assess_fn, history=history, seed=seed, cover=types)
 
         self.session = None
         self._clear_answer()
@@ -625,11 +625,14 @@ class DrillWindow(QMainWindow):
             f"<tr><td style='padding-right:12px'>{html.escape(kind.replace('_', ' '))}</td><td>{score_html(mean)}</td></tr>"
             for kind, mean in summary["mean_score_by_type"].items()
         )
-        weakest = ", ".join(t.replace("_", " ") for t in summary["weakest_types"]) or "–"
-        self.summary_label.setText(
-            f"{summary['questions']} questions answered.<table>{rows}</table>"
-            f"<p>Weakest over recent drills: <b>{html.escape(weakest)}</b>; they come back more often next time.</p>"
-        )
+        drilled = self.book.means()
+        if len(drilled) < 2:  # one type drilled so far: "weakest" would name the only one there is
+            only = ", ".join(t.replace("_", " ") for t in drilled) or "–"
+            verdict = f"Only {html.escape(only)} drilled so far: drill other types too to see which is weakest."
+        else:
+            weakest = ", ".join(t.replace("_", " ") for t in summary["weakest_types"])
+            verdict = f"Weakest over recent drills: <b>{html.escape(weakest)}</b>; they come back more often next time."
+        self.summary_label.setText(f"{summary['questions']} questions answered.<table>{rows}</table><p>{verdict}</p>")
         self.summary_frame.show()
         self.progress_label.setText(f"Drill done: {session.total} of {session.total} answered")
         self.tasks.set_status("drill done; scores saved")

@@ -196,3 +196,49 @@ def test_a_drill_from_spoken_recordings_is_scored_and_kept(qtbot: Any, tmp_path:
     saved = json.loads(book_path.read_text(encoding="utf-8"))["scores"]
     assert saved == {kind: [by_type[kind].score] for kind in ("technical", "behavioral")}
     assert ScoreBook(book_path).weakest(1) == ["behavioral"]  # it comes back more often next time
+
+
+# --- issue 9, item 9 -------------------------------------------------------------------------------
+
+
+def test_every_ticked_type_comes_up_even_in_a_short_drill(qtbot: Any, tmp_path: Path) -> None:
+    from copilot.knowledge import question_bank
+
+    bank = list(question_bank())
+    for seed in range(12):  # each seed used to give two behavioral questions about half the time
+        book = ScoreBook(tmp_path / f"scores{seed}.json")
+        book.add("system_design", 0.9)  # a strong type is drawn less: it must still come up when ticked
+        window = DrillWindow(
+            SimpleNamespace(transcriber=None, classifier=None),
+            book=book,
+            bank=bank,
+            assess=fake_assess,
+            probe=lambda: ("No microphone was found", "No audio output was found"),
+            seed=seed,
+        )
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda window=window: not window.is_busy("devices"))
+        window.set_types(["behavioral", "system_design"])
+        window.count_spin.setValue(2)
+        window.start_button.click()
+        qtbot.waitUntil(lambda window=window: window.session is not None)
+        kinds = sorted(q.question_type for q in window.session.questions)
+        assert kinds == ["behavioral", "system_design"], f"seed {seed}: {kinds}"
+
+
+def test_the_summary_names_no_weakest_type_when_only_one_was_drilled(qtbot: Any, tmp_path: Path) -> None:
+    window = make_window(qtbot, tmp_path)
+    window.set_types(["technical"])
+    window.count_spin.setValue(1)
+    window.start_button.click()
+    qtbot.waitUntil(lambda: window.session is not None)
+    window.use_answer_samples(np.ones(4000, dtype=np.float32))
+    qtbot.waitUntil(lambda: bool(window.summary_text()))
+    summary = window.summary_text()
+    assert "Weakest" not in summary and "Only technical drilled so far" in summary
+
+
+def test_no_long_pause_reads_as_under_the_threshold_not_zero(qtbot: Any, tmp_path: Path) -> None:
+    window = make_window(qtbot, tmp_path)
+    window.feedback_panel.render(fake_assess(DrillQuestion("What is overfitting?", "technical"), np.ones(4000)))
+    assert window.metric_labels["pause"].text() == "< 1.5 s"
