@@ -64,7 +64,7 @@ def near_duplicate_pairs(bullets: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def number_values(text: str) -> set[str]:
-    return {str(n.value) for n in extract_numbers(text)}
+    return {format(n.value, "f") for n in extract_numbers(text)}
 
 
 def result_numbers_kept(bullets: Sequence[str], result_text: str) -> bool | None:

@@ -95,7 +95,8 @@ class BulletStage:
         """The composer's grounded bullets, at once; `done` when no rewrite will follow."""
         start = time.perf_counter()
         frameworks = [h.item for h in event.frameworks]
-        drafted = tuple(compose(frameworks[0] if frameworks else None, event.stories, event.topics))
+        framework = frameworks[0] if frameworks else None
+        drafted = tuple(compose(framework, event.stories, event.topics, event.typed.question.text))
         done = self._generator is None or not drafted
         return Bullets(event.question_id, drafted, "composer", done, _ms_since(start))
 
