@@ -26,6 +26,7 @@ from copilot.events import (
     Transcript,
     Utterance,
 )
+from copilot.question_focus import split_question
 from copilot.runner import run_chain
 
 
@@ -60,7 +61,10 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
     else:
         text = item.text or ""
     stages = core.stages()
-    question = Question(question_id, text, t_end_s=0.0, audio=str(item.audio) if item.audio else None)
+    # Classified and retrieved on the question inside the recording, not the context before it.
+    focus = split_question(text)
+    audio = str(item.audio) if item.audio else None
+    question = Question(question_id, focus.question, t_end_s=0.0, audio=audio, preamble=focus.preamble)
     events = run_chain([stages.classify, stages.retrieve, stages.bullets], question)
     _raise_first_error(events)
     typed = _first(events, QuestionTyped)
@@ -74,6 +78,8 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
     return {
         "audio": str(item.audio) if item.audio else None,
         "transcript": text,
+        "question": focus.question,
+        "preamble": focus.preamble,
         "question_type": typed.question_type,
         "type_confidence": round(typed.confidence, 3),
         "frameworks": [_card(h) for h in cards.frameworks],

@@ -116,6 +116,14 @@ class WhisperTranscriber:
             text = " ".join(s.text.strip() for s in segments)
         return " ".join(text.split())
 
+    def reference_text(self, samples: np.ndarray) -> str:
+        """faster-whisper's own long-form transcription (its 30 s windows, greedy): the bench's yardstick."""
+        with self._lock:
+            segments, _info = self._model.transcribe(
+                samples, language="en", beam_size=1, condition_on_previous_text=False, vad_filter=False
+            )
+            return " ".join(" ".join(s.text for s in segments).split())
+
     def words(self, samples: np.ndarray) -> list[TimedWord]:
         """Words with their times, for answer feedback (pace, pauses); slower than `transcribe`."""
         if samples.size <= LONG_AUDIO_S * SAMPLE_RATE:

@@ -1,7 +1,8 @@
 """From a question to cards and bullets, for the live path: early, deduplicated, cancellable.
 
 Partial questions (the interviewer is still speaking) are classified and retrieved as they grow, so
-the cards are on screen when the question ends. Cards are re-sent only when what the user sees
+the cards are on screen when the question ends. A revised question (same id, text from a second
+decode) changes the cards and restarts the rewrite only if its type or leading cards differ. Cards are re-sent only when what the user sees
 changes, so the screen does not flicker. The language-model rewrite runs only for final questions,
 on its own thread, and a newer question cancels it; nothing for an older question reaches `emit`.
 """
@@ -68,10 +69,17 @@ class Answerer:
             self._bullets.cancel()  # stop the old rewrite within one token
             self.latest_question_id = question.question_id
         shown = self._shown
+        changed = False
         if shown is None or shown.question_id != question.question_id or shown.text != question.text:
+            before = shown
             shown = self._update_cards(question, shown)
             if shown is None:
                 return
+            changed = before is None or shown.cards is not before.cards
+        if question.revised and not changed:
+            return  # a second decode that changes no card: the rewrite under way stays
+        if question.revised:
+            self._bullets.cancel()  # the cards changed under the rewrite: start it again on them
         if question.is_final and self._bullets.has_generator:
             cards = replace(shown.cards, typed=replace(shown.cards.typed, question=question))
             self._llm_inbox.put((cards, shown.draft))

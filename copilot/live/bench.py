@@ -9,6 +9,8 @@ p50, question_detected_ms <= 700 p50, partial_lag_ms <= 1000 p50, no dropped fra
 from __future__ import annotations
 
 import bisect
+import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +28,7 @@ from copilot.audio.decode import load_audio
 from copilot.audio.sources import AudioSource, FileSource
 from copilot.composition import Core
 from copilot.errors import UserError
-from copilot.events import INTERVIEWER, AudioFrame, Bullets, CardsReady, Question, SourceEnded, Transcript
+from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, Bullets, CardsReady, Question, SourceEnded, Transcript
 from copilot.live.session import LiveSession
 
 LEAD_SILENCE_S = 0.5
@@ -89,14 +91,24 @@ class _Recorder:
         self.events.append((time.perf_counter(), event))
 
 
-def run_turn(core: Core, path: Path, timeout_s: float = 120.0) -> dict[str, Any]:
+def run_turn(core: Core, path: Path, timeout_s: float = 120.0, with_microphone: bool = False) -> dict[str, Any]:
+    """One recorded turn through the live path in real time. `with_microphone` adds a second, quiet
+    source (room noise at -60 dBFS), so the candidate's VAD runs too, as in a real session."""
     samples = load_audio(path)
     end_s = LEAD_SILENCE_S + speech_end_s(samples)
     source = TimedSource(
         FileSource(path, INTERVIEWER, realtime=True, lead_silence_s=LEAD_SILENCE_S, tail_silence_s=TAIL_SILENCE_S)
     )
+    sources: list[AudioSource] = [source]
+    if with_microphone:
+        quiet = np.random.default_rng(0).standard_normal(samples.size).astype(np.float32) * 1e-3
+        sources.append(
+            FileSource.from_samples(
+                quiet, CANDIDATE, realtime=True, lead_silence_s=LEAD_SILENCE_S, tail_silence_s=TAIL_SILENCE_S
+            )
+        )
     recorder = _Recorder([], threading.Event())
-    session = LiveSession(core, [source], recorder)
+    session = LiveSession(core, sources, recorder)
     session.start()
     finished = session.all_ended.wait(timeout_s) and _wait_for_done(recorder, timeout_s)
     session.stop()
@@ -124,10 +136,12 @@ def _measure(events: list[tuple[float, object]], source: TimedSource, end_s: flo
     def ms(wall: float | None) -> float | None:
         return None if wall is None else round((wall - end_wall) * 1000.0, 1)
 
-    finals = [(w, e) for w, e in events if isinstance(e, Question) and e.is_final]
+    # The detection is the last question as first heard; a revision (second decode) comes later.
+    finals = [(w, e) for w, e in events if isinstance(e, Question) and e.is_final and not e.revised]
     if not finals:
         return {"transcript": "", "question_type": None, **{m: None for m in METRICS}}
     q_wall, question = finals[-1]
+    revisions = [e for _, e in events if isinstance(e, Question) and e.revised and e.question_id == question.question_id]
     cards = [(w, e) for w, e in events if isinstance(e, CardsReady) and e.question_id == question.question_id]
     drafts = [(w, e) for w, e in events if isinstance(e, Bullets) and e.question_id == question.question_id]
     done = [w for w, e in drafts if e.done]
@@ -139,7 +153,9 @@ def _measure(events: list[tuple[float, object]], source: TimedSource, end_s: flo
         if isinstance(e, Transcript) and not e.is_final and e.speaker == INTERVIEWER
     ]
     return {
-        "transcript": question.text,
+        "transcript": question.full_text,
+        "question": question.text,
+        "revised_transcript": revisions[-1].full_text if revisions else None,
         "question_type": cards[-1][1].typed.question_type if cards else None,
         "question_detected_ms": ms(q_wall),
         "cards_ms": ms(last_cards_wall),
@@ -160,9 +176,9 @@ def default_turns(folder: Path) -> list[Path]:
     return paths
 
 
-def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(rows: list[dict[str, Any]], metrics: tuple[str, ...] = METRICS) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": True, "runs": len(rows), "completed": sum(bool(r["completed"]) for r in rows)}
-    for metric in METRICS:
+    for metric in metrics:
         values = [r[metric] for r in rows if r.get(metric) is not None]
         out[f"{metric}_p50"] = round(float(np.percentile(values, 50)), 1) if values else None
         out[f"{metric}_p95"] = round(float(np.percentile(values, 95)), 1) if values else None
@@ -181,5 +197,83 @@ def bench(core: Core, audio: list[Path], runs: int, emit: Callable[[dict[str, An
                 emit(row)
                 rows.append(row)
     result = summary(rows)
+    emit(result)
+    return result
+
+
+# --- the long-turn bench (issue 12) -----------------------------------------------------------------
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Edit distance between the word sequences over the reference's length."""
+    ref, hyp = words_of(reference), words_of(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        current = [i]
+        for j, hyp_word in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
+        previous = current
+    return previous[-1] / max(len(ref), 1)
+
+
+def repeated_ngram_rate(text: str, n: int = 4) -> float:
+    """Share of the text's word n-grams that already occurred earlier in it: the mark of partial
+    guesses strung together ("so just to give you a sense of so just to give you a sense of...")."""
+    words = words_of(text)
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
+
+
+def full_window_text(core: Core, samples: np.ndarray) -> str:
+    """The reference decode: one plain faster-whisper transcription of the whole file (its own 30 s
+    windows, greedy, as `copilot rehearse` did before it cut long audio in pauses)."""
+    if core.transcriber is None:
+        raise UserError("the long-turn bench needs the speech model")
+    return core.transcriber.reference_text(samples)
+
+
+LONG_METRICS = (*METRICS, "wer", "wer_full_window", "wer_revised", "repeated_4gram_rate")
+
+
+def long_bench(
+    core: Core, folder: Path, runs: int, emit: Callable[[dict[str, Any]], None], halves: tuple[str, ...] = ("report",)
+) -> dict[str, Any]:
+    """Every turn of the manifest in `folder` (see copilot/live/long_turns.py) through the live
+    path with both sources running; per-turn rows and a summary per half."""
+    from copilot.live.long_turns import load_manifest
+
+    records = [r for r in load_manifest(folder) if r["half"] in halves]
+    if not records:
+        raise UserError(f"{folder}: no turns in the halves {', '.join(halves)}")
+    baselines = {r["file"]: full_window_text(core, load_audio(folder / r["file"])) for r in records}
+    rows = []
+    for run in range(runs):
+        for record in records:
+            row = run_turn(core, folder / record["file"], timeout_s=240.0, with_microphone=True)
+            script = record["script"]
+            row.update(
+                run=run,
+                turn=record["turn_id"],
+                half=record["half"],
+                voice=record["voice"],
+                duration_s=record["duration_s"],
+                expected_type=record["question_type"],
+                wer=round(word_error_rate(script, row["transcript"] or ""), 3),
+                wer_full_window=round(word_error_rate(script, baselines[record["file"]]), 3),
+                wer_revised=(
+                    round(word_error_rate(script, row["revised_transcript"]), 3) if row["revised_transcript"] else None
+                ),
+                repeated_4gram_rate=round(repeated_ngram_rate(row["transcript"] or ""), 3),
+            )
+            emit(row)
+            rows.append(row)
+    result = summary(rows, LONG_METRICS)
+    result["type_correct"] = sum(r["question_type"] == r["expected_type"] for r in rows)
+    result["halves"] = list(halves)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     emit(result)
     return result

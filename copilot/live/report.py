@@ -18,7 +18,14 @@ def event_record(event: object) -> dict[str, Any] | None:
             "t_end_s": round(event.t_end_s, 2),
         }
     if isinstance(event, Question):
-        return {"event": "question", "question_id": event.question_id, "final": event.is_final, "text": event.text}
+        return {
+            "event": "question",
+            "question_id": event.question_id,
+            "final": event.is_final,
+            "text": event.text,
+            "preamble": event.preamble,
+            "revised": event.revised,
+        }
     if isinstance(event, CardsReady):
         return {
             "event": "cards",
@@ -54,7 +61,9 @@ def event_line(event: object) -> str | None:
         mark = "" if record["final"] else "… "
         return f"[{record['speaker']}] {mark}{record['text']}"
     if kind == "question":
-        return f"  ? {record['text']}" if record["final"] else None
+        if not record["final"]:
+            return None
+        return f"  ? {record['text']}" + ("  (second decode)" if record["revised"] else "")
     if kind == "cards":
         cards = record["stories"] or record["topics"]
         return f"  = {record['question_type']} ({record['type_confidence']:.0%}) {', '.join(cards)}"

@@ -5,6 +5,9 @@ Threads (DESIGN.md: threads, not asyncio; the heavy work is native code that rel
   - one segmenter thread per source (Silero VAD is cheap);
   - one transcription thread, since both speakers share one whisper model: final decodes go first,
     and only the newest partial of each utterance is kept, so partials never queue up behind the CPU;
+    when nothing else waits, it re-decodes a question that just ended on whisper's full window (the
+    short window used live garbles a phrase now and then) and sends the question again, `revised`,
+    if the text changed;
   - one "turn" thread: turn detection, classification, retrieval, composer bullets (milliseconds);
   - the answerer's own thread for the language-model rewrite.
 Everything the user should see goes to `sink`, called from these threads under one lock.
@@ -15,11 +18,15 @@ from __future__ import annotations
 import itertools
 import logging
 import queue
+import re
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+
+from copilot.audio import SAMPLE_RATE
 from copilot.audio.sources import AudioSource
 from copilot.composition import Core, transcribe_options
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, Question, SourceEnded, StageError, Transcript, Utterance
@@ -28,11 +35,37 @@ from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber
 from copilot.live.turns import AnswerNow, Tick, TurnDetector
 from copilot.live.vad import SileroSpeechDetector, SpeechDetector
+from copilot.transcribe import LONG_AUDIO_S, pause_windows
 
 log = logging.getLogger(__name__)
 Sink = Callable[[object], None]
 FRAME_QUEUE_BLOCKS = 256  # 8 s of 32 ms blocks: enough to ride out a slow decode without dropping
 TICK_EVERY_S = 0.1
+KEPT_UTTERANCES = 16  # interviewer utterances kept for the second decode (at most ~90 s each)
+
+
+@dataclass(frozen=True)
+class _Redecode:
+    """Decode a finished question's audio again, on the full window (see the module doc), one
+    window per turn of the transcription loop so live decodes can go in between."""
+
+    question: Question
+    windows: tuple[np.ndarray, ...]  # each ends in a pause and fits whisper's window
+    texts: tuple[str, ...] = ()  # of the windows decoded so far
+    cut: bool = False  # `windows` are still whole utterances until the first step cuts them
+
+    def step(self, transcribe: Callable[[np.ndarray], str]) -> _Redecode:
+        return replace(self, windows=self.windows[1:], texts=(*self.texts, transcribe(self.windows[0])))
+
+
+@dataclass(frozen=True)
+class _Redecoded:
+    question: Question
+    text: str
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.findall(r"[\w']+", a.lower()) == re.findall(r"[\w']+", b.lower())
 
 
 @dataclass(frozen=True)
@@ -53,16 +86,23 @@ def options_from_settings(core: Core) -> LiveOptions:
 
 
 class _TranscriptionQueue:
-    """Finals and pauses in arrival order first; then the newest partial of any utterance."""
+    """Finals and pauses in arrival order first; then the newest partial of any utterance; then, when
+    nothing else waits, second decodes (dropped as soon as the interviewer speaks again: a question
+    that is reopened or followed by another is not worth the CPU)."""
 
     def __init__(self) -> None:
         self._urgent: deque[object] = deque()
         self._partials: dict[int, Utterance] = {}
+        self._background: deque[_Redecode] = deque()
         self._cond = threading.Condition()
 
     def put(self, event: object) -> None:
         with self._cond:
-            if isinstance(event, Utterance) and not event.is_final:
+            if isinstance(event, Utterance | SpeechPaused) and event.speaker == INTERVIEWER:
+                self._background.clear()
+            if isinstance(event, _Redecode):
+                self._background.appendleft(event)  # a job part done goes on first
+            elif isinstance(event, Utterance) and not event.is_final:
                 self._partials[event.utterance_id] = event  # replaces an older, undecoded snapshot
             else:
                 if isinstance(event, Utterance | SpeechPaused):
@@ -72,12 +112,20 @@ class _TranscriptionQueue:
 
     def get(self) -> object:
         with self._cond:
-            while not self._urgent and not self._partials:
+            while not self._urgent and not self._partials and not self._background:
                 self._cond.wait()
             if self._urgent:
                 return self._urgent.popleft()
-            key = next(iter(self._partials))
-            return self._partials.pop(key)
+            if self._partials:
+                key = next(iter(self._partials))
+                return self._partials.pop(key)
+            return self._background.popleft()
+
+    def take_background(self) -> list[_Redecode]:
+        with self._cond:
+            jobs = list(self._background)
+            self._background.clear()
+            return jobs
 
 
 class LiveSession:
@@ -101,6 +149,10 @@ class LiveSession:
             for s in sources
         }
         prompt = transcribe_options(core)
+        self._transcriber = core.transcriber
+        self._full_window = replace(prompt, short_window=False)
+        self._utterance_audio: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._audio_lock = threading.Lock()  # written by the transcription thread, read by the turn thread
         self._transcribers = {
             INTERVIEWER: StreamingTranscriber(core.transcriber, StreamingOptions(), prompt),
             # Nobody reads the candidate's partials live; their finals feed the answer feedback.
@@ -113,6 +165,7 @@ class LiveSession:
         self._transcription = _TranscriptionQueue()
         self._turn_inbox: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._held_redecodes: list[_Redecode] = []  # turn thread only
         self._ended: set[str] = set()
         self.all_ended = threading.Event()
         self.dropped_frames = {s.speaker: 0 for s in sources}
@@ -194,6 +247,16 @@ class LiveSession:
         open_sources = set(self._frames)
         while open_sources:
             event = self._transcription.get()
+            if isinstance(event, _Redecode):
+                self._redecode(event)
+                continue
+            if isinstance(event, Utterance) and event.is_final and event.speaker == INTERVIEWER:
+                self._keep_audio(event)
+            if isinstance(event, SourceEnded) and open_sources == {event.source}:
+                for job in self._transcription.take_background():  # the last words of a replayed file
+                    while job.windows:
+                        job = job.step(self._decode_full)
+                    self._redecoded(job)
             speaker = event.source if isinstance(event, SourceEnded) else event.speaker  # type: ignore[attr-defined]
             for out in self._transcribers[speaker].process(event):
                 if isinstance(out, Transcript):
@@ -201,6 +264,39 @@ class LiveSession:
                 self._turn_inbox.put(out)
             if isinstance(event, SourceEnded):
                 open_sources.discard(event.source)
+
+    def _keep_audio(self, utterance: Utterance) -> None:
+        with self._audio_lock:
+            self._utterance_audio[utterance.utterance_id] = utterance.samples
+            while len(self._utterance_audio) > KEPT_UTTERANCES:
+                self._utterance_audio.popitem(last=False)
+
+    def _redecode_job(self, question: Question) -> _Redecode | None:
+        with self._audio_lock:
+            audio = [self._utterance_audio.get(uid) for uid in question.utterance_ids]
+        if not audio or any(a is None for a in audio):
+            return None  # a partial-only question ("answer now" mid-sentence), or audio already let go
+        return _Redecode(question, tuple(a for a in audio if a is not None))
+
+    def _redecode(self, job: _Redecode) -> None:
+        if not job.cut:
+            # First step: utterances (each ends in a pause) cut in pauses into whisper-sized windows.
+            windows = [u[a:b] for u in job.windows for a, b in self._windows(u)]
+            job = replace(job, windows=tuple(windows), cut=True)
+        job = job.step(self._decode_full)
+        if job.windows:
+            self._transcription.put(job)
+        else:
+            self._redecoded(job)
+
+    def _windows(self, samples: np.ndarray) -> list[tuple[int, int]]:
+        return pause_windows(samples) if samples.size > LONG_AUDIO_S * SAMPLE_RATE else [(0, samples.size)]
+
+    def _decode_full(self, samples: np.ndarray) -> str:
+        return self._transcriber.transcribe(samples, self._full_window)
+
+    def _redecoded(self, job: _Redecode) -> None:
+        self._turn_inbox.put(_Redecoded(job.question, " ".join(t for t in job.texts if t)))
 
     # --- turns and answers ----------------------------------------------------------------------
 
@@ -214,6 +310,10 @@ class LiveSession:
                     event_iter: Iterator[Question] = self.turns.process(AnswerNow())
                     self._answer(event_iter)
                 continue
+            if isinstance(event, _Redecoded):
+                self._revise(event)
+                continue
+            self._hold_or_release_redecodes(event)
             self._answer(self.turns.process(event))
         self.all_ended.set()
 
@@ -221,6 +321,28 @@ class LiveSession:
         for question in questions:
             self._emit(question)
             self.answerer.on_question(question)
+            job = self._redecode_job(question) if question.is_final and not question.revised else None
+            if job is not None:
+                self._held_redecodes.append(job)
+
+    def _hold_or_release_redecodes(self, event: object) -> None:
+        """A second decode starts once the interviewer has stayed quiet for the merge window: one who
+        goes on (a two-part question) would find the transcriber busy with the first part's audio."""
+        if isinstance(event, Transcript) and event.speaker == INTERVIEWER:
+            self._held_redecodes.clear()  # the question is reopened or followed by another
+        elif isinstance(event, Tick):
+            due = [j for j in self._held_redecodes if event.t_s - j.question.t_end_s >= self.options.merge_window_s]
+            for job in due:
+                self._held_redecodes.remove(job)
+                self._transcription.put(job)
+
+    def _revise(self, done: _Redecoded) -> None:
+        if not done.text or _same_words(done.text, done.question.full_text):
+            return
+        revised = self.turns.revise(done.question.question_id, done.text)
+        if revised is not None:
+            self._emit(revised)
+            self.answerer.on_question(revised)
 
     def _emit(self, event: object) -> None:
         with self._sink_lock:
