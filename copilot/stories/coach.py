@@ -18,8 +18,9 @@ Severity = Literal["error", "warning", "info"]
 
 MIN_SECTION_WORDS = 12  # below this a part is a heading with a phrase, not something to tell
 WORDS_PER_MINUTE = 150  # a calm interview pace
-MIN_STORY_WORDS = 120  # under ~50 s: too thin to show judgement
+MIN_STORY_WORDS = 150  # under a minute: too thin to show judgement
 MAX_STORY_WORDS = 400  # over ~2 min 40 s: the interviewer starts to interrupt
+LENGTH_ADVICE = "aim for 1 to 2½ minutes"  # the band above, at WORDS_PER_MINUTE: said the same way for both ends
 
 _PROMPTS = {
     "situation": "the context: team, product, what was at stake",
@@ -70,6 +71,10 @@ def coach(story: Story) -> list[Finding]:
     length = _check_length(story)
     if length is not None:
         findings.append(length)
+    if all(story.section(key) for key in STAR_SECTIONS) and not word_count(story.section("lessons")):
+        # Only once the four parts are there: before that, the missing basics are the news.
+        message = "No Lessons: interviewers often ask what you learned; add a line on what you would keep or change."
+        findings.append(Finding("no-lessons", "warning", "lessons", message))
     if not story.competencies:
         message = "No competencies tagged: add e.g. 'competencies: [ownership]' so it comes up for the right questions."
         findings.append(Finding("no-competencies", "warning", None, message))
@@ -146,10 +151,9 @@ def _check_length(story: Story) -> Finding | None:
         return None  # a blank story already has an error per section; a length finding would be noise
     said = f"About {spoken_seconds(words)} seconds spoken ({words} words)"
     if words < MIN_STORY_WORDS:
-        advice = "aim for 90 seconds to 2 minutes; add detail to Action and Result"
-        return Finding("too-short", "warning", None, f"{said}: {advice}.")
+        return Finding("too-short", "warning", None, f"{said}: {LENGTH_ADVICE}; add detail to Action and Result.")
     if words > MAX_STORY_WORDS:
-        return Finding("too-long", "warning", None, f"{said}: trim to about 2 minutes, starting with the Situation.")
+        return Finding("too-long", "warning", None, f"{said}: {LENGTH_ADVICE}; trim, starting with the Situation.")
     return Finding("length", "info", None, f"{said}: a good length.")
 
 

@@ -234,7 +234,7 @@ def test_lint_exits_0_with_warnings_and_1_when_a_file_fails(library: Path, capsy
     (library / "broken-yaml.md").rename(library / "broken-yaml.txt")
     assert run(["stories", "lint", "--dir", str(library)]) == 0
     out = capsys.readouterr().out
-    assert "no-lessons: 9 warnings (score 10)" in out
+    assert "no-lessons: 10 warnings (score 0)" in out
     assert "Action says 'we' 8 times and 'I' 0 times" in out
 
     (library / "broken-yaml.txt").rename(library / "broken-yaml.md")
