@@ -515,7 +515,9 @@ class RehearsalWindow(QMainWindow):
         self.bullets_label.setText(bullet_html(bullets) or "<i>No bullets for this one.</i>")
         self.bullets_frame.show()
         for kind, key in (("framework", "frameworks"), ("story", "stories"), ("topic", "topics")):
-            for hit in result.get(key) or []:
+            # Best match first, as the live window shows them (the result lists them in retrieval order).
+            hits = sorted(result.get(key) or [], key=lambda h: -float(h.get("score", 0.0)))
+            for hit in hits:
                 body = f"score {hit['score']:.2f}" if "score" in hit else ""
                 card = Card(kind, str(hit.get("title", hit.get("id", ""))), html.escape(body))
                 card.setProperty("card_id", hit.get("id"))

@@ -251,3 +251,16 @@ def test_shared_core_is_used_and_left_open(qtbot: Any) -> None:
     assert window.core is core
     window.close()
     assert core.closed is False  # the live window owns it and closes it on exit
+
+
+def test_story_cards_are_shown_best_match_first(qtbot: Any, calls: Calls) -> None:
+    window = make_window(qtbot, calls)
+    stories = [
+        {"id": "a", "title": "Launch disagreement", "score": 0.39},
+        {"id": "b", "title": "Halved serving cost", "score": 0.49},
+        {"id": "c", "title": "Eval harness", "score": 0.41},
+    ]
+    window.select_bank_question("Tell me about a time you cut costs.")
+    window.render_cards({**CARDS, "stories": stories})
+    titles = window.card_titles()
+    assert titles[1:4] == ["Halved serving cost", "Eval harness", "Launch disagreement"]  # after the framework
