@@ -109,8 +109,7 @@ def validate(form: SettingsForm) -> dict[str, str]:
         elif not gguf.is_file():
             errors["gguf_path"] = f"{gguf}: file not found"
     if form.backend == "server":
-        url = urlparse(form.server_url.strip())
-        if url.scheme not in ("http", "https") or not url.netloc:
+        if not valid_server_url(form.server_url):
             errors["server_url"] = "the server URL must start with http:// or https://, e.g. http://localhost:8080/v1"
     if not PAUSE_RANGE[0] <= form.pause_s <= PAUSE_RANGE[1]:
         errors["pause_s"] = f"pause must be between {PAUSE_RANGE[0]} and {PAUSE_RANGE[1]} s"
@@ -119,6 +118,11 @@ def validate(form: SettingsForm) -> dict[str, str]:
     if form.theme not in THEMES:
         errors["theme"] = f"theme must be one of {', '.join(THEMES)}"
     return errors
+
+
+def valid_server_url(text: str) -> bool:
+    url = urlparse(text.strip())
+    return url.scheme in ("http", "https") and bool(url.netloc)
 
 
 def save_form(
@@ -187,7 +191,10 @@ def merge(raw: dict[str, Any], form: SettingsForm) -> dict[str, Any]:
     llm = section("llm")
     llm["backend"] = {"packaged": "llama_cpp", "gguf": "llama_cpp"}.get(form.backend, form.backend)
     llm["model_path"] = form.gguf_path.strip() if form.backend == "gguf" else ""
-    llm["server_url"] = form.server_url.strip()
+    url = form.server_url.strip()
+    if form.backend == "server" or not url or valid_server_url(url):
+        llm["server_url"] = url
+    # else: a broken URL left in the box of a backend not chosen is not written; the file keeps its value
     llm["server_model"] = form.server_model.strip()
     audio = section("audio")
     audio["microphone"] = form.microphone

@@ -222,3 +222,17 @@ def test_live_choices_change_only_their_keys(config: Path) -> None:
     with pytest.raises(SettingsInvalid):
         save_live_choices(pause_s=9.0)
     assert read_form().pause_s == 1.1
+
+
+def test_a_broken_url_left_behind_a_switch_to_none_is_not_saved(qtbot: Any, config: Path) -> None:
+    dialog = make_dialog(qtbot)
+    dialog.backend_radios["server"].setChecked(True)
+    dialog.server_url_edit.setText("localhost8080")
+    dialog.backend_radios["none"].setChecked(True)  # the user gives up on the server
+    dialog.accept()
+    text = config.read_text(encoding="utf-8")
+    assert 'backend = "none"' in text and "localhost8080" not in text
+    dialog = make_dialog(qtbot)  # a good URL is remembered for later even with another backend
+    dialog.server_url_edit.setText("http://localhost:8080/v1")
+    dialog.accept()
+    assert 'server_url = "http://localhost:8080/v1"' in config.read_text(encoding="utf-8")
