@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     from copilot.drill_cli import register as register_drill
     from copilot.feedback_cli import register as register_feedback
     from copilot.history_cli import register as register_history
+    from copilot.mock_cli import register as register_mock
     from copilot.models_cli import register as register_models
     from copilot.stories.cli import register as register_stories
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_feedback(sub)
     register_drill(sub)
     register_coverage(sub)
+    register_mock(sub)
     register_models(sub)
     _add_index(sub)
     _add_doctor(sub)

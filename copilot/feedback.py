@@ -643,4 +643,13 @@ def answer_feedback(
         "suggestions": suggestions(delivery, content),
         "matched_story": asdict(content.matched_story) if content.matched_story else None,
         "draft_story": render_story(draft) if draft else None,
+        **_interviewer_view(question_text, question_type, transcript, delivery.duration_s),
     }
+
+
+def _interviewer_view(question: str, question_type: str, transcript: str, duration_s: float) -> dict[str, Any]:
+    """What the mock interviewer would ask next and how it grades the answer (copilot/mock)."""
+    from copilot.mock.session import assess  # imported here: copilot.mock builds on this module
+
+    view = assess(question, question_type, transcript, duration_s or None).to_dict()
+    return {key: view[key] for key in ("follow_ups", "rubric", "red_flags")}

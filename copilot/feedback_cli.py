@@ -103,3 +103,7 @@ def _print_human(r: dict[str, Any]) -> None:
         print(f"No story in your library matches; a draft was made ({where}).")
     for tip in r["suggestions"]:
         print(f"- {tip}")
+    for flag in r.get("red_flags", []):
+        print(f"! {flag['message']}")
+    for probe in r.get("follow_ups", [])[:1]:
+        print(f"An interviewer would ask next: {probe}")

@@ -31,7 +31,9 @@ class Score:
 
 
 def _score(points: int, quotes: Sequence[str | None]) -> Score:
-    return Score(max(1, min(4, 1 + points)), list(dict.fromkeys(q for q in quotes if q)))
+    # A 1 means nothing was heard for it, so no words are quoted as having earned it.
+    evidence = list(dict.fromkeys(q for q in quotes if q)) if points > 0 else []
+    return Score(max(1, min(4, 1 + points)), evidence)
 
 
 # --- behavioral -----------------------------------------------------------------------------------

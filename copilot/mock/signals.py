@@ -231,7 +231,7 @@ OUTCOME = any_phrase(
     r"since then",
     r"ever since",
     r"\w+ since\b",
-    r"went (?:down|up)",
+    r"went (?:down|up|from)",
     r"it worked",
     r"(?:has|have) (?:not|never)",
     r"stopped",

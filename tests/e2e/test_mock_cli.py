@@ -1,0 +1,113 @@
+"""`copilot mock` end to end: a scripted mock from answer files, one JSON line per question."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import pytest
+from conftest import speak
+
+from copilot.cli import main
+from copilot.mock.loops import plan_mock
+
+WEAK = "We rebuilt the ranking pipeline and we moved it to a feature store. It was much faster after that."
+FOLLOW = "It went from 300 ms to 90 ms at p99, and I personally wrote the caching layer because reads dominated."
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_text_answers_run_a_whole_quick_mock_offline(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    answers = [write(tmp_path / f"a{i}.txt", WEAK) for i in range(4)]
+    rc = main(["mock", "--quick", "--seed", "5", "--role", "data_scientist", "--json", "--answer-files", *answers])
+    assert rc == 0
+    out = lines(capsys.readouterr().out)
+    plan = plan_mock("data_scientist", "senior", ["quick"], seed=5)
+    assert [o["question"] for o in out[:-1]] == [q.text for q in plan]
+    for o in out[:-1]:
+        assert o["transcript"] == WEAK
+        assert 1 <= len(o["follow_ups"]) <= 2 and all(isinstance(f, str) for f in o["follow_ups"])
+        assert all(1 <= c["score"] <= 4 for c in o["rubric"].values())
+    behavioral = next(o for o in out if o.get("question_type") == "behavioral")
+    assert behavioral["follow_up_gaps"][0] in {"mostly_we", "no_number"}
+    assert "no_ownership" in [f["id"] for f in behavioral["red_flags"]]
+    assert out[-1]["summary"]["questions"] == 4
+
+
+def test_the_follow_up_answer_is_graded_with_its_question(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    answer = write(tmp_path / "a.txt", WEAK)
+    follow = write(tmp_path / "f.txt", FOLLOW)
+    main(["mock", "--rounds", "behavioral", "--seed", "1", "--json", "--answer-files", answer])
+    alone = lines(capsys.readouterr().out)[0]
+    main(
+        [
+            "mock",
+            "--rounds",
+            "behavioral",
+            "--seed",
+            "1",
+            "--json",
+            "--answer-files",
+            answer,
+            "--follow-up-files",
+            follow,
+        ]
+    )
+    with_follow = lines(capsys.readouterr().out)[0]
+    assert with_follow["follow_up_answers"] == [FOLLOW]
+    assert with_follow["follow_ups"] == alone["follow_ups"]
+    assert with_follow["rubric"]["measured_result"]["score"] > alone["rubric"]["measured_result"]["score"]
+
+
+def test_questions_and_follow_ups_are_spoken_to_wav_files(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    answer = write(tmp_path / "a.txt", WEAK)
+    voice = tmp_path / "voice"
+    assert main(["mock", "--quick", "--json", "--speak-to", str(voice), "--answer-files", answer]) == 0
+    first = lines(capsys.readouterr().out)[0]
+    for key in ("question_audio", "follow_up_audio"):
+        with wave.open(first[key]) as wav:
+            assert wav.getnframes() / wav.getframerate() > 1.0, "a spoken sentence, not an empty file"
+    assert sorted(p.name for p in voice.iterdir()) == ["q1-follow-up.wav", "q1.wav"], "no temporary left"
+
+
+def test_bad_inputs_are_one_line_naming_the_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "nope.txt"
+    assert main(["mock", "--json", "--answer-files", str(missing)]) == 1
+    out, err = capsys.readouterr()
+    assert str(missing) in json.loads(out)["error"] and err.count("\n") == 1 and "Traceback" not in err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    assert main(["mock", "--answer-files", str(empty)]) == 1
+    assert f"{empty}: is empty" in capsys.readouterr().err
+    too_many = [write(tmp_path / f"x{i}.txt", WEAK) for i in range(5)]
+    assert main(["mock", "--quick", "--answer-files", *too_many]) == 2
+    assert "5 answer files for 4 questions" in capsys.readouterr().err
+    assert main(["mock", "--quick", "--rounds", "coding", "--answer-files", too_many[0]]) == 2
+
+
+def test_an_unknown_role_is_a_usage_error(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exc:
+        main(["mock", "--role", "astronaut"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_spoken_answers_are_transcribed_timed_and_graded(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spoken = speak(
+        "We migrated the search index and we tuned the shards. As a result, our search got a lot faster.",
+        tmp_path / "a.wav",
+    )
+    assert main(["mock", "--rounds", "behavioral", "--seed", "2", "--json", "--answer-files", str(spoken)]) == 0
+    first = lines(capsys.readouterr().out)[0]
+    assert "search index" in first["transcript"].lower(), first["transcript"]
+    assert first["duration_s"] and 3 < first["duration_s"] < 12
+    assert first["follow_up_gaps"][0] in {"mostly_we", "no_number"}, first["transcript"]
+    assert first["timings_s"]["transcribe"] > 0
