@@ -168,6 +168,7 @@ class DrillWindow(QMainWindow):
         self.count_spin.setRange(1, 20)
         self.count_spin.setValue(5)
         self.count_spin.setSuffix(" questions")
+        self.count_spin.setAccessibleName("Number of questions")
         self.type_boxes: dict[str, QCheckBox] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
@@ -283,6 +284,7 @@ class DrillWindow(QMainWindow):
 
     def _build_results(self) -> QWidget:
         self.answers_list = QListWidget()
+        self.answers_list.setAccessibleName("Answers in this drill")
         self.answers_list.setWordWrap(True)
         self.answers_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.answers_list.setMinimumHeight(120)

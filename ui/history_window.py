@@ -162,6 +162,7 @@ class HistoryWindow(QMainWindow):
     def _build(self) -> None:
         self.banner = WindowErrors(log, "history")
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Recorded sessions")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -120,6 +120,7 @@ class JdWindow(QMainWindow):
 
     def _build_input(self) -> QWidget:
         self.jd_edit = QPlainTextEdit()
+        self.jd_edit.setAccessibleName("Job description")
         self.jd_edit.setPlaceholderText("Paste the job description here, or open a .txt or .md file (Ctrl+O).")
         self.jd_edit.textChanged.connect(self._update_buttons)
         self.jd_edit.setTabChangesFocus(True)  # Tab moves on to the buttons; a pasted ad keeps its own tabs
@@ -147,6 +148,7 @@ class JdWindow(QMainWindow):
         self.summary_label = wrapped_label("Paste a job description and press Check coverage (Ctrl+Return).")
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Coverage of the job description")
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(["Asked for", "Status", "Your material", "In the ad"])
         self.tree.setRootIsDecorated(False)

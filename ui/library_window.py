@@ -253,12 +253,14 @@ class LibraryWindow(QMainWindow):
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search titles, roles, text…")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search stories")
         self.search_edit.textChanged.connect(self.model.set_search)
         self.competency_combo = QComboBox()
         self.competency_combo.currentIndexChanged.connect(
             lambda _: self.model.set_competency(self.competency_combo.currentData())
         )
         self.story_list = QListWidget()
+        self.story_list.setAccessibleName("Stories")
         # Long titles are cut with "…" (full path in the tooltip) rather than scrolling sideways.
         self.story_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.story_list.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -293,6 +295,13 @@ class LibraryWindow(QMainWindow):
         self.role_edit.textEdited.connect(self._user_edit(self.model.set_role))
         self.year_edit.textEdited.connect(self._on_year_edited)
         self.competencies_edit.textEdited.connect(self._user_edit(self.model.set_competencies_text))
+        for edit, name in (
+            (self.title_edit, "Title"),
+            (self.role_edit, "Role"),
+            (self.year_edit, "Year"),
+            (self.competencies_edit, "Competencies"),
+        ):
+            edit.setAccessibleName(name)  # the form's labels are not buddies a screen reader follows
         role_row = QHBoxLayout()
         role_row.addWidget(self.role_edit, 1)
         role_row.addWidget(_field_label("Year"))
@@ -363,6 +372,7 @@ class LibraryWindow(QMainWindow):
     def _build_coverage(self) -> QWidget:
         self.coverage_summary = wrapped_label("", "scoreNote")
         self.coverage_list = QListWidget()
+        self.coverage_list.setAccessibleName("Competency coverage")
         self.coverage_list.setToolTip("Double-click a competency to filter the story list by it")
         self.coverage_list.itemDoubleClicked.connect(self._filter_by_coverage_item)
         panel = QWidget()

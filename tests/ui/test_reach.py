@@ -112,3 +112,24 @@ def test_tab_alone_reaches_every_enabled_control(qtbot: Any, tmp_path: Path, nam
         if w not in reached and w not in grouped
     ]
     assert not missed, f"{name}: Tab never reaches " + "; ".join(missed)
+
+
+def accessible_name(widget: QWidget) -> str:
+    from PySide6.QtGui import QAccessible
+
+    face = QAccessible.queryAccessibleInterface(widget)
+    return face.text(QAccessible.Text.Name).strip() if face is not None else ""
+
+
+@pytest.mark.parametrize("name", list(WINDOWS))
+def test_every_control_has_an_accessible_name(qtbot: Any, tmp_path: Path, name: str) -> None:
+    window = WINDOWS[name](tmp_path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    nameless = [
+        f"{type(w).__name__}#{w.objectName()} (tooltip {w.toolTip()[:30]!r})"
+        for w in controls(window)
+        if not accessible_name(w)
+    ]
+    assert not nameless, f"{name}: no name for a screen reader: " + "; ".join(nameless)
