@@ -48,3 +48,49 @@ def test_bad_files_name_the_file(tmp_path: Path, name: str, content: bytes, mess
 def test_missing_file(tmp_path: Path):
     with pytest.raises(InputFileError, match="no such file"):
         load_audio(tmp_path / "nope.wav")
+
+
+# --- limits (issue 13, item 2) ------------------------------------------------------------------
+
+
+def _silence(path: Path, seconds: float, rate: int = 16_000) -> Path:
+    import soundfile
+
+    soundfile.write(path, np.zeros(int(seconds * rate), dtype=np.int16), rate, subtype="PCM_16")
+    return path
+
+
+def test_a_silent_file_is_refused_not_transcribed(tmp_path: Path):
+    path = _silence(tmp_path / "quiet.wav", 3.0)
+    with pytest.raises(InputFileError, match="contains only silence .digital silence."):
+        load_audio(path)
+    assert load_audio(path, allow_silence=True).size == 48_000  # callers that want silence still get it
+
+
+def test_a_file_over_the_duration_limit_is_refused_before_decoding(tmp_path: Path):
+    path = _silence(tmp_path / "long.wav", 5.0)
+    with pytest.raises(InputFileError, match=r"is too long \(0 min 05 s; the limit is 0 min 02 s\)"):
+        load_audio(path, max_s=2.0, allow_silence=True)
+
+
+def test_chunks_cover_the_file_exactly(tmp_path: Path):
+    from copilot.audio.decode import duration_s, iter_audio
+
+    whole = load_audio(JFK_WAV)
+    chunks = list(iter_audio(JFK_WAV, chunk_s=3.0))
+    assert [c.size for c in chunks[:-1]] == [48_000] * (len(chunks) - 1) and 0 < chunks[-1].size <= 48_000
+    assert np.array_equal(np.concatenate(chunks), whole)
+    assert abs((duration_s(JFK_WAV) or 0) - 11.0) < 0.1
+
+
+def test_decoding_holds_about_the_samples_alone(tmp_path: Path):
+    """Memory flat beyond the output itself: a 10-minute file costs ~40 MB of float32, not copies of it."""
+    import tracemalloc
+
+    path = _silence(tmp_path / "ten.wav", 600.0)
+    tracemalloc.start()
+    samples = load_audio(path, allow_silence=True)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert samples.nbytes == 600 * 16_000 * 4
+    assert peak < samples.nbytes * 1.15  # the one buffer (plus a second of slack), no list or concatenation
