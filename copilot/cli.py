@@ -249,6 +249,8 @@ def _run_rehearse(args: argparse.Namespace) -> int:
 
     if not args.audio and not args.text:
         raise UsageError("give at least one AUDIO file or --text QUESTION")
+    if any(not t.strip() for t in args.text):  # refused before anything loads or reaches history
+        raise UsageError("--text is empty: give the question's words, e.g. --text 'Tell me about yourself'")
     inputs = [RehearsalInput(Path(a), None) for a in args.audio] + [RehearsalInput(None, t) for t in args.text]
     settings = load_settings()
     if args.no_llm:
@@ -298,6 +300,8 @@ def _run_classify(args: argparse.Namespace) -> int:
     from copilot.config import load_settings
     from copilot.embedding import OnnxEmbedder
 
+    if any(not t.strip() for t in args.text):
+        raise UsageError("an empty question cannot be classified: give its words as TEXT")
     texts = args.text or [line.strip() for line in sys.stdin if line.strip()]
     if not texts:
         raise UsageError("give a question as TEXT or one per line on stdin")

@@ -1,5 +1,7 @@
 """The command line's own parsing: what reaches the desktop app after `copilot app`."""
 
+import pytest
+
 from copilot.cli import _run_app, build_parser, parse_args
 
 
@@ -30,3 +32,15 @@ def test_app_without_a_display_says_so_instead_of_a_qt_plugin_abort() -> None:
         assert run.returncode == 1
         assert "no display" in run.stderr and "xvfb-run" in run.stderr
         assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("argv", [["rehearse", "--text", ""], ["rehearse", "--text", "  "], ["classify", ""]])
+def test_an_empty_question_is_bad_usage_and_reaches_no_history(argv, capsys) -> None:
+    from copilot import paths
+    from copilot.cli import main
+    from copilot.history import default_path
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "empty" in err and err.count("\n") == 1
+    assert not default_path().exists() and not paths.index_dir().exists()  # nothing loaded, nothing written
