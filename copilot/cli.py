@@ -259,7 +259,8 @@ def _run_rehearse(args: argparse.Namespace) -> int:
     failed = 0
     try:
         with recorded_session("rehearsal") as history:
-            for number, result in enumerate(rehearse_all(core, inputs), start=1):
+            for number, raw in enumerate(rehearse_all(core, inputs), start=1):
+                result = _unless_filler(raw)
                 failed += "error" in result
                 _print_result(result, args.json, _print_rehearsal)
                 if history is not None:
@@ -267,6 +268,15 @@ def _run_rehearse(args: argparse.Namespace) -> int:
     finally:
         core.close()
     return 1 if failed else 0
+
+
+def _unless_filler(result: dict[str, Any]) -> dict[str, Any]:
+    """A recording whose transcript is only filler ("you" x240 on silence) is an error, not a question."""
+    from copilot.filler import filler_error, is_filler_only
+
+    if "error" in result or not result.get("audio") or not is_filler_only(result.get("transcript", "")):
+        return result
+    return {"audio": result["audio"], "text": None, "error": filler_error(result["audio"], result["transcript"])}
 
 
 def _print_result(result: dict[str, Any], as_json: bool, human: Any) -> None:
