@@ -24,11 +24,12 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from copilot import cue_checks
 from copilot.errors import ModelMissingError, UserError
 from copilot.guard import MAX_BULLET_WORDS, Guard, clean_bullet
 
@@ -500,3 +501,63 @@ def build_generator(
             server_url, server_model or "default", api_key=api_key, max_tokens=max_tokens or 200
         )
     raise UserError(f"unknown [llm] backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+
+
+# --- merging a rewrite into the draft ---------------------------------------------------------------
+
+# Of a model bullet's content words, the share that must come from the draft bullet it rewrites: less
+# and it is another cue (or a guess), not a rewrite of this one.
+REWRITE_OVERLAP = 0.34
+# Of a model bullet's content words, the share found in the question above which it restates the
+# question ("Constraints: design a feature store") instead of cueing an answer.
+QUESTION_SHARE = 0.6
+
+
+def merge_rewrite(drafted: Sequence[str], rewritten: Sequence[str], question: str) -> tuple[str, ...]:
+    """The draft with each model bullet in the place of the draft bullet it rewrites, when it is better
+    for it: it passes every cue check (complete phrase, word limit, no near-duplicate of the others),
+    keeps that bullet's numbers and label, and does not restate the question. Otherwise the draft bullet
+    stays: a rewrite can only replace a cue, never add a worse one or reorder the answer."""
+    merged = list(drafted)
+    taken: set[int] = set()
+    for line in rewritten:
+        bullet = clean_bullet(line)
+        slot = _slot_for(bullet, drafted, taken) if bullet else None
+        if slot is None:
+            continue
+        candidate = _with_label(bullet or "", drafted[slot])
+        others = [b for i, b in enumerate(merged) if i != slot]
+        if _acceptable(candidate, drafted[slot], others, question):
+            merged[slot] = candidate
+            taken.add(slot)
+    return tuple(merged)
+
+
+def _slot_for(bullet: str, drafted: Sequence[str], taken: set[int]) -> int | None:
+    words = cue_checks.content_words(bullet)
+    if not words:
+        return None
+    shares = [
+        (len(words & cue_checks.content_words(d)) / len(words), -i, i) for i, d in enumerate(drafted) if i not in taken
+    ]
+    best = max(shares, default=None)
+    return best[2] if best and best[0] >= REWRITE_OVERLAP else None
+
+
+def _with_label(bullet: str, draft: str) -> str:
+    """The draft's label ("Result: ") on the model's text: the card's structure stays the composer's."""
+    label = _LABEL_RE.match(draft)
+    body = cue_checks.body(bullet)
+    return f"{label.group(0).strip()} {body}" if label else body
+
+
+def _acceptable(candidate: str, draft: str, others: Sequence[str], question: str) -> bool:
+    if len(candidate.split()) > MAX_BULLET_WORDS or cue_checks.is_cut(candidate):
+        return False
+    if any(cue_checks.near_duplicate(candidate, other) for other in others):
+        return False
+    if not cue_checks.number_values(draft) <= cue_checks.number_values(candidate):
+        return False  # a result's figures are the one thing the candidate must say
+    words = cue_checks.content_words(candidate)
+    from_question = words & cue_checks.content_words(question) - cue_checks.content_words(draft)
+    return not (words and len(from_question) >= QUESTION_SHARE * len(words))

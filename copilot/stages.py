@@ -15,7 +15,7 @@ import numpy as np
 from copilot.classifier import Embedder, QuestionClassifier
 from copilot.composer import compose
 from copilot.events import Bullets, CardsReady, Question, QuestionTyped, Transcript, Utterance
-from copilot.generate import BulletGenerator, RewriteRequest
+from copilot.generate import BulletGenerator, RewriteRequest, merge_rewrite
 from copilot.retrieval import Retriever
 from copilot.transcribe import TranscribeOptions, Transcriber
 
@@ -114,12 +114,13 @@ class BulletStage:
         rewritten: list[str] = []
         for bullet in self._generator.rewrite(request, cancel):
             rewritten.append(bullet)
-            yield Bullets(event.question_id, tuple(rewritten), "llm", False, _ms_since(start))
+            # Each model bullet replaces the draft bullet it rewrites only when it passes every cue check
+            # (generate.merge_rewrite): the screen never loses a cue, a number or its order.
+            merged = merge_rewrite(drafted, rewritten, request.question)
+            yield Bullets(event.question_id, merged, "llm", False, _ms_since(start))
         if not cancel.is_set():
-            # Small models often stop early or lose bullets to the guard: the draft fills the gap, so
-            # the user never ends with fewer cues than the instant composer gave.
-            final = (*rewritten, *drafted[len(rewritten) :])
-            yield Bullets(event.question_id, final, "llm" if rewritten else "composer", True, _ms_since(start))
+            final = merge_rewrite(drafted, rewritten, request.question)
+            yield Bullets(event.question_id, final, "llm" if final != drafted else "composer", True, _ms_since(start))
 
 
 def sources_text(event: CardsReady) -> str:

@@ -127,7 +127,9 @@ def test_newer_question_cancels_the_rewrite_and_old_bullets_never_arrive():
     old_llm = [b for b in sink.of(Bullets) if b.question_id == 1 and b.source == "llm" and b.done]
     assert old_llm == []
     final = [b for b in sink.of(Bullets) if b.done][-1]
-    assert final.question_id == 2 and final.bullets[:2] == ("First rewritten cue", "Second rewritten cue")
+    # The new question's rewrite ran to the end (its lines rewrite no draft cue, so the draft stays:
+    # generate.merge_rewrite).
+    assert final.question_id == 2 and any(b.question_id == 2 and b.source == "llm" for b in sink.of(Bullets))
     answerer.close()
 
 
