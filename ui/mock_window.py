@@ -1,0 +1,373 @@
+"""Mock interview window (Ctrl+M): pick a role, a level and rounds; each question is spoken, answered
+out loud (or typed, or from a file) against a visible timer, and followed by one probe chosen from the
+answer; each answer is graded on the rubric of its type with the words that earned each score.
+
+The interview itself is copilot/mock's `MockInterview` (the same one `copilot mock` runs): this window
+only asks, listens and renders. Speaking, stopping the microphone and transcribing run in a
+`BackgroundTask`; the voice, the microphone and the transcriber are injected so tests drive the window
+without devices or models.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copilot.mock.loops import loops
+from copilot.mock.session import AnsweredQuestion, MockInterview
+from ui.answer_recording import MicRecorder, ask_answer_file
+from ui.rehearsal_window import REHEARSAL_STYLE, default_decode, default_microphone
+from ui.theme import set_window_sheet
+from ui.widgets import TaskRunner, WindowErrors, section_title, set_central, wrapped_label
+
+log = logging.getLogger(__name__)
+FULL_LOOP = "Full loop"
+MOCK_STYLE = (
+    REHEARSAL_STYLE
+    + """
+QLabel#question { font-size: 18px; font-weight: 600; }
+QLabel#followup { font-size: 16px; color: #d9b36c; }
+QLabel#timer { font-size: 16px; font-family: monospace; }
+QLabel#timer[over="true"] { color: #e06c75; font-weight: 700; }
+"""
+)
+Speak = Callable[[str], None]
+Transcribe = Callable[[np.ndarray], "tuple[str, float | None]"]
+
+
+def default_speak(text: str) -> None:
+    """espeak-ng through the speaker when there is one (the drill's player); silent otherwise."""
+    from copilot.drill import DrillQuestion, play_question
+
+    play_question(DrillQuestion(text=text, question_type="other"), say=lambda _t: None)
+
+
+def core_transcribe(core: Any) -> Transcribe:
+    """The core's speech model, with word timings for the spoken length (rambling is judged on it)."""
+
+    def transcribe(samples: np.ndarray) -> tuple[str, float | None]:
+        from copilot.feedback import spoken_span_s, transcript_of
+
+        transcriber = getattr(core, "transcriber", None)
+        if transcriber is None:
+            raise RuntimeError("the speech model is not loaded yet; type the answer or wait for the models")
+        words = transcriber.words(samples)
+        return transcript_of(words), spoken_span_s(words)
+
+    return transcribe
+
+
+class MockWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(
+        self,
+        core: Any = None,
+        *,
+        speak: Speak = default_speak,
+        transcribe: Transcribe | None = None,
+        microphone: Callable[[], Any] = default_microphone,
+        decode: Callable[[Any], np.ndarray] = default_decode,
+        seed: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Mock interview — Interview Copilot")
+        set_window_sheet(self, MOCK_STYLE)
+        self.resize(1100, 800)
+        self._speak, self._decode, self._seed = speak, decode, seed
+        self._transcribe = transcribe or core_transcribe(core)
+        self.mock: MockInterview | None = None
+        self.phase = "idle"  # idle -> answer -> follow_up -> between -> ... -> done
+        self.last: AnsweredQuestion | None = None
+        self.spoken: list[str] = []  # what the interviewer said, in order
+        self._started_at = 0.0
+        self.recorder = MicRecorder(self, microphone)
+        self.recorder.error.connect(self.show_error)
+        self.recorder.lost.connect(self.toggle_recording)
+        self._build()
+        self.tasks = TaskRunner(self, self.show_error)
+        self.tasks.changed.connect(self._update_buttons)
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self._tick)
+        self._actions()
+        self._update_buttons()
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.banner = WindowErrors(log, "mock interview")
+        loop = loops()
+        self.role_box = _combo([(r.title, r.id) for r in loop.roles.values()])
+        self.level_box = _combo([(lv.id.capitalize(), lv.id) for lv in loop.levels.values()])
+        self.level_box.setCurrentIndex(self.level_box.findData("senior"))
+        self.rounds_box = _combo([(FULL_LOOP, None), *((r.title, r.id) for r in loop.rounds.values())])
+        self.start_button = QPushButton("Start mock")
+        self.start_button.clicked.connect(self.start)
+        pickers = QHBoxLayout()
+        for caption, box in (("Role", self.role_box), ("Level", self.level_box), ("Rounds", self.rounds_box)):
+            pickers.addWidget(QLabel(caption))
+            pickers.addWidget(box)
+        pickers.addStretch(1)
+        pickers.addWidget(self.start_button)
+        self.progress = wrapped_label("Pick a role, a level and rounds, then start.", "progress")
+        self.question = wrapped_label("", "question")
+        self.follow_up = wrapped_label("", "followup")
+        self.timer_label = QLabel("0:00")
+        self.timer_label.setObjectName("timer")
+        self.answer_box = QPlainTextEdit()
+        self.answer_box.setPlaceholderText("Your answer's transcript appears here; you can also type it.")
+        self.answer_box.setAccessibleName("Answer transcript")
+        self.record_button = QPushButton("Record (Space)")
+        self.record_button.clicked.connect(self.toggle_recording)
+        self.file_button = QPushButton("Use a recorded answer…")
+        self.file_button.clicked.connect(self.use_file)
+        self.submit_button = QPushButton("Submit answer (Ctrl+Return)")
+        self.submit_button.clicked.connect(self.submit_typed)
+        self.next_button = QPushButton("Next question (Ctrl+Right)")
+        self.next_button.clicked.connect(self.next_question)
+        buttons = QHBoxLayout()
+        for b in (self.record_button, self.file_button, self.submit_button, self.next_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.timer_label)
+        self.results = QTextBrowser()
+        self.results.setAccessibleName("Grades")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addLayout(pickers)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.question)
+        layout.addWidget(self.follow_up)
+        layout.addWidget(self.answer_box, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(section_title("Grades"))
+        layout.addWidget(self.results, 2)
+        set_central(self, self.banner, body)
+
+    def _actions(self) -> None:
+        for text, keys, slot in (
+            ("Record / stop", Qt.Key.Key_Space, self.toggle_recording),
+            ("Submit answer", "Ctrl+Return", self.submit_typed),
+            ("Next question", "Ctrl+Right", self.next_question),
+        ):
+            action = QAction(text, self, shortcut=QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    # --- the interview --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        rounds = self.rounds_box.currentData()
+        self.mock = MockInterview(
+            self.role_box.currentData(), self.level_box.currentData(), [rounds] if rounds else None, self._seed
+        )
+        self.results.clear()
+        self._ask_current()
+
+    def _ask_current(self) -> None:
+        assert self.mock is not None
+        question = self.mock.current
+        if question is None:
+            self._finish()
+            return
+        n, total = len(self.mock.answered) + 1, len(self.mock.plan)
+        title = loops().rounds[question.round].title
+        self.progress.setText(f"Question {n} of {total} · {title} · {question.question_type.replace('_', ' ')}")
+        self.question.setText(question.text)
+        self.follow_up.clear()
+        self.answer_box.clear()
+        self.phase = "answer"
+        self._say(question.text)
+        self._restart_timer()
+        self._update_buttons()
+
+    def _say(self, text: str) -> None:
+        self.spoken.append(text)
+        self.tasks.run("speak", "the interviewer is speaking…", lambda _p: self._speak(text), lambda _r: None)
+
+    def submit_typed(self) -> None:
+        text = self.answer_box.toPlainText().strip()
+        if self.phase not in ("answer", "follow_up") or self.tasks.is_busy("listen"):
+            return
+        if not text:
+            self.show_error("Nothing to grade yet: record your answer, use a recorded one, or type it.")
+            return
+        self.submit(text, None)
+
+    def submit(self, text: str, duration_s: float | None) -> None:
+        """Grade the answer (or the follow-up answer, with its question) and say what comes next."""
+        if self.mock is None or self.phase not in ("answer", "follow_up"):
+            return
+        self._timer.stop()
+        if self.phase == "answer":
+            self.last = self.mock.answer(text, duration_s)
+            probes = self.last.assessment.follow_ups
+            if probes:
+                self.phase = "follow_up"
+                self.follow_up.setText(f"Follow-up: {probes[0].text}")
+                self.answer_box.clear()
+                self._say(probes[0].text)
+                self._restart_timer()
+            else:
+                self.phase = "between"
+        else:
+            self.last = self.mock.answer_follow_up(text, duration_s)
+            self.phase = "between"
+        self.results.setHtml(grades_html(self.last))
+        self._update_buttons()
+
+    def next_question(self) -> None:
+        if self.mock is None or self.phase not in ("follow_up", "between") or self.tasks.is_busy("listen"):
+            return
+        self._ask_current()
+
+    def _finish(self) -> None:
+        assert self.mock is not None
+        self.phase = "done"
+        self._timer.stop()
+        self.progress.setText("The mock is over: the summary is below.")
+        self.question.clear()
+        self.follow_up.clear()
+        self.results.setHtml(summary_html(self.mock.summary()))
+        self._update_buttons()
+
+    # --- listening ------------------------------------------------------------------------------
+
+    def toggle_recording(self) -> None:
+        if self.recorder.recording:
+            samples = self.recorder.stop()
+            if samples is not None:
+                self._listen("stopping the microphone and transcribing…", samples)
+        elif self.phase in ("answer", "follow_up") and not self.tasks.is_busy("listen"):
+            self.recorder.start()
+        self._update_buttons()
+
+    def use_file(self) -> None:
+        path = ask_answer_file(self)
+        if path is not None and self.phase in ("answer", "follow_up"):
+            self._listen(f"transcribing {path.name}…", lambda: self._decode(path))
+
+    def _listen(self, status: str, samples: Callable[[], np.ndarray]) -> None:
+        def work(_progress: Any) -> tuple[str, float | None]:
+            return self._transcribe(samples())
+
+        self.tasks.run("listen", status, work, self._heard)
+
+    def _heard(self, result: tuple[str, float | None]) -> None:
+        text, duration = result
+        self.answer_box.setPlainText(text)
+        if not text.strip():
+            self.show_error("No speech was recognised in that answer; try again closer to the microphone.")
+            return
+        self.submit(text, duration)
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def _restart_timer(self) -> None:
+        self._started_at = time.monotonic()
+        self._tick()
+        self._timer.start()
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self._started_at
+        limit = loops().levels[self.mock.level].answer_minutes * 60 if self.mock else 180.0
+        over = elapsed > limit
+        self.timer_label.setText(f"{_clock(elapsed)} / {_clock(limit)}" + (" over time" if over else ""))
+        if self.timer_label.property("over") != over:
+            self.timer_label.setProperty("over", over)
+            self.timer_label.style().unpolish(self.timer_label)
+            self.timer_label.style().polish(self.timer_label)
+
+    def _update_buttons(self) -> None:
+        answering = self.phase in ("answer", "follow_up")
+        listening = self.tasks.is_busy("listen") if hasattr(self, "tasks") else False
+        self.record_button.setText("Stop (Space)" if self.recorder.recording else "Record (Space)")
+        self.record_button.setEnabled(answering and not listening)
+        self.file_button.setEnabled(answering and not listening and not self.recorder.recording)
+        self.submit_button.setEnabled(answering and not listening and not self.recorder.recording)
+        self.next_button.setEnabled(self.phase in ("follow_up", "between") and not listening)
+        self.start_button.setText("Restart mock" if self.phase != "idle" else "Start mock")
+
+    def show_error(self, exc: BaseException | str) -> None:
+        self.banner.show_error(exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self._timer.stop()
+        self.recorder.close("mock-mic-stop")
+        self.closing.emit()
+        super().closeEvent(event)
+
+
+def _combo(items: list[tuple[str, Any]]) -> QComboBox:
+    box = QComboBox()
+    for text, data in items:
+        box.addItem(text, data)
+    return box
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def grades_html(answered: AnsweredQuestion) -> str:
+    """The rubric (score and the quoted words per criterion), red flags and the probes asked."""
+    a = answered.assessment
+    rows = "".join(
+        f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td><b>{s.score}/4</b></td>"
+        f"<td>{'<br>'.join('“' + html.escape(q) + '”' for q in s.evidence) or '<i>nothing heard for it</i>'}</td></tr>"
+        for name, s in a.rubric.items()
+    )
+    flags = "".join(f"<li>⚑ {html.escape(f.message)}</li>" for f in a.red_flags) or "<li>none</li>"
+    probes = "".join(f"<li>{html.escape(f.text)}</li>" for f in a.follow_ups)
+    follow = "".join(f"<li>{html.escape(t)}</li>" for t in answered.follow_up_answers)
+    return (
+        f"<p><b>Your answer</b>: {html.escape(answered.transcript)}</p>"
+        f"<table cellpadding='4'><tr><th align='left'>criterion</th><th>score</th><th align='left'>evidence</th></tr>"
+        f"{rows}</table><p><b>Red flags</b></p><ul>{flags}</ul><p><b>Follow-ups</b></p><ul>{probes}</ul>"
+        + (f"<p><b>Your follow-up answer</b></p><ul>{follow}</ul>" if follow else "")
+    )
+
+
+def summary_html(summary: dict[str, Any]) -> str:
+    rounds = "".join(
+        f"<p><b>{html.escape(loops().rounds[r].title)}</b>: "
+        + ", ".join(f"{html.escape(c.replace('_', ' '))} {m:.1f}" for c, m in crit.items())
+        + "</p>"
+        for r, crit in summary["rounds"].items()
+    )
+    flags = ", ".join(summary["red_flags"]) or "none"
+    drills = ", ".join(d.replace("_", " ") for d in summary["next_drills"]) or "–"
+    return (
+        f"<h3>{summary['questions']} questions answered</h3>{rounds}"
+        f"<p><b>Red flags</b>: {html.escape(flags)}</p><p><b>Drill next</b>: {html.escape(drills)}</p>"
+    )
+
+
+def open_mock_window(parent: QWidget | None = None, core: Any = None) -> MockWindow:
+    """The mock interview on the live window's core (its speech model transcribes the answers)."""
+    window = MockWindow(core, parent=parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    return window
