@@ -514,6 +514,16 @@ class App:
         self.jd_action = QAction("Job description coverage…", self.window, shortcut=QKeySequence("Ctrl+J"))
         self.jd_action.triggered.connect(open_jd)
         self.window.add_menu_action("Library", self.jd_action)
+        # --- mock interview (Ctrl+M): ui/mock_window.py, answers transcribed by the live window's core ---
+
+        def open_mock() -> None:
+            from ui.mock_window import open_mock_window
+
+            open_on_core("the mock interview", open_mock_window)
+
+        self.mock_action = QAction("Mock interview…", self.window, shortcut=QKeySequence("Ctrl+M"))
+        self.mock_action.triggered.connect(open_mock)
+        self.window.add_menu_action("Practice", self.mock_action)
         # --- session history (Ctrl+H): ui/history_window.py lists, exports and deletes recorded sessions ---
         self.history_action = QAction("Session history…", self.window, shortcut=QKeySequence("Ctrl+H"))
 

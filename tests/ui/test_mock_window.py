@@ -135,3 +135,25 @@ def test_an_empty_answer_is_refused_with_a_message(qtbot: Any) -> None:
     window.submit_typed()
     assert window.phase == "answer"
     assert "Nothing to grade yet" in window.banner.label.text()
+
+
+def test_ctrl_m_in_the_live_windows_practice_menu_opens_the_mock(qtbot: Any, monkeypatch: Any) -> None:
+    from ui import app as app_module
+
+    monkeypatch.setattr(app_module.LiveController, "load_core", lambda self: None)
+    monkeypatch.setattr(app_module.LiveController, "load_devices", lambda self: None)
+    monkeypatch.setattr(app_module, "is_first_run", lambda: False)
+    monkeypatch.setattr(app_module.QApplication, "quit", staticmethod(lambda: None))
+    live = app_module.App(app_module.parse_args([]), 0.0)
+    qtbot.addWidget(live.window)
+    rows = {action: (menu, keys) for menu, action, keys in live.window.shortcut_rows()}
+    assert rows["Mock interview…"] == ("Practice", "Ctrl+M")
+    keys = [k for _, k in rows.values()]
+    assert keys.count("Ctrl+M") == 1
+    live.mock_action.trigger()  # models not loaded yet: the status bar says it opens once they are
+    assert "mock interview" in live.model.status
+    live.controller.core = SimpleNamespace(transcriber=None)
+    live.mock_action.trigger()
+    window = live._core_windows["the mock interview"]
+    qtbot.addWidget(window)
+    assert isinstance(window, MockWindow) and window.isVisible()
