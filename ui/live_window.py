@@ -62,6 +62,7 @@ STAR = ("situation", "task", "action", "result", "lessons")
 MENUS = ("File", "Practice", "Library", "View", "Help")
 DEFAULT_SYSTEM = "Default output (monitor)"
 DEFAULT_MIC = "Default microphone"
+PREAMBLE_WORDS = 40  # of the context before the question shown above it
 
 
 class LiveWindow(QMainWindow):
@@ -263,6 +264,8 @@ class LiveWindow(QMainWindow):
 
     def _build_answer_panel(self) -> QWidget:
         self.question_label = wrapped_label("", "question")
+        self.preamble_label = wrapped_label("", "muted")  # the turn's context, greyed above the question
+        self.preamble_label.hide()
         self.type_chip, self.confidence_label, chips = type_chip_row()
         self.bullets_box = Card("Cue bullets", "")
         self.bullets_box.setObjectName("bullets")
@@ -285,6 +288,7 @@ class LiveWindow(QMainWindow):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(10, 0, 0, 0)
         layout.addWidget(section_title("Question"))
+        layout.addWidget(self.preamble_label)
         layout.addWidget(self.question_label)
         layout.addLayout(chips)
         layout.addSpacing(6)
@@ -413,6 +417,7 @@ class LiveWindow(QMainWindow):
 
     def _render_question(self) -> None:
         question = self.model.question
+        self._render_preamble(question.preamble if question is not None and question.text else "")
         if question is None or not question.text:
             self.question_label.setText("Waiting for the interviewer's question…")
             self.question_label.setObjectName("questionPartial")
@@ -426,6 +431,14 @@ class LiveWindow(QMainWindow):
             confidence = question.confidence
             self.confidence_label.setText("" if confidence is None else f"{confidence:.0%} confident")
         self.question_label.style().polish(self.question_label)  # re-apply the style for the new name
+
+    def _render_preamble(self, preamble: str) -> None:
+        words = preamble.split()
+        # Half a minute of context would push the question down: its last words, the rest in the tooltip.
+        shown = preamble if len(words) <= PREAMBLE_WORDS else "… " + " ".join(words[-PREAMBLE_WORDS:])
+        self.preamble_label.setText(shown)
+        self.preamble_label.setToolTip(preamble if shown != preamble else "")
+        self.preamble_label.setVisible(bool(preamble))
 
     def _render_bullets(self) -> None:
         bullets = self.model.bullets

@@ -80,6 +80,7 @@ class CurrentQuestion:
     is_final: bool
     question_type: str = ""
     confidence: float | None = None
+    preamble: str = ""  # what the interviewer said before the question (shown greyed above it)
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ class LiveViewModel:
             event.is_final,
             keep.question_type if keep else "",
             keep.confidence if keep else None,
+            event.preamble,
         )
         self._changed(QUESTION)
 
@@ -201,7 +203,12 @@ class LiveViewModel:
         self._switch_to(event.question_id)
         question = event.typed.question
         self.question = CurrentQuestion(
-            event.question_id, question.text, question.is_final, event.typed.question_type, event.typed.confidence
+            event.question_id,
+            question.text,
+            question.is_final,
+            event.typed.question_type,
+            event.typed.confidence,
+            question.preamble,
         )
         self.cards = Cards(event.frameworks, event.stories, event.topics)
         self._changed(QUESTION)
