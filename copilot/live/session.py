@@ -32,7 +32,7 @@ from copilot.composition import Core, transcribe_options
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, Question, SourceEnded, StageError, Transcript, Utterance
 from copilot.live.answering import Answerer
 from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
-from copilot.live.streaming import StreamingOptions, StreamingTranscriber
+from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats
 from copilot.live.turns import AnswerNow, Tick, TurnDetector
 from copilot.live.vad import SileroSpeechDetector, SpeechDetector
 from copilot.transcribe import LONG_AUDIO_S, pause_windows
@@ -296,7 +296,8 @@ class LiveSession:
         return self._transcriber.transcribe(samples, self._full_window)
 
     def _redecoded(self, job: _Redecode) -> None:
-        self._turn_inbox.put(_Redecoded(job.question, " ".join(t for t in job.texts if t)))
+        words = collapse_repeats(" ".join(job.texts).split())
+        self._turn_inbox.put(_Redecoded(job.question, " ".join(words)))
 
     # --- turns and answers ----------------------------------------------------------------------
 

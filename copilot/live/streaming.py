@@ -105,6 +105,24 @@ def continuation(stable: list[str], hyp: list[str], from_start: bool) -> int | N
     return min(len(s), len(h)) if from_start else None
 
 
+def collapse_repeats(words: list[str], min_run: int = 4) -> list[str]:
+    """Drop a run of words said twice in a row ("Imagine a video platform. Imagine a video
+    platform."): whisper repeats a sentence when a clip ends in noise, and a span that starts
+    again where the last one ended would do the same. Runs shorter than `min_run` stay ("very,
+    very" is speech)."""
+    out = list(words)
+    norm = [_norm(w) for w in out]
+    i = 0
+    while i < len(out):
+        for k in range((len(out) - i) // 2, min_run - 1, -1):
+            if norm[i : i + k] == norm[i + k : i + 2 * k]:
+                del out[i + k : i + 2 * k], norm[i + k : i + 2 * k]
+                break
+        else:
+            i += 1
+    return out
+
+
 @dataclass
 class DecodeStats:
     """How many whisper calls of each kind were made: the CPU the live path costs."""
@@ -139,7 +157,7 @@ class _Live:
         end, words = self.speculation
         self.speculation = None
         if end - self.commit_n >= min_samples:
-            self.committed += words
+            self.committed = collapse_repeats(self.committed + words)
             self.commit_n = end
             self.stable, self.hypothesis = [], []
 
@@ -257,6 +275,6 @@ class StreamingTranscriber:
             words = speculation[1]  # speech did not resume: this audio was decoded at the pause
         else:
             words = self._decode(event.samples[live.commit_n :], "final")
-        text = " ".join(live.committed + words)
+        text = " ".join(collapse_repeats(live.committed + words))
         latency_ms = (self._clock() - arrived) * 1000.0
         yield Transcript(event.utterance_id, event.speaker, text, True, event.t_start_s, event.t_end_s, latency_ms)

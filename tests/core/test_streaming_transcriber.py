@@ -16,7 +16,7 @@ from conftest import JFK_TEXT, JFK_WAV, word_error_rate
 from copilot.audio.decode import load_audio
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, Transcript, Utterance
 from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
-from copilot.live.streaming import StreamingOptions, StreamingTranscriber, continuation
+from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats, continuation
 from copilot.transcribe import TranscribeOptions
 
 SR = 16_000
@@ -183,6 +183,41 @@ def test_a_final_without_a_pause_is_decoded():
     out = list(stage.process(final(30.0)))  # cut at whisper's window: no SpeechPaused came
     assert fake.sizes == [30 * SR] and out[0].is_final and out[0].text == "A thirty second monologue"
     assert stage.stable_text(1) == ""
+
+
+# --- long utterances: span by span between pauses ---------------------------------------------------
+
+
+def test_a_pause_decode_is_committed_when_speech_goes_on_and_later_decodes_start_after_it():
+    stage, fake, clock = setup(
+        ["We run a furniture marketplace.", "Buyers search", "How would you rank the listings?"],
+        StreamingOptions(commit_after_s=5.0),
+    )
+    list(stage.process(paused(6.0)))  # 6 s of speech, then a pause: decoded whole
+    clock.now_s = 10.0
+    shown = texts(stage.process(partial(7.0)))  # the speaker went on: those 6 s are final now
+    assert fake.sizes[1] == 1 * SR  # the partial decoded only what came after the pause
+    assert shown == ["We run a furniture marketplace. Buyers search"]
+    assert stage.stable_text(1).startswith("We run a furniture marketplace.")
+    out = list(stage.process(final(9.0)))
+    assert fake.sizes[2] == 3 * SR  # the final too: 9 s of audio, 3 s decoded
+    assert texts(out) == ["We run a furniture marketplace. How would you rank the listings?"]
+
+
+def test_a_short_span_is_not_committed_so_whisper_keeps_its_context():
+    stage, fake, _clock = setup(["Tell me", "Tell me about a time you failed."], StreamingOptions(commit_after_s=5.0))
+    list(stage.process(paused(2.0)))
+    out = list(stage.process(final(4.0)))
+    assert fake.sizes == [2 * SR, 4 * SR]  # decoded from the start again
+    assert texts(out) == ["Tell me about a time you failed."]
+
+
+def test_a_sentence_whisper_says_twice_is_kept_once():
+    stage, _fake, _clock = setup(
+        ["Imagine a video platform with fifty million users. Imagine a video platform with fifty million users."]
+    )
+    assert texts(stage.process(final(5.0))) == ["Imagine a video platform with fifty million users."]
+    assert collapse_repeats("very very good".split()) == ["very", "very", "good"]  # short repeats are speech
 
 
 # --- bounded decoding ------------------------------------------------------------------------------
