@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -224,6 +223,7 @@ class DrillWindow(QMainWindow):
         self.progress_label.setObjectName("progress")
         self.question_label = wrapped_label("Choose the questions on the left and press Start drill.", "question")
         self.type_chip, self.delivery_label, chips = type_chip_row()
+        self.delivery_label.setWordWrap(True)  # "read it: no audio output…" would widen the panel past the screen
         self.type_chip.hide()
         self.replay_button = QPushButton("▶ Play again")
         self.replay_button.clicked.connect(self.play_current)
@@ -248,14 +248,14 @@ class DrillWindow(QMainWindow):
         score_box, self.score_label = metric_box("score")
         self.score_label.setObjectName("score")
         self.score_label.setTextFormat(Qt.TextFormat.RichText)
-        metrics = QHBoxLayout()
-        metrics.addWidget(score_box, 2)
+        metrics = QGridLayout()  # the score on a row of its own: "1.00 · strong" beside three boxes overflows
+        metrics.addWidget(score_box, 0, 0, 1, 3)
         self.feedback_panel = FeedbackPanel(
             (("pace", "words / min"), ("fillers", "fillers"), ("pause", "longest pause")), transcript_height=(90, 140)
         )
         panel = self.feedback_panel
-        for box in panel.metric_boxes:
-            metrics.addWidget(box, 1)
+        for column, box in enumerate(panel.metric_boxes):
+            metrics.addWidget(box, 1, column)
         self.transcript_view, self.metric_labels = panel.transcript_view, panel.metric_labels
         self.suggestions_label, self.checks_label = panel.suggestions_label, panel.checks_label
         host = QWidget()
@@ -632,7 +632,9 @@ class DrillWindow(QMainWindow):
             only = ", ".join(t.replace("_", " ") for t in drilled) or "–"
             verdict = f"Only {html.escape(only)} drilled so far: drill other types too to see which is weakest."
         else:
-            weakest = ", ".join(t.replace("_", " ") for t in summary["weakest_types"])
+            best = max(drilled.values())  # of two types drilled, only the one below the other is "weakest"
+            weakest = ", ".join(t.replace("_", " ") for t in summary["weakest_types"] if drilled.get(t, 0) < best)
+            weakest = weakest or "none: your types score the same"
             verdict = f"Weakest over recent drills: <b>{html.escape(weakest)}</b>; they come back more often next time."
         self.summary_label.setText(f"{summary['questions']} questions answered.<table>{rows}</table><p>{verdict}</p>")
         self.summary_frame.show()

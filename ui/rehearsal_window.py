@@ -234,18 +234,16 @@ class RehearsalWindow(QMainWindow):
         self.open_button.clicked.connect(self._open_recordings_dialog)
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")
-        row = QHBoxLayout()
-        row.addWidget(self.type_combo, 1)
-        row.addWidget(self.open_button)
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 4, 0)
         layout.addWidget(section_title("Questions"))
-        layout.addLayout(row)
+        layout.addWidget(self.type_combo)
         layout.addWidget(self.search_edit)
         layout.addWidget(self.question_list, 1)
         layout.addWidget(self.count_label)
         layout.addWidget(self.typed_edit)
+        layout.addWidget(self.open_button)  # its own row: beside the type filter it was cut on a laptop screen
         return panel
 
     def _build_cards(self) -> QWidget:

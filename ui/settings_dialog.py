@@ -49,7 +49,7 @@ from ui.settings_store import (
     read_form,
     save_form,
 )
-from ui.theme import apply_theme, set_window_sheet
+from ui.theme import apply_theme, set_window_sheet, tone
 from ui.widgets import STYLE
 
 __all__ = ["SettingsDialog", "doctor_html", "is_first_run", "open_settings_dialog"]
@@ -463,7 +463,7 @@ def doctor_html(report: dict[str, Any]) -> str:
         f"<p>{esc(str(loop.get('help', '')))}</p>"
     )
     if report.get("config_file"):
-        parts.append(f"<p style='color:#8d96a0'>Settings file: {esc(str(report['config_file']))}</p>")
+        parts.append(f"<p style='color:{tone('#8d96a0')}'>Settings file: {esc(str(report['config_file']))}</p>")
     return "".join(parts)
 
 

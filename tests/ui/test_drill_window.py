@@ -242,3 +242,21 @@ def test_no_long_pause_reads_as_under_the_threshold_not_zero(qtbot: Any, tmp_pat
     window = make_window(qtbot, tmp_path)
     window.feedback_panel.render(fake_assess(DrillQuestion("What is overfitting?", "technical"), np.ones(4000)))
     assert window.metric_labels["pause"].text() == "< 1.5 s"
+
+
+@pytest.mark.parametrize("width", [800, 1024])
+def test_a_scored_answer_fits_the_panel_on_a_laptop_screen(qtbot: Any, tmp_path: Path, width: int) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    window = make_window(qtbot, tmp_path)
+    window.set_types(["technical"])
+    window.count_spin.setValue(1)
+    window.start_button.click()
+    qtbot.waitUntil(lambda: window.session is not None)
+    window.use_answer_samples(np.ones(4000, dtype=np.float32))
+    qtbot.waitUntil(lambda: bool(window.summary_text()))
+    window.show()
+    window.resize(width, 700)
+    qtbot.waitUntil(lambda: window.width() == width)
+    for area in window.findChildren(QScrollArea):
+        assert not area.horizontalScrollBar().isVisible(), f"the answer panel scrolls sideways at {width} px"

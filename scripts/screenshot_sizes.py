@@ -1,0 +1,228 @@
+"""Screenshots of every window at laptop sizes in both themes, without models (synthetic content).
+
+    xvfb-run -a -s "-screen 0 1700x1100x24" .venv/bin/python scripts/screenshot_sizes.py [--all-sizes]
+
+Builds the live window (a question, its cards and bullets), the story library (the example stories),
+the rehearsal room (cards and feedback), the drill (after a two-question drill), the session history
+(two seeded sessions) and the first-run settings check, the way the app builds them, and saves
+docs/screenshots/<window>.png (dark) and <window>-light.png at 1024x700.
+With --all-sizes it also writes 800x600 and 1600x1000 grabs to a temporary folder, for looking at.
+The pipeline screenshots (scripts/screenshots.py and the others) show the same windows on real models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from screenshot_common import EXAMPLE_STORIES, SHOTS, application, private_folders
+
+SIZES = {"1024": (1024, 700)}
+ALL_SIZES = {"800": (800, 600), "1024": (1024, 700), "1600": (1600, 1000)}
+QUESTION = "Tell me about a time you had to cut the cost of serving a model."
+
+
+def live() -> Any:
+    from copilot import knowledge
+    from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped, Transcript
+    from copilot.stories.parse import load_story
+    from ui.live_window import LiveWindow
+    from ui.view_models import LiveViewModel
+
+    window = LiveWindow(LiveViewModel())
+    window.set_core_ready(True)
+    model = window.model
+    model.apply(Transcript(1, "interviewer", QUESTION, True, 0.0, 3.2, latency_ms=480.0))
+    model.apply(
+        Transcript(
+            2, "you", "Sure. At my last company the intent classifier ran on eight GPUs…", True, 4, 9, latency_ms=500.0
+        )
+    )
+    question = Question(1, QUESTION, 3.2)
+    model.apply(question)
+    typed = QuestionTyped(question, "behavioral", 0.87, latency_ms=9.0)
+    story = load_story(EXAMPLE_STORIES / "distilled-intent-classifier.md")
+    framework = knowledge.frameworks()["behavioral"]
+    hits = (Hit("framework", framework.id, framework.title, 1.0, framework),)
+    model.apply(CardsReady(typed, hits, (Hit("story", story.id, story.title, 0.71, story),), (), latency_ms=31.0))
+    bullets = (
+        "Situation: the intent classifier cost $38,000 a month on eight GPUs",
+        "Task: I owned cutting it without losing accuracy",
+        "Action: I chose distillation over quantization, because the padding fix alone was free",
+        "Result: $9,000 a month, p95 latency 140 ms to 38 ms",
+    )
+    model.apply(Bullets(1, bullets, "composer", True, latency_ms=2.0))
+    model.set_status(f"ready · 10 stories from {EXAMPLE_STORIES}")
+    return window
+
+
+def library(tmp: Path) -> Any:
+    import shutil
+
+    from ui.library_model import LibraryModel
+    from ui.library_window import LibraryWindow
+
+    folder = tmp / "stories"
+    shutil.copytree(EXAMPLE_STORIES, folder)
+    model = LibraryModel(folder, trash_dir=tmp / "trash")
+    model.reload()
+    window = LibraryWindow(model, watch=False)
+    window.story_list.setCurrentRow(1)
+    return window
+
+
+def rehearsal(tmp: Path) -> Any:
+    from copilot.knowledge import question_bank
+    from ui.rehearsal_window import RehearsalWindow
+
+    window = RehearsalWindow(SimpleNamespace(transcriber=None), bank=list(question_bank()), probe=lambda: (None, None))
+    window.select_bank_question(next(q.text for q in question_bank() if q.label == "behavioral"))
+    window.render_cards(
+        {
+            "question_type": "behavioral",
+            "type_confidence": 0.91,
+            "frameworks": [{"id": "star", "title": "STAR: decision, reasoning, outcome"}],
+            "stories": [
+                {"id": "a", "title": "Cut intent classifier serving cost by three quarters", "score": 0.71},
+                {"id": "b", "title": "Pushed for a shadow launch of the new ranker", "score": 0.49},
+            ],
+            "bullets": ["Open with the $38k monthly bill", "Say why you chose distillation over quantization"],
+        }
+    )
+    window.render_feedback(
+        {
+            "transcript": "At my last company the classifier cost $38,000 a month. I chose distillation because…",
+            "delivery": {"words": 180, "words_per_minute": 142.0, "filler_count": 2, "longest_pause_s": 0.0},
+            "content": {"checks": {"situation_heard": True, "task_heard": True, "action_heard": True}},
+            "suggestions": ["Put a number on the result: what did the bill come down to?"],
+            "matched_story": {"id": "a", "title": "Cut intent classifier serving cost", "score": 0.64},
+        }
+    )
+    return window
+
+
+def drill(tmp: Path) -> Any:
+    import numpy as np
+
+    from copilot.drill import DrillSession, ScoreBook, bank_questions
+    from copilot.knowledge import question_bank
+    from ui.drill_window import DrillWindow
+
+    def assess(question: Any, samples: Any) -> dict:
+        good = question.question_type == "technical"
+        return {
+            "question": question.text,
+            "question_type": question.question_type,
+            "transcript": "Overfitting is when the model learns the noise of its training data…",
+            "delivery": {"words": 120, "words_per_minute": 150.0, "filler_rate_per_min": 1.0, "filler_count": 1},
+            "content": {"checks": {"definition": True, "example": good, "limitation": good}},
+            "suggestions": [] if good else ["Give a concrete example from your own work."],
+        }
+
+    window = DrillWindow(
+        SimpleNamespace(transcriber=None, classifier=None),
+        book=ScoreBook(tmp / "scores.json"),
+        bank=list(question_bank()),
+        assess=assess,
+        probe=lambda: ("No microphone in this screenshot", "No audio output in this screenshot"),
+        seed=3,
+    )
+    window.set_types(["technical", "behavioral"])
+    window.count_spin.setValue(2)
+    candidates = bank_questions(question_bank(), ["technical", "behavioral"])
+    window._drill_ready(
+        DrillSession.start(candidates, 2, window.book, assess, seed=3, cover=["technical", "behavioral"])
+    )
+    for _ in range(2):
+        session = window.session
+        result = session.answer(np.ones(8000, dtype=np.float32))
+        window._answered(session, result)
+        window.next_question()
+    return window
+
+
+def history(tmp: Path) -> Any:
+    from screenshot_history import seed
+
+    from ui.history_window import HistoryWindow, ReportFiles
+
+    seed()
+    return HistoryWindow(open_url=lambda url: True, reports=ReportFiles())
+
+
+def settings(tmp: Path) -> Any:
+    from ui.settings_dialog import SettingsDialog
+
+    report = {
+        "platform": "Linux",
+        "config_file": "~/.config/interview-copilot/config.toml",
+        "models": [
+            {"name": "speech-to-text", "found": True, "path": "tiny.en", "source": "package", "required": True},
+            {"name": "embeddings", "found": True, "path": "all-MiniLM-L6-v2", "source": "package", "required": True},
+            {"name": "llm", "found": True, "path": "SmolLM2-135M-Instruct", "source": "package", "required": False},
+        ],
+        "audio": {"backend": "sounddevice", "portaudio": "19.7", "input_devices": ["Built-in Microphone"]},
+        "loopback": {"help": "Record the monitor of your output device.", "available": True},
+    }
+    devices = [{"name": "Built-in Microphone", "is_loopback_candidate": False}]
+    return SettingsDialog(first_run=True, doctor=lambda: report, devices=lambda: devices)
+
+
+WINDOWS = {
+    "live": lambda tmp: live(),
+    "library": library,
+    "rehearsal": rehearsal,
+    "drill": drill,
+    "history": history,
+    "settings": settings,
+}
+
+
+READY = {"history": lambda w: w.table.rowCount() > 0 and bool(w.preview_text()) and not w.tasks.is_busy()}
+
+
+def save_small(window: Any, out: Path) -> None:
+    """A PNG at the strongest compression (true colour: an 8-bit palette shifts the themes' greys)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().toImage().save(str(out), "PNG", 0)
+    print(f"saved {out} ({window.width()}x{window.height()}, {out.stat().st_size // 1024} KB)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--all-sizes", action="store_true", help="also 800x600 and 1600x1000, to a temp folder")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="copilot-shots-"))
+    private_folders(tmp, "config", "data", "cache")
+    app = application()
+    from ui.theme import apply_theme
+
+    for theme in ("dark", "light"):
+        apply_theme(theme)
+        for name, build in WINDOWS.items():
+            window = build(tmp / f"{name}-{theme}")
+            window.show()
+            deadline = time.monotonic() + 20
+            while not READY.get(name, lambda w: True)(window) and time.monotonic() < deadline:
+                app.processEvents()  # the history is read on a pool thread
+                time.sleep(0.02)
+            for label, size in (ALL_SIZES if args.all_sizes else SIZES).items():
+                window.resize(*size)
+                for _ in range(30):
+                    app.processEvents()
+                suffix = "" if theme == "dark" else "-light"
+                if label == "1024":
+                    save_small(window, SHOTS / f"{name}{suffix}.png")
+                else:
+                    save_small(window, tmp / "sizes" / f"{name}-{label}{suffix}.png")
+            window.close()
+    print(f"other sizes in {tmp / 'sizes'}" if args.all_sizes else "")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
