@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,15 +98,39 @@ class Report:
         }
 
 
-def evaluate(answers: list[EvalAnswer]) -> Report:
+Hear = Callable[[EvalAnswer], "tuple[str, float | None]"]
+
+
+def evaluate(answers: list[EvalAnswer], hear: Hear | None = None) -> Report:
+    """Grade every answer; `hear` turns an answer into (transcript, spoken seconds), e.g. spoken and
+    transcribed, so the figures include what speech recognition loses. Default: the written text."""
     report = Report()
     for a in answers:
-        _score_one(a, report)
+        transcript, duration = hear(a) if hear else (a.answer, None)
+        _score_one(a, transcript, duration, report)
     return report
 
 
-def _score_one(a: EvalAnswer, report: Report) -> None:
-    result = assess(a.question, a.type, a.answer)
+def spoken(workdir: Path) -> Hear:
+    """Each answer spoken by espeak-ng and transcribed by the configured speech model, with timings."""
+    from copilot.audio.decode import load_audio
+    from copilot.config import load_settings
+    from copilot.feedback import WordTranscriber, spoken_span_s, transcript_of
+    from copilot.mock.voice import speak_to_wav
+    from copilot.models import whisper_model
+
+    m = load_settings().models
+    transcriber = WordTranscriber(whisper_model(m.whisper).path, m.whisper_compute_type, m.cpu_threads)
+
+    def hear(a: EvalAnswer) -> tuple[str, float | None]:
+        words = transcriber.words(load_audio(speak_to_wav(a.answer, workdir / f"{a.id}.wav")))
+        return transcript_of(words), spoken_span_s(words)
+
+    return hear
+
+
+def _score_one(a: EvalAnswer, transcript: str, duration_s: float | None, report: Report) -> None:
+    result = assess(a.question, a.type, transcript, duration_s)
     report.answers += 1
     first = result.follow_ups[0].gap if result.follow_ups else None
     if a.gaps:
@@ -143,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "report", "all"), default="report")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--spoken", action="store_true", help="speak each answer (espeak-ng) and transcribe it")
     args = parser.parse_args(argv)
     try:
         answers = load_answers(args.data)
@@ -150,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     chosen = [a for a in answers if args.split == "all" or a.split == args.split]
-    report = evaluate(chosen)
+    with tempfile.TemporaryDirectory(prefix="mock-eval-") as tmp:
+        report = evaluate(chosen, spoken(Path(tmp)) if args.spoken else None)
     for key, value in report.to_dict().items():
         print(f"{key}: {value}")
     if args.verbose:

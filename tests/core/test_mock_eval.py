@@ -61,3 +61,15 @@ def test_script_prints_the_figures_and_names_a_bad_folder(tmp_path: Path, capsys
     (tmp_path / "answers_bad.toml").write_text("[[answer]\n", encoding="utf-8")
     assert main(["--data", str(tmp_path)]) == 1
     assert "answers_bad.toml: not valid TOML" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_spoken_answers_still_get_probed_on_their_gaps(answers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A third of the report half, spoken by espeak-ng and transcribed by the real speech model."""
+    from copilot.mock.evaluate import spoken
+
+    some = [a for a in answers if a.split == "report"][::3]
+    report = evaluate(some, spoken(tmp_path)).to_dict()
+    assert report["answers"] == 7
+    assert report["first_follow_up_on_gap"] >= 0.8
+    assert report["rubric_within_1"] >= 0.85
