@@ -100,15 +100,26 @@ def _coverage(value: Any) -> float:
 
 
 def answers(session: Session) -> list[Answer]:
-    """Group the items by question: an item with a question_id joins that question, else the latest."""
+    """Group the items by question: an item with a question_id joins that question, else the latest.
+
+    Live mode shows cards while the question is still being spoken, so its cards and bullets are
+    recorded before the (final) question item with the same id: they wait for it, rather than joining
+    the previous question or being lost."""
     result: list[Answer] = []
     by_id: dict[int, Answer] = {}
+    early: dict[int, list[Item]] = {}  # items of a question id whose question is not recorded yet
     for item in session.items:
         if item.kind == "question":
             answer = Answer(len(result) + 1, item.payload.get("question_id"), str(item.payload.get("text", "")))
             result.append(answer)
             if answer.question_id is not None:
                 by_id[answer.question_id] = answer
+                for waiting in early.pop(answer.question_id, []):
+                    _attach(answer, waiting)
+            continue
+        question_id = item.payload.get("question_id")
+        if isinstance(question_id, int) and question_id not in by_id and item.kind in ("cards", "bullets"):
+            early.setdefault(question_id, []).append(item)
             continue
         target = by_id.get(item.payload.get("question_id", -1)) or (result[-1] if result else None)
         if item.kind == "feedback" and (target is None or _starts_drill_answer(item, target)):
@@ -143,7 +154,8 @@ def _attach(answer: Answer, item: Item) -> None:
     elif item.kind == "timings":
         nested = p.get("timings_ms")
         source: dict[str, Any] = nested if isinstance(nested, dict) else p
-        answer.timings_ms = {s: float(source[s]) for s in STAGES if _number(source.get(s)) is not None}
+        # A stage at exactly 0 ms did not run (no audio to transcribe for a typed question): not a figure.
+        answer.timings_ms = {s: float(source[s]) for s in STAGES if _number(source.get(s))}
 
 
 def transcripts(session: Session) -> list[dict[str, Any]]:
@@ -199,9 +211,26 @@ def _answer_markdown(answer: Answer) -> list[str]:
     star = answer.star()
     if star:
         lines += ["", "STAR: " + ", ".join(f"{part} {_star_mark(v)}" for part, v in star.items())]
+    score, advice = _score_and_advice(answer)
+    if score is not None:
+        lines += ["", f"Score: **{score:.2f}** ({_score_word(score)})"]
+    if advice:
+        lines += ["", "Suggestions:", ""] + [f"- {s}" for s in advice]
     if answer.timings_ms:
         lines += ["", "| stage | ms |", "|---|---:|"] + [f"| {s} | {ms:.0f} |" for s, ms in answer.timings_ms.items()]
     return lines + [""]
+
+
+def _score_and_advice(answer: Answer) -> tuple[float | None, list[str]]:
+    """A drill answer's score (0..1) and the feedback's suggestions, when the session has them."""
+    feedback = answer.feedback or {}
+    advice = feedback.get("suggestions")
+    return _number(feedback.get("score")), [str(s) for s in advice] if isinstance(advice, list) else []
+
+
+def _score_word(score: float) -> str:
+    """The drill window's words for a score (ui/widgets.py SCORE_LEVELS), so both read the same."""
+    return "strong" if score >= 0.75 else "fair" if score >= 0.5 else "weak"
 
 
 def _star_mark(value: float) -> str:
@@ -395,6 +424,11 @@ def _answer_html(answer: Answer) -> str:
         pace = f" · {wpm:.0f} wpm" if wpm is not None else ""
         text = " ".join(str(t.get("text", "")) for t in answer.answer)
         out.append(f'<div class="note">Your answer{e(pace)}</div><blockquote>{e(text)}</blockquote>')
+    score, advice = _score_and_advice(answer)
+    if score is not None:
+        out.append(f'<div class="note">Score <b>{score:.2f}</b> ({e(_score_word(score))})</div>')
+    if advice:
+        out.append('<div class="note">Suggestions</div><ul>' + "".join(f"<li>{e(s)}</li>" for s in advice) + "</ul>")
     if answer.timings_ms:
         rows = "".join(
             f'<tr><td>{e(s)}</td><td class="n">{ms:,.0f} ms</td></tr>' for s, ms in answer.timings_ms.items()

@@ -210,3 +210,35 @@ def test_no_browser_is_said_in_the_banner(qtbot: Any) -> None:
     window.browser_button.click()
     qtbot.waitUntil(lambda: bool(window.banner.errors))
     assert "No browser could be started" in window.banner.label.text() and "Export HTML" in window.banner.label.text()
+
+
+# --- what the reports show (issue 9, item 10) ----------------------------------------------------
+
+
+def test_reports_show_live_types_drill_scores_and_only_stages_that_ran(qtbot: Any) -> None:
+    from copilot.history_report import to_html, to_markdown
+
+    with open_default_store() as store:
+        live = store.start_session("live")
+        # Live mode: the cards come while the question is still being spoken, before its final text.
+        store.record(live, "cards", {"question_id": 3, "question_type": "behavioral", "type_confidence": 0.8})
+        store.record(live, "bullets", {"question_id": 3, "done": True, "bullets": ["Lead with the bill"]})
+        store.record(live, "question", {"question_id": 3, "final": True, "text": LIVE_QUESTION})
+        drill = store.start_session("drill")
+        store.record(drill, "question", {"question_id": 1, "final": True, "text": DRILL_QUESTION})
+        store.record(
+            drill,
+            "feedback",
+            {"question_id": 1, "question": DRILL_QUESTION, "score": 0.42, "suggestions": ["Give a concrete example."]},
+        )
+        store.record(drill, "timings", {"question_id": 1, "timings_ms": {"transcribe": 0.0, "classify": 7.0}})
+        live_session, drill_session = store.load_session(live), store.load_session(drill)
+    live_md = to_markdown(live_session)
+    assert "*behavioral (80%)*" in live_md and "type unknown" not in live_md and "Lead with the bill" in live_md
+    for report in (to_markdown(drill_session), to_html(drill_session)):
+        assert "0.42" in report and "weak" in report and "Give a concrete example." in report
+        assert "classify" in report and "transcribe" not in report  # 0 ms: the stage did not run
+    window = HistoryWindow(open_url=lambda url: True)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    qtbot.waitUntil(lambda: "Give a concrete example." in window.preview_text())  # the drill, newest
