@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 SERVICE = "interview-copilot"
 KEY_USERNAME = "history-key"
-SESSION_KINDS = ("live", "rehearsal", "drill")
-ITEM_KINDS = ("transcript", "question", "cards", "bullets", "feedback", "timings")
+SESSION_KINDS = ("live", "rehearsal", "drill", "mock")
+ITEM_KINDS = ("transcript", "question", "cards", "bullets", "feedback", "timings", "mock_answer", "mock_summary")
 SCHEMA_VERSION = 1
 # A known plaintext encrypted with the key when the file is created: lets us tell "wrong key" apart
 # from an empty history before anything is read or written.

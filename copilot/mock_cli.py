@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
         "--follow-up-files", nargs="+", metavar="FILE", help="an answer to each first follow-up ('-' for none)"
     )
     p.add_argument("--speak-to", metavar="DIR", help="write each question and follow-up as a wav into DIR")
+    p.add_argument("--report", metavar="FILE", help="write an HTML report, with the trend over your past mocks")
     p.add_argument("--json", action="store_true", help="one JSON object per question, then a summary line")
     p.set_defaults(func=run_mock)
 
@@ -57,6 +58,8 @@ def run_mock(args: argparse.Namespace) -> int:
 
 
 def _mock(args: argparse.Namespace) -> None:
+    from copilot.history_session import recorded_session
+    from copilot.mock.report import record_mock
     from copilot.mock.session import MockInterview
 
     if args.quick and args.rounds:
@@ -70,9 +73,35 @@ def _mock(args: argparse.Namespace) -> None:
         raise UsageError(f"{len(answers)} answer files for {len(mock.plan)} questions; give at most {len(mock.plan)}")
     listener = _Listener(answers, _existing_files(follow))
     speak_dir = Path(args.speak_to) if args.speak_to else None
-    for i in range(len(answers) if answers else len(mock.plan)):
-        _print_one(args, _ask(mock, i, listener, speak_dir, live=not answers, human=not args.json))
+    lines: list[dict[str, Any]] = []
+    with recorded_session("mock") as history:
+        for i in range(len(answers) if answers else len(mock.plan)):
+            lines.append(_ask(mock, i, listener, speak_dir, live=not answers, human=not args.json))
+            _print_one(args, lines[-1])
+        if history is not None:
+            record_mock(history, lines, mock.summary())
     _print_summary(args, mock.summary())
+    if args.report:
+        _write_report(Path(args.report), lines, mock.summary(), human=not args.json)
+
+
+def _write_report(path: Path, lines: list[dict[str, Any]], summary: dict[str, Any], human: bool) -> None:
+    """The HTML report, with the trend of the mocks in the history (this one included) when it opens."""
+    from copilot.atomic import write_text_atomic
+    from copilot.history import open_default_store
+    from copilot.history_session import history_wanted
+    from copilot.mock.report import past_summaries, report_html, trend
+
+    points: list[tuple[str, dict[str, Any]]] = []
+    if history_wanted():
+        try:
+            with open_default_store() as store:
+                points = past_summaries(store)
+        except UserError:  # no keychain or a wrong key: recording already said so; the report goes on
+            points = []
+    write_text_atomic(path, report_html(lines, summary, trend(points)))
+    if human:
+        print(f"  Report: {path}")
 
 
 def _existing_files(names: list[str | None] | None) -> list[Path]:

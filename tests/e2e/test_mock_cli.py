@@ -111,3 +111,33 @@ def test_spoken_answers_are_transcribed_timed_and_graded(tmp_path: Path, capsys)
     assert first["duration_s"] and 3 < first["duration_s"] < 12
     assert first["follow_up_gaps"][0] in {"mostly_we", "no_number"}, first["transcript"]
     assert first["timings_s"]["transcribe"] > 0
+
+
+def test_each_mock_is_kept_in_the_history_and_the_report_shows_the_trend(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from copilot.history import open_default_store
+
+    weak = write(tmp_path / "weak.txt", "We did a migration and we fixed it.")
+    strong = write(tmp_path / "strong.txt", FOLLOW + " As a result cost fell by 40%. I learned to profile first.")
+    report = tmp_path / "report.html"
+    for answer in (weak, strong):
+        argv = ["mock", "--rounds", "behavioral", "--seed", "1", "--answer-files", answer, "--report", str(report)]
+        assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"Report: {report}" in out
+    with open_default_store() as store:
+        mocks = [s for s in store.list_sessions() if s.kind == "mock"]
+        assert len(mocks) == 2 and all(s.ended_at for s in mocks)
+        items = store.load_session(mocks[-1].id).items
+    assert [i.kind for i in items] == ["mock_answer", "mock_summary"]
+    assert items[0].payload["transcript"].startswith("It went from 300 ms")
+    page = report.read_text(encoding="utf-8")
+    assert "By round and criterion" in page and "Next drills" in page
+    assert 'aria-label="scores 1.0, 3.0"' in page, "the measured result rose from the weak mock to the strong"
+    assert "2 mocks" in page and "I learned to profile first" in page
+
+
+def test_with_history_off_the_report_has_no_trend_and_nothing_is_recorded(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COPILOT_HISTORY", "off")
+    report = tmp_path / "r.html"
+    assert main(["mock", "--quick", "--answer-files", write(tmp_path / "a.txt", WEAK), "--report", str(report)]) == 0
+    assert "no earlier mock" in report.read_text(encoding="utf-8")
