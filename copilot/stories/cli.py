@@ -89,6 +89,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("dest", metavar="DEST", help="a path ending in .zip, or a folder")
     p.set_defaults(func=cmd_export)
 
+    from copilot.resume_cli import add_parser as add_from_resume  # resume -> draft stories (issue 14)
+
+    add_from_resume(sub, common)
+
 
 def _missing_subcommand(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     parser.print_usage(sys.stderr)

@@ -1,0 +1,74 @@
+"""`copilot stories from-resume FILE`: a draft story per impact bullet of a resume (copilot/resume.py).
+
+Each draft is saved as a new file in the story folder (never over an existing one), or only printed
+with --dry-run. With --json, one object per draft: its id, path, title and the sections left to fill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from copilot.cli_errors import report_error
+from copilot.errors import UserError
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "from-resume", parents=[common], help="draft a story per impact bullet of a resume (PDF, DOCX, Markdown, text)"
+    )
+    p.add_argument("resume", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="print the drafts, save nothing")
+    p.set_defaults(func=run_from_resume)
+
+
+def run_from_resume(args: argparse.Namespace) -> int:
+    try:
+        return _from_resume(args)
+    except UserError as exc:
+        report_error(str(exc), args.json)
+        return exc.exit_code
+
+
+def _from_resume(args: argparse.Namespace) -> int:
+    from copilot.paths import stories_dir
+    from copilot.resume import draft_from_bullet, impact_bullets, read_resume, unfilled_sections
+
+    path = Path(args.resume)
+    bullets = impact_bullets(read_resume(path))
+    if not bullets:
+        raise UserError(f"{path}: no impact bullets found (lines starting with '-' or '•' that say what you did)")
+    folder = Path(args.dir) if args.dir else stories_dir()
+    for bullet in bullets:
+        draft = draft_from_bullet(bullet)
+        saved = None if args.dry_run else _save(draft, folder)
+        to_fill = unfilled_sections(draft)
+        record: dict[str, Any] = {
+            "id": saved.id if saved else draft.id,
+            "path": str(saved.path) if saved else None,
+            "title": draft.title,
+            "bullet": bullet.text,
+            "to_fill": to_fill,
+        }
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            where = record["path"] or "(not saved: --dry-run)"
+            print(f"{draft.title}\n  {where}\n  to fill: {', '.join(to_fill) or '-'}")
+    return 0
+
+
+def _save(draft: Any, folder: Path) -> Any:
+    """Under a free name: save_story writes atomically and never overwrites another file."""
+    from copilot.stories.library import load_library
+    from copilot.stories.write import save_story
+
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = {s.id for s in load_library(folder).stories}
+    stem, n = draft.id, 2
+    while stem in taken or (folder / f"{stem}.md").exists():
+        stem, n = f"{draft.id}-{n}", n + 1
+    return save_story(replace(draft, id=stem), folder / f"{stem}.md")
