@@ -42,11 +42,13 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# Rehearsal (recorded question -> bullets), the live path paced in real time, retrieval at 1,000 stories.
+# Rehearsal (recorded question -> bullets), the live path paced in real time, retrieval at 1,000 stories,
+# coaching quality on tests/data/eval (story recall, cue checks, type accuracy).
 bench: setup
 	$(PY) scripts/bench_rehearse.py
 	$(PY) -m copilot bench --runs 2 --stories personal_stories
 	$(TEST_ENV) $(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q -s
+	$(PY) scripts/eval_coaching.py
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
