@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
         "--follow-up-files", nargs="+", metavar="FILE", help="an answer to each first follow-up ('-' for none)"
     )
     p.add_argument("--speak-to", metavar="DIR", help="write each question and follow-up as a wav into DIR")
+    p.add_argument("--stories", metavar="DIR", help="match behavioral answers to the stories in DIR (or draft one)")
     p.add_argument("--report", metavar="FILE", help="write an HTML report, with the trend over your past mocks")
     p.add_argument("--json", action="store_true", help="one JSON object per question, then a summary line")
     p.set_defaults(func=run_mock)
@@ -74,9 +75,12 @@ def _mock(args: argparse.Namespace) -> None:
     listener = _Listener(answers, _existing_files(follow))
     speak_dir = Path(args.speak_to) if args.speak_to else None
     lines: list[dict[str, Any]] = []
+    stories = _StoryMatcher(Path(args.stories)) if args.stories else None
     with recorded_session("mock") as history:
         for i in range(len(answers) if answers else len(mock.plan)):
             lines.append(_ask(mock, i, listener, speak_dir, live=not answers, human=not args.json))
+            if stories is not None:
+                lines[-1].update(stories.match(lines[-1]))
             _print_one(args, lines[-1])
         if history is not None:
             record_mock(history, lines, mock.summary())
@@ -140,6 +144,38 @@ def _ask(mock: Any, i: int, listener: _Listener, speak_dir: Path | None, live: b
         "follow_up_audio": follow_audio,
         "timings_s": {"transcribe": round(transcribe_s, 3), "assess": round(assess_s, 4)},
     }
+
+
+class _StoryMatcher:
+    """The library story a behavioral answer retells (feedback.py's matching), or a draft for it."""
+
+    def __init__(self, folder: Path) -> None:
+        from copilot import models
+        from copilot.config import load_settings
+        from copilot.embedding import OnnxEmbedder
+        from copilot.stories.library import load_library
+
+        if not folder.is_dir():
+            raise UsageError(f"{folder}: no such folder (given to --stories)")
+        self.stories = load_library(folder).stories
+        m = load_settings().models
+        self.embedder = OnnxEmbedder(
+            models.embedding_model(m.embedding).path, models.embedding_tokenizer().path, threads=m.cpu_threads
+        )
+
+    def match(self, line: dict[str, Any]) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        from copilot.feedback import best_story, draft_story
+        from copilot.stories.write import render_story
+
+        if line["question_type"] != "behavioral":
+            return {}
+        whole = " ".join([line["transcript"], *line["follow_up_answers"]])
+        found = best_story(whole, self.stories, self.embedder) if self.stories else None
+        if found is not None:
+            return {"matched_story": asdict(found), "draft_story": None}
+        return {"matched_story": None, "draft_story": render_story(draft_story(line["question"], whole))}
 
 
 class _Listener:

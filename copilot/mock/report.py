@@ -91,6 +91,16 @@ def report_html(answered: list[dict[str, Any]], summary: dict[str, Any], history
     )
 
 
+def _story_html(a: dict[str, Any]) -> str:
+    """The library story the answer retold, or the draft made from it (when stories were matched)."""
+    if a.get("matched_story"):
+        story = a["matched_story"]
+        return f"<p>Your story: <b>{html.escape(story['title'])}</b> ({story['score']:.2f})</p>"
+    if a.get("draft_story"):
+        return f"<p>No story matched; a draft for your library:</p><pre>{html.escape(a['draft_story'])}</pre>"
+    return ""
+
+
 def _answer_html(n: int, a: dict[str, Any]) -> str:
     e = html.escape
     grades = "".join(
@@ -107,6 +117,7 @@ def _answer_html(n: int, a: dict[str, Any]) -> str:
     return (
         f"<h3>Q{n} ({e(a['round'])}, {e(a['question_type'])}): {e(a['question'])}</h3>"
         f"<p>{e(a['transcript'])}</p><table>{grades}</table>"
+        + _story_html(a)
         + (f"<ul>{flags}</ul>" if flags else "")
         + (f"<p>Follow-ups:</p><ul>{probes}</ul>" if probes else "")
     )

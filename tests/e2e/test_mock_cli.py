@@ -141,3 +141,25 @@ def test_with_history_off_the_report_has_no_trend_and_nothing_is_recorded(tmp_pa
     report = tmp_path / "r.html"
     assert main(["mock", "--quick", "--answer-files", write(tmp_path / "a.txt", WEAK), "--report", str(report)]) == 0
     assert "no earlier mock" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_behavioral_answers_are_matched_to_a_story_or_drafted_in_the_report(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from conftest import EXAMPLE_STORIES
+
+    retelling = write(
+        tmp_path / "retell.txt",
+        "At my last job every message in our assistant went through a BERT intent classifier on GPUs, and serving "
+        "cost had reached 38,000 dollars a month. I distilled the model into a six layer student and moved it to "
+        "CPU nodes. As a result monthly serving cost fell from 38,000 dollars to 9,000 dollars.",
+    )
+    garden = write(tmp_path / "garden.txt", "I planted tomatoes and basil in raised beds last spring. They grew well.")
+    report = tmp_path / "r.html"
+    argv = ["mock", "--rounds", "behavioral", "--json", "--stories", str(EXAMPLE_STORIES), "--report", str(report)]
+    assert main([*argv, "--answer-files", retelling, garden]) == 0
+    first, second = lines(capsys.readouterr().out)[:2]
+    assert first["matched_story"]["id"] == "distilled-intent-classifier" and first["draft_story"] is None
+    assert second["matched_story"] is None and "To fill" not in second["draft_story"]
+    assert "Not heard in your answer" in second["draft_story"]
+    page = report.read_text(encoding="utf-8")
+    assert "Your story: <b>" in page and "a draft for your library" in page
