@@ -335,6 +335,7 @@ def _opener(url: str) -> urllib.request.OpenerDirector:
 
 def sse_deltas(lines: Iterable[bytes], cancel: threading.Event) -> Iterator[str]:
     """Text pieces from a server-sent-events body ("data: {json}" lines, ended by "data: [DONE]")."""
+    finished = False
     for raw in lines:
         if cancel.is_set():
             return
@@ -353,6 +354,10 @@ def sse_deltas(lines: Iterable[bytes], cancel: threading.Event) -> Iterator[str]
             raise UserError(f"the model server reported an error: {_error_text(chunk['error'])}")
         if isinstance(chunk, dict):
             yield from _chat_deltas([chunk])
+            finished = finished or any(c.get("finish_reason") for c in chunk.get("choices") or [])
+    if not finished and not cancel.is_set():
+        # The connection closed before "[DONE]" or a finish_reason: the server died or was stopped.
+        raise UserError("the model server closed the connection in the middle of its reply; is it still running?")
 
 
 def _error_text(error: object) -> str:

@@ -7,6 +7,7 @@ before it. The JSON fields are the contract in DESIGN.md.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ from copilot.events import (
 )
 from copilot.question_focus import split_question
 from copilot.runner import run_chain
+from copilot.stages import BulletStage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,11 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
     focus = split_question(text)
     audio = str(item.audio) if item.audio else None
     question = Question(question_id, focus.question, t_end_s=0.0, audio=audio, preamble=focus.preamble)
-    events = run_chain([stages.classify, stages.retrieve, stages.bullets], question)
+    events = run_chain([stages.classify, stages.retrieve], question)
     _raise_first_error(events)
     typed = _first(events, QuestionTyped)
     cards = _first(events, CardsReady)
-    bullets = [e for e in events if isinstance(e, Bullets)]
+    bullets, llm_error = _bullets(stages.bullets, cards)
     timings["classify"], timings["retrieve"] = typed.latency_ms, cards.latency_ms
     timings["compose"] = bullets[0].latency_ms
     timings["first_bullet"] = timings["transcribe"] + typed.latency_ms + cards.latency_ms + bullets[0].latency_ms
@@ -88,7 +92,23 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
         "bullets": list(bullets[-1].bullets),
         "bullets_source": bullets[-1].source,
         "timings_ms": {k: round(v, 1) for k, v in timings.items()},
+        **({"llm_error": llm_error} if llm_error else {}),
     }
+
+
+def _bullets(stage: BulletStage, cards: CardsReady) -> tuple[list[Bullets], str | None]:
+    """The grounded draft, then the rewrite. A model or server that fails (unreachable, killed
+    mid-stream, too slow) costs only the rewrite: the draft stays the answer and the reason is given."""
+    draft = stage.draft(cards)
+    produced = [draft]
+    if draft.done:
+        return produced, None
+    try:
+        produced.extend(stage.rewrite(cards, draft.bullets))
+    except UserError as exc:
+        log.warning("%s; showing the grounded bullets without the rewrite", exc)
+        return [draft], str(exc)
+    return produced, None
 
 
 def _transcribe(core: Core, path: Path, question_id: int) -> Transcript:
