@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from copilot.errors import UserError
 from ui.bridge import BackgroundTask, Progress
+from ui.models_page import ModelsPage
 from ui.settings_store import (
     MERGE_RANGE,
     NO_MICROPHONE,
@@ -149,6 +150,9 @@ class SettingsDialog(QDialog):
             self.first_run_page = self._build_first_run()
             self.tabs.addTab(self.first_run_page, "First run")
         self.tabs.addTab(self._build_models(form), "Models")
+        self.models_page = ModelsPage(config_path=config_path)  # the catalogue: get, use, remove
+        self.models_page.used.connect(self._models_used)
+        self.tabs.addTab(self.models_page, "Get models")
         self.tabs.addTab(self._build_audio(form), "Audio")
         self.tabs.addTab(self._build_timing(form), "Timing")
         self.tabs.addTab(self._build_appearance(form), "Appearance && history")
@@ -253,6 +257,13 @@ class SettingsDialog(QDialog):
         self._backend_changed()
         layout.addStretch(1)
         return page
+
+    def _models_used(self, _name: str) -> None:
+        """`Use` on the Get models tab wrote the file: show its choice here too, so OK does not undo it."""
+        form = read_form(self._path)
+        self.whisper_combo.setCurrentText(form.whisper)
+        self.gguf_edit.setText(form.gguf_path)
+        self.backend_radios.get(form.backend, self.backend_radios["packaged"]).setChecked(True)
 
     def _build_audio(self, form: SettingsForm) -> QWidget:
         page, layout = _page()

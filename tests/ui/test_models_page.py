@@ -120,3 +120,25 @@ def test_packaged_and_unavailable_entries_cannot_be_fetched(page: ModelsPage) ->
     page.select("whisper-small.en")
     assert not page.get_button.isEnabled()
     assert page.table.item(1, 4).text() == "unavailable"
+
+
+def test_settings_dialog_has_the_page_and_use_updates_its_form(qtbot: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """After Use on the Get models tab, OK in the dialog keeps that choice instead of writing the old one."""
+    from ui.settings_dialog import SettingsDialog
+    from ui.settings_store import read_form
+
+    models = tmp_path / "models"
+    (models / "gguf").mkdir(parents=True)
+    gguf = models / "gguf" / "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+    gguf.write_bytes(b"GGUF")
+    monkeypatch.setenv("COPILOT_MODELS_DIR", str(models))
+    config = tmp_path / "config.toml"
+    dialog = SettingsDialog(config_path=config, start_checks=False)
+    qtbot.addWidget(dialog)
+    tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Get models" in tabs
+    dialog.models_page.select("qwen2.5-0.5b-instruct")
+    qtbot.mouseClick(dialog.models_page.use_button, Qt.MouseButton.LeftButton)
+    assert dialog.gguf_edit.text() == str(gguf) and dialog.backend_radios["gguf"].isChecked()
+    dialog.accept()
+    assert read_form(config).gguf_path == str(gguf)
