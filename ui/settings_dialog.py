@@ -459,6 +459,7 @@ def doctor_html(report: dict[str, Any]) -> str:
                 detail += " <i>(not needed with the current settings)</i>"
         parts.append(f"<tr><td>{mark}</td><td><b>{esc(m['name'])}</b></td><td>{detail}</td></tr>")
     parts.append("</table>")
+    parts.append(_catalogue_html(report.get("catalogue") or {}))
     audio = report.get("audio") or {}
     inputs = audio.get("input_devices") or []
     parts.append("<p><b>Audio</b></p>")
@@ -484,3 +485,16 @@ def open_settings_dialog(parent: QWidget | None = None, first_run: bool = False)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
+
+
+def _catalogue_html(cat: dict[str, Any]) -> str:
+    """Which catalogue models are installed and which suit this machine (doctor's `catalogue`)."""
+    if not cat or cat.get("error"):
+        return ""
+    esc = html.escape
+    text = f"<p>Installed models: {esc(', '.join(cat.get('installed', [])) or 'none')}</p>"
+    if cat.get("recommended"):
+        memory = f" ({cat['memory_gb']} GB)" if cat.get("memory_gb") else ""
+        names = esc(", ".join(cat["recommended"]))
+        text += f"<p>Recommended for this machine's memory{memory}: {names}, on the Get models tab.</p>"
+    return text

@@ -142,3 +142,15 @@ def test_settings_dialog_has_the_page_and_use_updates_its_form(qtbot: Any, tmp_p
     assert dialog.gguf_edit.text() == str(gguf) and dialog.backend_radios["gguf"].isChecked()
     dialog.accept()
     assert read_form(config).gguf_path == str(gguf)
+
+
+def test_first_run_check_names_installed_and_recommended_models() -> None:
+    from ui.settings_dialog import doctor_html
+
+    report = {
+        "models": [],
+        "catalogue": {"memory_gb": 8.0, "installed": ["whisper-tiny.en"], "recommended": ["qwen2.5-1.5b-instruct"]},
+    }
+    text = doctor_html(report)
+    assert "Installed models: whisper-tiny.en" in text
+    assert "Recommended for this machine's memory (8.0 GB): qwen2.5-1.5b-instruct" in text
