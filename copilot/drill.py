@@ -172,6 +172,8 @@ def score_answer(feedback: dict[str, Any]) -> float:
     if not feedback.get("transcript", "").strip() or not delivery.get("words"):
         return 0.0
     content = content_score(feedback.get("question_type", ""), feedback.get("content", {}).get("checks", {}))
+    if content is not None and (feedback.get("topic") or {}).get("off_topic"):
+        content /= 2  # every check can pass on a good story told for another question
     spoken = (pace_score(delivery.get("words_per_minute", 0.0)) + filler_score(delivery)) / 2
     total = spoken if content is None else 0.6 * content + 0.4 * spoken
     return round(min(1.0, max(0.0, total)), 3)

@@ -33,6 +33,11 @@ LONG_PAUSE_S = 1.5  # a silence the interviewer notices; shorter gaps are breath
 # story (a recommendation model's click-through, against the peak-sale incident), gardening 0.09.
 # 0.58 sits in that gap. Long answers are cut at MiniLM's 256 tokens, so the opening weighs most.
 STORY_MATCH_THRESHOLD = 0.58
+# Below this cosine between the question and the answer (MiniLM, both L2-normalised) the answer is
+# flagged as possibly off topic. Chosen on the tune half of tests/data/mock_eval (2 of 21 real answers
+# flagged, 74% of answers to other questions caught); report half: 1 of 21 and 78%
+# (tests/core/test_feedback_topic.py). A hint, never a verdict: the checks are unchanged.
+OFF_TOPIC_BELOW = 0.15
 _STORY_VECTOR_CACHE_SIZE = 512  # story chunks embedded once per process, not once per answer
 CONSTRAINTS_WINDOW = 0.25  # "constraints first": within the first quarter of the answer's words
 PACE_FAST_WPM = 170  # above this, interviewers lose the thread; calm pace is 130-160 (coach.py uses 150)
@@ -614,6 +619,33 @@ _CONTENT_ADVICE = {
 }
 
 
+# --- on topic? ------------------------------------------------------------------------------------
+
+
+def topic_relevance(question: str, transcript: str, embedder: Embedder | None) -> float | None:
+    """Cosine of the question and the answer; None without an embedder or either text."""
+    if embedder is None or not question.strip() or not transcript.strip():
+        return None
+    question_vec, answer_vec = embedder.embed([question, transcript])
+    return float(question_vec @ answer_vec)
+
+
+def topic_check(question: str, transcript: str, embedder: Embedder | None) -> dict[str, Any]:
+    """{"relevance", "off_topic", "advice"}: a well-told story for another question ticks every STAR
+    box, so the answer is also compared with what was asked."""
+    relevance = topic_relevance(question, transcript, embedder)
+    off_topic = relevance is not None and relevance < OFF_TOPIC_BELOW
+    advice = (
+        [
+            "Off topic? This answer shares little with the question asked. Answer that question first, "
+            "then bring in the story that fits it."
+        ]
+        if off_topic
+        else []
+    )
+    return {"relevance": None if relevance is None else round(relevance, 3), "off_topic": off_topic, "advice": advice}
+
+
 # --- the whole answer -----------------------------------------------------------------------------
 
 
@@ -631,6 +663,7 @@ def answer_feedback(
         question_type = core.classifier.classify(question_text).question_type
     delivery = delivery_metrics(words, spoken_span_s(words))
     content = content_feedback(question_type, transcript, core.library.stories, core.embedder)
+    topic = topic_check(question_text, transcript, core.embedder)
     draft = None
     if question_type == "behavioral" and content.matched_story is None and transcript.strip():
         draft = draft_story(question_text, transcript)
@@ -640,7 +673,8 @@ def answer_feedback(
         "transcript": transcript,
         "delivery": asdict(delivery),
         "content": {"checks": content.checks, "sections": content.sections},
-        "suggestions": suggestions(delivery, content),
+        "suggestions": topic["advice"] + suggestions(delivery, content),
+        "topic": {k: topic[k] for k in ("relevance", "off_topic")},
         "matched_story": asdict(content.matched_story) if content.matched_story else None,
         "draft_story": render_story(draft) if draft else None,
         **_interviewer_view(question_text, question_type, transcript, delivery.duration_s),
