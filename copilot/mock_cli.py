@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -206,19 +207,35 @@ class _Listener:
         from copilot.audio.decode import load_audio
         from copilot.feedback import spoken_span_s, transcript_of
 
-        samples = load_audio(path) if path is not None else self._record()
+        if path is None:  # the microphone: transcribed while spoken, only the tail after the stop
+            return self._record_and_transcribe()
         started = time.perf_counter()
-        words = self._words_model().words(samples)
+        words = self._words_model().words(load_audio(path))
         took = time.perf_counter() - started
         if not words and path is not None:
             raise InputFileError(path, "no speech was recognised in the answer; check the recording")
         return transcript_of(words), spoken_span_s(words), took
 
-    def _record(self) -> Any:
-        from copilot.drill import AnswerRecorder, record_answer
+    def _record_and_transcribe(self) -> tuple[str, float | None, float]:
+        from dataclasses import dataclass
 
-        print("  Answer now; stop talking for 3 s to finish.")
-        return record_answer(AnswerRecorder())
+        from copilot.drill import AnswerRecorder, record_answer
+        from copilot.feedback import spoken_span_s, transcript_of
+        from copilot.mock.listen import IncrementalTranscript
+
+        listen = IncrementalTranscript(self._words_model())
+
+        @dataclass
+        class Feeding(AnswerRecorder):
+            def feed(self, samples: Any) -> bool:
+                listen.feed(samples)
+                return super().feed(samples)
+
+        print("  Answer now; stop talking for 3 s to finish.", file=sys.stderr)  # stdout may be JSON lines
+        record_answer(Feeding())
+        started = time.perf_counter()
+        words = listen.finish()
+        return transcript_of(words), spoken_span_s(words), time.perf_counter() - started
 
     def _words_model(self) -> Any:
         if self._transcriber is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import wave
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import speak
@@ -163,3 +164,42 @@ def test_behavioral_answers_are_matched_to_a_story_or_drafted_in_the_report(tmp_
     assert "Not heard in your answer" in second["draft_story"]
     page = report.read_text(encoding="utf-8")
     assert "Your story: <b>" in page and "a draft for your library" in page
+
+
+def test_a_live_mock_listens_on_the_microphone_and_asks_each_follow_up(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """No answer files: each question and follow-up is answered on the (fake) microphone, transcribed
+    while spoken; the follow-up's answer is graded with its question."""
+    import numpy as np
+
+    from copilot import mock_cli
+    from copilot.audio import sources
+    from copilot.transcribe import TimedWord
+
+    class FakeMic:  # speech for 2 s, then the 3 s of quiet that ends an answer
+        def start(self, on_frame, on_end) -> None:  # type: ignore[no-untyped-def]
+            for i in range(60):
+                level = 0.3 if i < 20 else 0.0
+                on_frame(SimpleNamespace(samples=np.full(1600, level, dtype=np.float32)))
+
+        def stop(self) -> None:
+            pass
+
+    said = iter([WEAK, FOLLOW] * 3)
+
+    class Words:
+        def words(self, samples):  # type: ignore[no-untyped-def]
+            if not np.any(samples):  # the quiet tail after the answer
+                return []
+            return [TimedWord(w, i * 0.3, i * 0.3 + 0.2) for i, w in enumerate(next(said).split())]
+
+    monkeypatch.setattr(sources, "MicrophoneSource", FakeMic)
+    monkeypatch.setattr(mock_cli._Listener, "_words_model", lambda self: Words())
+    monkeypatch.setattr("copilot.drill.wait_briefly", lambda: None)
+
+    assert main(["mock", "--rounds", "behavioral", "--seed", "1", "--json"]) == 0
+    out = lines(capsys.readouterr().out)
+    assert len(out) == 4
+    first = out[0]
+    assert first["transcript"] == WEAK and first["follow_up_answers"] == [FOLLOW]
+    assert first["duration_s"] > 0
+    assert first["rubric"]["measured_result"]["score"] >= 3
