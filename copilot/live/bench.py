@@ -141,10 +141,16 @@ def _measure(events: list[tuple[float, object]], source: TimedSource, end_s: flo
     if not finals:
         return {"transcript": "", "question_type": None, **{m: None for m in METRICS}}
     q_wall, question = finals[-1]
-    revisions = [e for _, e in events if isinstance(e, Question) and e.revised and e.question_id == question.question_id]
-    cards = [(w, e) for w, e in events if isinstance(e, CardsReady) and e.question_id == question.question_id]
-    drafts = [(w, e) for w, e in events if isinstance(e, Bullets) and e.question_id == question.question_id]
-    done = [w for w, e in drafts if e.done]
+    revisions = [
+        (w, e) for w, e in events if isinstance(e, Question) and e.revised and e.question_id == question.question_id
+    ]
+    # Cards and drafts as the question ended; a second decode that changes them comes later, apart.
+    revised_wall = revisions[0][0] if revisions else float("inf")
+    ours = [(w, e) for w, e in events if getattr(e, "question_id", None) == question.question_id]
+    cards = [(w, e) for w, e in ours if isinstance(e, CardsReady) and w < revised_wall]
+    drafts = [(w, e) for w, e in ours if isinstance(e, Bullets) and w < revised_wall]
+    recarded = [w for w, e in ours if isinstance(e, CardsReady) and w >= revised_wall]
+    done = [w for w, e in ours if isinstance(e, Bullets) and e.done]
     last_cards_wall = cards[-1][0] if cards else None
     first_bullet = next((w for w, _ in drafts if last_cards_wall is not None and w >= last_cards_wall), None)
     lags = [
@@ -155,7 +161,9 @@ def _measure(events: list[tuple[float, object]], source: TimedSource, end_s: flo
     return {
         "transcript": question.full_text,
         "question": question.text,
-        "revised_transcript": revisions[-1].full_text if revisions else None,
+        "revised_transcript": revisions[-1][1].full_text if revisions else None,
+        "revision_ms": ms(revised_wall) if revisions else None,
+        "revision_changed_cards": bool(recarded),
         "question_type": cards[-1][1].typed.question_type if cards else None,
         "question_detected_ms": ms(q_wall),
         "cards_ms": ms(last_cards_wall),

@@ -112,10 +112,7 @@ _BASE: tuple[LongTurn, ...] = (
             "people, and we will take notes as you talk.",
             "Please use a concrete example from your own experience rather than a general description.",
         ),
-        (
-            "Tell me about a time you disagreed with your manager about a technical decision, and how you "
-            "resolved it.",
-        ),
+        ("Tell me about a time you disagreed with your manager about a technical decision, and how you resolved it.",),
         "behavioral",
         "tune",
     ),
@@ -145,9 +142,7 @@ _BASE: tuple[LongTurn, ...] = (
             "get to your questions.",
             "These are short questions, so keep your answers brief and to the point.",
         ),
-        (
-            "What is the difference between L1 and L2 regularization, and when would you use each one?",
-        ),
+        ("What is the difference between L1 and L2 regularization, and when would you use each one?",),
         "technical",
         "tune",
         noise_snr_db=15.0,
@@ -160,9 +155,7 @@ _BASE: tuple[LongTurn, ...] = (
             "I saw on your resume that you worked on model serving for a large online retailer.",
             "We care a lot about efficiency here, because our inference bill grew faster than our revenue last year.",
         ),
-        (
-            "Tell me about a time you had to cut the cost of serving a model without hurting its quality.",
-        ),
+        ("Tell me about a time you had to cut the cost of serving a model without hurting its quality.",),
         "behavioral",
         "report",
     ),
@@ -218,8 +211,7 @@ _BASE: tuple[LongTurn, ...] = (
             "Alright, let us switch gears to something more operational.",
             "Our product search answers in about eighty milliseconds at the median, but the slowest one percent "
             "of requests take more than two seconds.",
-            "The slow requests come from all regions and all kinds of queries, and adding more machines did not "
-            "help.",
+            "The slow requests come from all regions and all kinds of queries, and adding more machines did not help.",
         ),
         ("What would you measure first to understand these slow requests?",),
         "situational",
@@ -282,15 +274,13 @@ _BASE: tuple[LongTurn, ...] = (
 
 # Context interviewers add before a question: the team, the ground rules, small talk.
 CONTEXT = (
-    "Before we start, let me tell you a little about the team, since it helps to know where this question "
-    "comes from.",
+    "Before we start, let me tell you a little about the team, since it helps to know where this question comes from.",
     "We are about fifteen engineers, split between the data platform, the modelling group and a small "
     "infrastructure team.",
     "Most of our services run on Kubernetes in two regions, and we deploy several times a day.",
     "We try to keep these conversations close to the problems we really have, so some details may sound oddly "
     "specific.",
-    "There is no single right answer, and I may push back on some of your choices to see how you reason about "
-    "them.",
+    "There is no single right answer, and I may push back on some of your choices to see how you reason about them.",
     "If anything is unclear, stop me and ask, that is part of the exercise.",
     "I will also take a few notes while you talk, so do not read anything into it if I look away.",
     "We had a long planning meeting about this topic last month, and people on the team disagreed quite a lot.",

@@ -92,11 +92,7 @@ class TurnDetector:
             # the last part ended (a turn cut in several utterances was flushed here with the
             # partial text inside, and each later partial was appended to it again).
             pending = self._pending
-            if (
-                pending.parts
-                and pending.open_utterance is None
-                and event.t_s - pending.t_end_s >= self._merge_window_s
-            ):
+            if pending.parts and pending.open_utterance is None and event.t_s - pending.t_end_s >= self._merge_window_s:
                 yield from self._flush()
         elif isinstance(event, AnswerNow):
             yield from self._flush()

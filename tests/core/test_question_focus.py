@@ -33,7 +33,9 @@ def test_a_question_that_points_back_keeps_its_scenario_but_not_the_agenda():
 def test_a_two_part_question_keeps_both_parts():
     text = f"{AGENDA} {SCENARIO} How would you investigate it? And what would you change so it does not happen again?"
     focus = split_question(text)
-    assert focus.question.endswith("How would you investigate it? And what would you change so it does not happen again?")
+    assert focus.question.endswith(
+        "How would you investigate it? And what would you change so it does not happen again?"
+    )
     assert focus.question.startswith("We run a marketplace")
 
 
