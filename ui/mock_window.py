@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copilot.mock.listen import IncrementalTranscript
 from copilot.mock.loops import loops
 from copilot.mock.session import AnsweredQuestion, MockInterview
 from ui.answer_recording import MicRecorder, ask_answer_file
@@ -75,6 +76,33 @@ def core_transcribe(core: Any) -> Transcribe:
     return transcribe
 
 
+class _Tap:
+    """Where the microphone's frames also go while an answer is recorded: the incremental transcript."""
+
+    def __init__(self) -> None:
+        self.listen: IncrementalTranscript | None = None
+
+
+class _TappedMic:
+    """A microphone source whose frames are also fed to the tap's transcript as they arrive."""
+
+    def __init__(self, inner: Any, tap: _Tap) -> None:
+        self._inner, self._tap = inner, tap
+
+    def start(self, on_frame: Callable[[Any], None], on_end: Callable[[Any], None]) -> None:
+        tap = self._tap
+
+        def frame(f: Any) -> None:
+            if tap.listen is not None:
+                tap.listen.feed(f.samples)
+            on_frame(f)
+
+        self._inner.start(frame, on_end)
+
+    def stop(self) -> None:
+        self._inner.stop()
+
+
 class MockWindow(QMainWindow):
     closing = Signal()
 
@@ -84,6 +112,7 @@ class MockWindow(QMainWindow):
         *,
         speak: Speak = default_speak,
         transcribe: Transcribe | None = None,
+        words_model: Any = None,
         microphone: Callable[[], Any] = default_microphone,
         decode: Callable[[Any], np.ndarray] = default_decode,
         seed: int | None = None,
@@ -95,12 +124,22 @@ class MockWindow(QMainWindow):
         self.resize(1100, 800)
         self._speak, self._decode, self._seed = speak, decode, seed
         self._transcribe = transcribe or core_transcribe(core)
+        # The microphone's answer is transcribed while spoken when a model with word timings is at hand
+        # (the core's, unless a plain `transcribe` was given): after the stop only the tail is left.
+        self._words_model = (
+            words_model
+            if words_model is not None
+            else (getattr(core, "transcriber", None) if transcribe is None else None)
+        )
+        self._tap = _Tap()
+        tap = self._tap
+        mic_factory = microphone
         self.mock: MockInterview | None = None
         self.phase = "idle"  # idle -> answer -> follow_up -> between -> ... -> done
         self.last: AnsweredQuestion | None = None
         self.spoken: list[str] = []  # what the interviewer said, in order
         self._started_at = 0.0
-        self.recorder = MicRecorder(self, microphone)
+        self.recorder = MicRecorder(self, lambda: _TappedMic(mic_factory(), tap))
         self.recorder.error.connect(self.show_error)
         self.recorder.lost.connect(self.toggle_recording)
         self._build()
@@ -258,8 +297,9 @@ class MockWindow(QMainWindow):
         if self.recorder.recording:
             samples = self.recorder.stop()
             if samples is not None:
-                self._listen("stopping the microphone and transcribing…", samples)
+                self._listen("stopping the microphone and transcribing…", samples, live=True)
         elif self.phase in ("answer", "follow_up") and not self.tasks.is_busy("listen"):
+            self._tap.listen = IncrementalTranscript(self._words_model) if self._words_model is not None else None
             self.recorder.start()
         self._update_buttons()
 
@@ -268,9 +308,17 @@ class MockWindow(QMainWindow):
         if path is not None and self.phase in ("answer", "follow_up"):
             self._listen(f"transcribing {path.name}…", lambda: self._decode(path))
 
-    def _listen(self, status: str, samples: Callable[[], np.ndarray]) -> None:
+    def _listen(self, status: str, samples: Callable[[], np.ndarray], live: bool = False) -> None:
+        listen, self._tap.listen = (self._tap.listen if live else None), None
+
         def work(_progress: Any) -> tuple[str, float | None]:
-            return self._transcribe(samples())
+            audio = samples()  # stops the microphone (or decodes the file) off the GUI thread
+            if listen is None:
+                return self._transcribe(audio)
+            from copilot.feedback import spoken_span_s, transcript_of
+
+            words = listen.finish()
+            return transcript_of(words), spoken_span_s(words)
 
         self.tasks.run("listen", status, work, self._heard)
 

@@ -11,6 +11,7 @@ from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from copilot.mock.loops import plan_mock  # noqa: E402
@@ -157,3 +158,26 @@ def test_ctrl_m_in_the_live_windows_practice_menu_opens_the_mock(qtbot: Any, mon
     window = live._core_windows["the mock interview"]
     qtbot.addWidget(window)
     assert isinstance(window, MockWindow) and window.isVisible()
+
+
+def test_the_core_model_transcribes_the_answer_while_it_is_spoken(qtbot: Any) -> None:
+    from copilot.transcribe import TimedWord
+
+    calls: list[int] = []
+
+    class Words:
+        def words(self, samples: np.ndarray) -> list[TimedWord]:
+            calls.append(samples.size)
+            return [TimedWord(w, i * 0.3, i * 0.3 + 0.2) for i, w in enumerate(WEAK.split())]
+
+    said: list[str] = []
+    window = MockWindow(SimpleNamespace(transcriber=Words()), speak=said.append, microphone=FakeMic, seed=3)
+    qtbot.addWidget(window)
+    pick(window, "ml_engineer", "senior", "behavioral")
+    window.start()
+    window.toggle_recording()
+    window.toggle_recording()
+    qtbot.waitUntil(lambda: window.phase == "follow_up")
+    assert calls == [4 * 1600], "the frames went to the incremental transcript, the tail decoded at the stop"
+    assert window.last is not None and window.last.transcript == WEAK
+    assert window.last.duration_s == pytest.approx(len(WEAK.split()) * 0.3 - 0.1)
