@@ -136,6 +136,7 @@ def _add_bench(sub: Any) -> None:
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--stories", metavar="DIR")
     p.add_argument("--no-llm", action="store_true", help="skip the language-model rewrite")
+    p.add_argument("--whisper", metavar="NAME", help="speech model for this run: tiny.en, base.en or a folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run_bench)
 
@@ -148,6 +149,8 @@ def _settings_for(args: argparse.Namespace) -> Any:
     settings = load_settings()
     if getattr(args, "no_llm", False):
         settings = replace(settings, llm=replace(settings.llm, backend="none"))
+    if getattr(args, "whisper", None):
+        settings = replace(settings, models=replace(settings.models, whisper=args.whisper))
     return settings
 
 
