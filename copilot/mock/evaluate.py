@@ -166,7 +166,7 @@ def _score_one(a: EvalAnswer, transcript: str, duration_s: float | None, report:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m copilot.mock.evaluate", description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=("tune", "report", "all"), default="report")
+    parser.add_argument("--split", choices=("tune", "report", "holdout", "all"), default="report")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     parser.add_argument("--spoken", action="store_true", help="speak each answer (espeak-ng) and transcribe it")

@@ -46,6 +46,16 @@ def test_report_half_meets_the_targets(answers) -> None:  # type: ignore[no-unty
     assert report["red_flag_false_alarms_on_strong"] <= 1
 
 
+def test_holdout_batch_written_after_the_rules_were_frozen(answers) -> None:  # type: ignore[no-untyped-def]
+    """12 answers written once the rules were frozen: the figures of 11:44, kept from getting worse."""
+    holdout = [a for a in answers if a.split == "holdout"]
+    assert len(holdout) == 12
+    report = evaluate(holdout).to_dict()
+    assert report["first_follow_up_on_gap"] >= 0.87  # 7 of 8; h03's plain outcome is not heard
+    assert report["rubric_within_1"] >= 0.9  # 46 of 51
+    assert report["red_flag_false_alarms_on_strong"] == 0
+
+
 def test_tune_half_has_no_false_alarm_on_strong_answers(answers) -> None:  # type: ignore[no-untyped-def]
     report = evaluate([a for a in answers if a.split == "tune"]).to_dict()
     assert report["red_flag_false_alarms_on_strong"] == 0
