@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QApplication,
     QComboBox,
     QLabel,
+    QListWidget,
     QWidget,
 )
 
@@ -61,6 +62,8 @@ def text_widgets(window: QWidget) -> Iterator[QWidget]:
             continue
         if isinstance(widget, QLabel) and widget.text().strip() and not widget.pixmap():
             yield widget
+        elif isinstance(widget, QListWidget) and widget.count():
+            yield widget.viewport()  # its rows: the coverage list was pale grey on white in the light theme
         elif (
             isinstance(widget, QAbstractButton | QComboBox)
             and (widget.currentText() if isinstance(widget, QComboBox) else widget.text()).strip()
@@ -81,7 +84,7 @@ def low_contrast(window: QWidget) -> list[str]:
         area = shot.copy(QRect(widget.mapTo(window, seen.topLeft()), seen.size()).adjusted(dx, dy, -dx, -dy))
         ratio = text_contrast(area)
         if ratio < MIN_CONTRAST:
-            text = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
+            text = widget.currentText() if isinstance(widget, QComboBox) else getattr(widget, "text", lambda: "rows")()
             found.append(f"{type(widget).__name__}#{widget.objectName()} {text[:40]!r}: {ratio:.2f}")
     return found
 
@@ -162,9 +165,16 @@ def settings_dialog(tmp: Path) -> QWidget:
     return SettingsDialog(first_run=True, doctor=lambda: {}, devices=lambda: [])
 
 
+def library_coverage(tmp: Path) -> QWidget:
+    window = library_window(tmp)
+    window.tabs.setCurrentIndex(1)  # type: ignore[attr-defined]
+    return window
+
+
 WINDOWS: dict[str, Callable[[Path], QWidget]] = {
     "live": lambda tmp: live_window(),
     "library": library_window,
+    "library-coverage": library_coverage,
     "rehearsal": rehearsal_window,
     "drill": drill_window,
     "history": history_window,
