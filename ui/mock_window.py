@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 
 from copilot.mock.listen import IncrementalTranscript
 from copilot.mock.loops import loops
+from copilot.mock.report import record_mock
 from copilot.mock.session import AnsweredQuestion, MockInterview
-from ui.answer_recording import MicRecorder, ask_answer_file
+from ui.answer_recording import HistoryMessages, MicRecorder, ask_answer_file
 from ui.rehearsal_window import REHEARSAL_STYLE, default_decode, default_microphone
 from ui.theme import set_window_sheet
 from ui.widgets import TaskRunner, WindowErrors, section_title, set_central, wrapped_label
@@ -116,10 +117,16 @@ class MockWindow(QMainWindow):
         microphone: Callable[[], Any] = default_microphone,
         decode: Callable[[Any], np.ndarray] = default_decode,
         seed: int | None = None,
+        history: Callable[[str, Callable[[str], None]], Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Mock interview — Interview Copilot")
+        # Session history: a finished mock is kept as a "mock" session (its answers and summary), on
+        # the recorder's own thread; its messages come back through the bridge to the banner.
+        self._history = history or _session_recorder
+        self._history_bridge = HistoryMessages(self)
+        self._history_bridge.error.connect(self.show_error)
         set_window_sheet(self, MOCK_STYLE)
         self.resize(1100, 800)
         self._speak, self._decode, self._seed = speak, decode, seed
@@ -290,6 +297,9 @@ class MockWindow(QMainWindow):
         self.follow_up.clear()
         self.results.setHtml(summary_html(self.mock.summary()))
         self._update_buttons()
+        recorder = self._history("mock", self._history_bridge.sink)
+        record_mock(recorder, [a.to_dict() for a in self.mock.answered], self.mock.summary())
+        recorder.close()  # the end time and the store's closing happen on its own thread
 
     # --- listening ------------------------------------------------------------------------------
 
@@ -361,10 +371,17 @@ class MockWindow(QMainWindow):
         self.banner.show_error(exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self._history_bridge.close()
         self._timer.stop()
         self.recorder.close("mock-mic-stop")
         self.closing.emit()
         super().closeEvent(event)
+
+
+def _session_recorder(kind: str, on_message: Callable[[str], None]) -> Any:
+    from copilot.history_session import SessionRecorder
+
+    return SessionRecorder(kind, on_message)
 
 
 def _combo(items: list[tuple[str, Any]]) -> QComboBox:

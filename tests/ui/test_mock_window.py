@@ -116,7 +116,16 @@ def test_the_timer_says_when_an_answer_runs_over(qtbot: Any, monkeypatch: Any) -
 
 
 def test_a_whole_quick_mock_ends_with_its_summary(qtbot: Any) -> None:
-    window, _ = make(qtbot)
+    from copilot.history import open_default_store
+    from copilot.history_session import SessionRecorder
+
+    recorders: list[SessionRecorder] = []
+
+    def history(kind: str, on_message: Any) -> SessionRecorder:
+        recorders.append(SessionRecorder(kind, on_message))
+        return recorders[-1]
+
+    window, _ = make(qtbot, history=history)
     pick(window, "data_scientist", "senior", "quick")
     window.start()
     for _ in range(4):
@@ -128,6 +137,12 @@ def test_a_whole_quick_mock_ends_with_its_summary(qtbot: Any) -> None:
     assert "4 questions answered" in summary and "Quick 15-minute mix" in summary
     assert "bare_dont_know" in summary and "Drill next" in summary
     assert not window.submit_button.isEnabled() and not window.record_button.isEnabled()
+    assert len(recorders) == 1 and recorders[0].wait(10)
+    with open_default_store() as store:  # kept in the (test's own) encrypted history, for the trend
+        session = store.load_session(recorders[0].session_id)  # type: ignore[arg-type]
+    assert session.kind == "mock"
+    assert [i.kind for i in session.items] == ["mock_answer"] * 4 + ["mock_summary"]
+    assert session.items[-1].payload["questions"] == 4
 
 
 def test_an_empty_answer_is_refused_with_a_message(qtbot: Any) -> None:
