@@ -91,20 +91,22 @@ class _Recorder:
         self.events.append((time.perf_counter(), event))
 
 
-def run_turn(core: Core, path: Path, timeout_s: float = 120.0, with_microphone: bool = False) -> dict[str, Any]:
+def run_turn(
+    core: Core, path: Path, timeout_s: float = 120.0, with_microphone: bool = False, tail_s: float = TAIL_SILENCE_S
+) -> dict[str, Any]:
     """One recorded turn through the live path in real time. `with_microphone` adds a second, quiet
     source (room noise at -60 dBFS), so the candidate's VAD runs too, as in a real session."""
     samples = load_audio(path)
     end_s = LEAD_SILENCE_S + speech_end_s(samples)
     source = TimedSource(
-        FileSource(path, INTERVIEWER, realtime=True, lead_silence_s=LEAD_SILENCE_S, tail_silence_s=TAIL_SILENCE_S)
+        FileSource(path, INTERVIEWER, realtime=True, lead_silence_s=LEAD_SILENCE_S, tail_silence_s=tail_s)
     )
     sources: list[AudioSource] = [source]
     if with_microphone:
         quiet = np.random.default_rng(0).standard_normal(samples.size).astype(np.float32) * 1e-3
         sources.append(
             FileSource.from_samples(
-                quiet, CANDIDATE, realtime=True, lead_silence_s=LEAD_SILENCE_S, tail_silence_s=TAIL_SILENCE_S
+                quiet, CANDIDATE, realtime=True, lead_silence_s=LEAD_SILENCE_S, tail_silence_s=tail_s
             )
         )
     recorder = _Recorder([], threading.Event())
@@ -188,8 +190,11 @@ def summary(rows: list[dict[str, Any]], metrics: tuple[str, ...] = METRICS) -> d
     out: dict[str, Any] = {"summary": True, "runs": len(rows), "completed": sum(bool(r["completed"]) for r in rows)}
     for metric in metrics:
         values = [r[metric] for r in rows if r.get(metric) is not None]
-        out[f"{metric}_p50"] = round(float(np.percentile(values, 50)), 1) if values else None
-        out[f"{metric}_p95"] = round(float(np.percentile(values, 95)), 1) if values else None
+        digits = 1 if metric.endswith("_ms") else 3  # milliseconds, or rates
+        out[f"{metric}_p50"] = round(float(np.percentile(values, 50)), digits) if values else None
+        out[f"{metric}_p95"] = round(float(np.percentile(values, 95)), digits) if values else None
+        if not metric.endswith("_ms"):
+            out[f"{metric}_mean"] = round(float(np.mean(values)), 3) if values else None
     out["dropped_frames"] = sum(r["dropped_frames"] for r in rows)
     return out
 
@@ -261,7 +266,8 @@ def long_bench(
     rows = []
     for run in range(runs):
         for record in records:
-            row = run_turn(core, folder / record["file"], timeout_s=240.0, with_microphone=True)
+            # A longer tail: the second decode of a long turn runs after the merge window.
+            row = run_turn(core, folder / record["file"], timeout_s=240.0, with_microphone=True, tail_s=6.0)
             script = record["script"]
             row.update(
                 run=run,

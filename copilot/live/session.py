@@ -253,7 +253,8 @@ class LiveSession:
             if isinstance(event, Utterance) and event.is_final and event.speaker == INTERVIEWER:
                 self._keep_audio(event)
             if isinstance(event, SourceEnded) and open_sources == {event.source}:
-                for job in self._transcription.take_background():  # the last words of a replayed file
+                for held in self._transcription.take_background():  # the last words of a replayed file
+                    job = held if held.cut else self._cut(held)
                     while job.windows:
                         job = job.step(self._decode_full)
                     self._redecoded(job)
@@ -279,25 +280,27 @@ class LiveSession:
         return _Redecode(question, tuple(a for a in audio if a is not None))
 
     def _redecode(self, job: _Redecode) -> None:
-        if not job.cut:
-            # First step: utterances (each ends in a pause) cut in pauses into whisper-sized windows.
-            windows = [u[a:b] for u in job.windows for a, b in self._windows(u)]
-            job = replace(job, windows=tuple(windows), cut=True)
-        job = job.step(self._decode_full)
+        job = job.step(self._decode_full) if job.cut else self._cut(job).step(self._decode_full)
         if job.windows:
             self._transcription.put(job)
         else:
             self._redecoded(job)
 
-    def _windows(self, samples: np.ndarray) -> list[tuple[int, int]]:
-        return pause_windows(samples) if samples.size > LONG_AUDIO_S * SAMPLE_RATE else [(0, samples.size)]
+    def _cut(self, job: _Redecode) -> _Redecode:
+        """Utterances (each ends in a pause) cut in pauses into whisper-sized windows."""
+        long = LONG_AUDIO_S * SAMPLE_RATE
+        windows = [u[a:b] for u in job.windows for a, b in (pause_windows(u) if u.size > long else [(0, u.size)])]
+        return replace(job, windows=tuple(windows), cut=True)
 
     def _decode_full(self, samples: np.ndarray) -> str:
         return self._transcriber.transcribe(samples, self._full_window)
 
     def _redecoded(self, job: _Redecode) -> None:
-        words = collapse_repeats(" ".join(job.texts).split())
-        self._turn_inbox.put(_Redecoded(job.question, " ".join(words)))
+        self._turn_inbox.put(self._result(job))
+
+    @staticmethod
+    def _result(job: _Redecode) -> _Redecoded:
+        return _Redecoded(job.question, " ".join(collapse_repeats(" ".join(job.texts).split())))
 
     # --- turns and answers ----------------------------------------------------------------------
 
@@ -310,6 +313,7 @@ class LiveSession:
                 if event.source == INTERVIEWER:
                     event_iter: Iterator[Question] = self.turns.process(AnswerNow())
                     self._answer(event_iter)
+                    self._redecode_now()
                 continue
             if isinstance(event, _Redecoded):
                 self._revise(event)
@@ -325,6 +329,16 @@ class LiveSession:
             job = self._redecode_job(question) if question.is_final and not question.revised else None
             if job is not None:
                 self._held_redecodes.append(job)
+
+    def _redecode_now(self) -> None:
+        """The interviewer's audio ended (a replayed file): no more ticks will release the held
+        second decodes, so run them here (the transcriber serialises its callers)."""
+        for held in self._held_redecodes:
+            job = self._cut(held)
+            while job.windows:
+                job = job.step(self._decode_full)
+            self._revise(self._result(job))
+        self._held_redecodes.clear()
 
     def _hold_or_release_redecodes(self, event: object) -> None:
         """A second decode starts once the interviewer has stayed quiet for the merge window: one who
