@@ -47,6 +47,8 @@ lint: setup
 bench: setup
 	$(PY) scripts/bench_rehearse.py
 	$(PY) -m copilot bench --runs 2 --stories personal_stories
+	# Long interviewer turns (30-70 s, 7 voices, noise, two-part questions): built once, the report half.
+	$(PY) scripts/bench_long_turns.py build/long_turns --half report
 	$(TEST_ENV) $(PY) -m pytest tests/bench --benchmark-enable --benchmark-only -q -s
 	$(PY) scripts/eval_coaching.py
 
