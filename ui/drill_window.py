@@ -174,7 +174,7 @@ class DrillWindow(QMainWindow):
         for i, kind in enumerate(DRILL_TYPES):
             box = QCheckBox(kind.replace("_", " "))
             self.type_boxes[kind] = box
-            grid.addWidget(box, i // 2, i % 2)
+            grid.addWidget(box, i, 0)  # one column: two cut "situational" and "system design" on a laptop screen
         types_hint = QLabel("None ticked: every type, the weak ones more often.")
         types_hint.setObjectName("hint")
         types_hint.setWordWrap(True)
@@ -184,7 +184,8 @@ class DrillWindow(QMainWindow):
             self.competency_combo.addItem(competency.replace("-", " "), competency)
         self.bank_radio = QRadioButton("Question bank")
         self.bank_radio.setChecked(True)
-        self.folder_radio = QRadioButton("Recorded questions in a folder")
+        self.folder_radio = QRadioButton("Recordings in a folder")
+        self.folder_radio.setToolTip("Recorded questions (audio files) in a folder of yours")
         group = QButtonGroup(self)
         group.addButton(self.bank_radio)
         group.addButton(self.folder_radio)
@@ -322,7 +323,13 @@ class DrillWindow(QMainWindow):
         layout.addWidget(section_title("By type"))
         layout.addWidget(self.types_table)
         layout.addWidget(types_hint)
-        return panel
+        # Scrolls on a short screen instead of squeezing the table over its own caption.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(panel)
+        panel.setObjectName("panelHost")
+        return scroll
 
     # --- plumbing -------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractScrollArea,
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QHeaderView,
     QLineEdit,
@@ -86,8 +87,11 @@ def test_no_control_is_cut_off_on_a_laptop_screen(qtbot: Any, tmp_path: Path, na
             cut.append(
                 f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r} {seen.width()}/{widget.width()} px"
             )
-        elif isinstance(widget, QPushButton) and widget.width() < widget.sizeHint().width() - 2:
-            cut.append(f"button {widget.text()!r} squeezed to {widget.width()} of {widget.sizeHint().width()} px")
+        elif (
+            isinstance(widget, QPushButton | QCheckBox | QRadioButton)
+            and widget.width() < widget.sizeHint().width() - 2
+        ):
+            cut.append(f"{widget.text()!r} squeezed to {widget.width()} of {widget.sizeHint().width()} px")
     for area in window.findChildren(QScrollArea):
         if area.isVisibleTo(window) and area.horizontalScrollBar().isVisible():
             cut.append(f"a panel scrolls sideways ({area.widget().minimumSizeHint().width()} px in {area.width()})")
