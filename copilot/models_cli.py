@@ -111,7 +111,8 @@ def _run_get(args: argparse.Namespace) -> int:
             path = model_install.get(entry, allow_unverified=args.allow_unverified, progress=_TerminalProgress())
         except KeyboardInterrupt:
             print("", file=sys.stderr)
-            raise UserError("cancelled; the partial download is kept, run the same command to resume") from None
+            kept = "the partial download is kept" if entry.kind == "url" else "nothing was installed"
+            raise UserError(f"cancelled; {kept}, run the same command to get it") from None
         print("", file=sys.stderr)
         _say(args, {"name": entry.name, "installed": str(path)}, f"installed {entry.name} in {path}")
         if not entry.verified:
