@@ -110,6 +110,10 @@ def answers(session: Session) -> list[Answer]:
     early: dict[int, list[Item]] = {}  # items of a question id whose question is not recorded yet
     for item in session.items:
         if item.kind == "question":
+            revised = by_id.get(item.payload.get("question_id", -1)) if item.payload.get("revised") else None
+            if revised is not None:  # a second decode of a live question: the same question, better read
+                revised.question = str(item.payload.get("text", "")) or revised.question
+                continue
             answer = Answer(len(result) + 1, item.payload.get("question_id"), str(item.payload.get("text", "")))
             result.append(answer)
             if answer.question_id is not None:
