@@ -45,6 +45,7 @@ FULL_LOOP = "Full loop"
 MOCK_STYLE = (
     REHEARSAL_STYLE
     + """
+QPlainTextEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px; }
 QLabel#question { font-size: 18px; font-weight: 600; }
 QLabel#followup { font-size: 16px; color: #d9b36c; }
 QLabel#timer { font-size: 16px; font-family: monospace; }
