@@ -156,6 +156,31 @@ def test_wrong_url_keeps_the_grounded_bullets_and_says_why() -> None:
     assert "cannot reach the model server" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_live_replay_through_the_real_server(server: LlamaServer, tmp_path: Path) -> None:
+    from conftest import speak
+
+    turn = speak(
+        "Next, a technical question. How does dropout prevent overfitting in a neural network?", tmp_path / "t.wav"
+    )
+    before = server.requests_served()
+    env = {
+        **os.environ,
+        "COPILOT_LLM_BACKEND": "server",
+        "COPILOT_LLM_SERVER_URL": server.url,
+        "COPILOT_HISTORY": "off",
+    }
+    command = [sys.executable, "-m", "copilot", "listen", "--file", str(turn), "--no-mic"]
+    command += ["--stories", str(EXAMPLE_STORIES), "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    bullets = [e for e in events if e["event"] == "bullets"]
+    assert bullets and bullets[0]["source"] == "composer", "the grounded bullets come first"
+    assert any(e["done"] for e in bullets)
+    assert not [e for e in events if e["event"] == "error"]
+    assert server.requests_served() > before, "the rewrite went to the server"
+
+
 # --- the generator and the stages, in process ------------------------------------------------------
 
 
