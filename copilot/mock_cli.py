@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--follow-up-files", nargs="+", metavar="FILE", help="an answer to each first follow-up ('-' for none)"
+    )
+    p.add_argument(
+        "--recordings", metavar="DIR", help="your recorded questions (X.wav with its text in X.txt): played when asked"
     )
     p.add_argument("--speak-to", metavar="DIR", help="write each question and follow-up as a wav into DIR")
     p.add_argument("--stories", metavar="DIR", help="match behavioral answers to the stories in DIR (or draft one)")
@@ -75,11 +79,12 @@ def _mock(args: argparse.Namespace) -> None:
         raise UsageError(f"{len(answers)} answer files for {len(mock.plan)} questions; give at most {len(mock.plan)}")
     listener = _Listener(answers, _existing_files(follow))
     speak_dir = Path(args.speak_to) if args.speak_to else None
+    recorded = _recorded_questions(Path(args.recordings)) if args.recordings else {}
     lines: list[dict[str, Any]] = []
     stories = _StoryMatcher(Path(args.stories)) if args.stories else None
     with recorded_session("mock") as history:
         for i in range(len(answers) if answers else len(mock.plan)):
-            lines.append(_ask(mock, i, listener, speak_dir, live=not answers, human=not args.json))
+            lines.append(_ask(mock, i, listener, (speak_dir, recorded), live=not answers, human=not args.json))
             if stories is not None:
                 lines[-1].update(stories.match(lines[-1]))
             _print_one(args, lines[-1])
@@ -109,6 +114,24 @@ def _write_report(path: Path, lines: list[dict[str, Any]], summary: dict[str, An
         print(f"  Report: {path}")
 
 
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def _recorded_questions(folder: Path) -> dict[str, Path]:
+    """Recordings with their text beside them (X.txt), so a planned question can be matched exactly."""
+    from copilot.drill import recordings_in
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder (given to --recordings)")
+    found = {}
+    for audio in recordings_in(folder):
+        sidecar = audio.with_suffix(".txt")
+        if sidecar.is_file():
+            found[_normalised(sidecar.read_text(encoding="utf-8"))] = audio
+    return found
+
+
 def _existing_files(names: list[str | None] | None) -> list[Path]:
     paths = [Path(n) for n in names or [] if n is not None]
     for path in paths:
@@ -117,13 +140,22 @@ def _existing_files(names: list[str | None] | None) -> list[Path]:
     return paths
 
 
-def _ask(mock: Any, i: int, listener: _Listener, speak_dir: Path | None, live: bool, human: bool) -> dict[str, Any]:
+def _ask(
+    mock: Any, i: int, listener: _Listener, voice: tuple[Path | None, dict[str, Path]], live: bool, human: bool
+) -> dict[str, Any]:
     """One question: spoken, answered, graded; its first follow-up spoken and, when there is an answer
     to it (live, or a follow-up file), answered and graded with the question."""
     question = mock.plan[i]
     if human:
         print(f"\nQ{i + 1} [{question.round}, {question.question_type}]: {question.text}")
-    spoken = _speak(question.text, speak_dir, f"q{i + 1}", play=live)
+    speak_dir, recordings = voice  # where to write the spoken wavs; the user's own recorded questions
+    recorded = recordings.get(_normalised(question.text))
+    if recorded is not None:  # the user's own recording of the question, played as it is
+        spoken: str | None = str(recorded)
+        if live:
+            _play_file(recorded)
+    else:
+        spoken = _speak(question.text, speak_dir, f"q{i + 1}", play=live)
     text, duration, transcribe_s = listener.answer(i)
     started = time.perf_counter()
     result = mock.answer(text, duration)
@@ -272,6 +304,12 @@ def _speak(text: str, folder: Path | None, name: str, play: bool) -> str | None:
     if play:  # the wav when there is one, else espeak-ng straight to the speaker, else the text shown
         play_question(DrillQuestion(text=text, question_type="other", audio=path), say=lambda _t: None)
     return str(path) if path else None
+
+
+def _play_file(path: Path) -> None:
+    from copilot.drill import DrillQuestion, play_question
+
+    play_question(DrillQuestion(text=path.stem, question_type="other", audio=path), say=lambda _t: None)
 
 
 def _print_one(args: argparse.Namespace, line: dict[str, Any]) -> None:

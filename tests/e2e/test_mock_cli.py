@@ -203,3 +203,19 @@ def test_a_live_mock_listens_on_the_microphone_and_asks_each_follow_up(monkeypat
     assert first["transcript"] == WEAK and first["follow_up_answers"] == [FOLLOW]
     assert first["duration_s"] > 0
     assert first["rubric"]["measured_result"]["score"] >= 3
+
+
+def test_the_users_own_recording_of_a_question_is_used_instead_of_the_voice(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from copilot.mock.voice import speak_to_wav
+
+    plan = plan_mock("ml_engineer", "senior", ["quick"], seed=9)
+    recordings = tmp_path / "recorded"
+    recording = speak_to_wav(plan[0].text, recordings / "mine.wav")
+    (recordings / "mine.txt").write_text(plan[0].text.upper() + "\n", encoding="utf-8")
+    voice = tmp_path / "voice"
+    argv = ["mock", "--quick", "--seed", "9", "--json", "--recordings", str(recordings), "--speak-to", str(voice)]
+    assert main([*argv, "--answer-files", write(tmp_path / "a.txt", WEAK), write(tmp_path / "b.txt", WEAK)]) == 0
+    first, second = lines(capsys.readouterr().out)[:2]
+    assert first["question_audio"] == str(recording), "matched by its text, case and punctuation aside"
+    assert second["question_audio"] == str(voice / "q2.wav"), "no recording of it: spoken by espeak-ng"
+    assert main(["mock", "--recordings", str(tmp_path / "none"), "--answer-files", str(tmp_path / "a.txt")]) == 2
