@@ -135,7 +135,7 @@ def draft_from_bullet(bullet: ImpactBullet) -> Story:
         sections["result"] = result
     elif _NUMBER.search(action):
         sections["result"] = f"{TO_FILL['result']}\n<!-- The bullet's number is in the action: {action} -->"
-    title = _title(bullet.text)
+    title = _title(action or bullet.text)  # what was done; the result stays in its section
     return Story.new(slugify(title), title, role=bullet.role, sections=sections, extra={"source": "resume"})
 
 
@@ -157,7 +157,7 @@ def _sentence(text: str) -> str:
 
 def _title(text: str) -> str:
     words = re.sub(r"[.;:]+$", "", text).split()
-    return " ".join(words[:9])
+    return " ".join(words[:12])
 
 
 def unfilled_sections(story: Story) -> list[str]:

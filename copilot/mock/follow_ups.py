@@ -87,17 +87,27 @@ def _missing_key_points(s: Signals) -> str | None:
     total = len(s.key_points_covered) + len(s.key_points_missed)
     if total == 0 or len(s.key_points_covered) / total >= MISSING_SHARE:
         return None
-    return f"What about this part: {_point_subject(s.key_points_missed[0])}? How does it change your answer?"
+    return f"What about {_point_subject(s.key_points_missed[0])}? How does that fit into your answer?"
 
 
 MISSING_SHARE = 0.5  # fewer than half of the card's key points heard: probe the first one missed
 
 
 def _point_subject(point: str) -> str:
-    """A key point's subject, without its answer: "Warmup: ramp lr up ..." -> "warmup"."""
-    head = re.split(r"[:;]", point)[0].strip()
+    """A key point's subject, without its answer: "Warmup: ramp lr up ..." -> "warmup",
+    "Expected error = bias squared + ..." -> "expected error"."""
+    head = re.split(r"[:;=,(]", point)[0].strip()
     words = head.split()
-    return " ".join(words[:6]).rstrip(",").lower()
+    # "L1 penalizes the sum of |w|" asks about L1: the subject ends at its verb.
+    verb = next((i for i, w in enumerate(words) if i and _VERB.match(w)), len(words))
+    return " ".join(words[: min(verb, 5)]).rstrip(" +-*/").lower()
+
+
+_VERB = re.compile(
+    r"^(?:is|are|was|means|gives|returns|runs|helps|keeps|needs|makes|adds|drops|moves|uses|permits|scales|"
+    r"acts|shrinks?|stays?|picks?|lands?|hurts|cures|breaks|\w+izes|\w+ises)$",
+    re.IGNORECASE,
+)
 
 
 def _no_example(s: Signals) -> str | None:

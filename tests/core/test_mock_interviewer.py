@@ -86,7 +86,7 @@ def test_technical_answer_missing_key_points_is_probed_on_the_first_one_missed()
     result = assess(q, "technical", "Dropout is a regularization trick that makes the network more robust.")
     first = result.follow_ups[0]
     assert first.gap == "missing_key_points"
-    assert "zero each activation with probability p" in first.text
+    assert first.text == "What about zero each activation with probability? How does that fit into your answer?"
 
 
 def test_design_answer_that_skips_constraints_is_asked_for_them_quoting_its_model() -> None:
