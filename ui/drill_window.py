@@ -230,7 +230,7 @@ class DrillWindow(QMainWindow):
         self.replay_button.clicked.connect(self.play_current)
         self.record_button = QPushButton("● Record answer")
         self.record_button.clicked.connect(self.toggle_recording)
-        self.answer_file_button = QPushButton("Use answer file…")
+        self.answer_file_button = QPushButton("Answer file…")  # short: it sits beside Record on a laptop screen
         self.answer_file_button.setToolTip("Use a recorded answer (audio file) instead of the microphone")
         self.answer_file_button.clicked.connect(self._answer_file_dialog)
         self.next_button = QPushButton("Next question →")

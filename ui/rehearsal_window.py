@@ -287,7 +287,7 @@ class RehearsalWindow(QMainWindow):
     def _build_answer(self) -> QWidget:
         self.record_button = QPushButton("● Record answer")
         self.record_button.clicked.connect(self.toggle_recording)
-        self.answer_file_button = QPushButton("Use answer file…")
+        self.answer_file_button = QPushButton("Answer file…")  # short: it sits beside Record on a laptop screen
         self.answer_file_button.setToolTip("Use a recorded answer (audio file) instead of the microphone")
         self.answer_file_button.clicked.connect(self._answer_file_dialog)
         buttons = QHBoxLayout()

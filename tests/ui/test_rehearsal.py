@@ -264,3 +264,18 @@ def test_story_cards_are_shown_best_match_first(qtbot: Any, calls: Calls) -> Non
     window.render_cards({**CARDS, "stories": stories})
     titles = window.card_titles()
     assert titles[1:4] == ["Halved serving cost", "Eval harness", "Launch disagreement"]  # after the framework
+
+
+@pytest.mark.parametrize("width", [800, 1024])
+def test_feedback_fits_the_panel_on_a_laptop_screen(qtbot: Any, calls: Calls, width: int) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    window = make_window(qtbot, calls)
+    window.select_bank_question("Tell me about a time you cut costs.")
+    window.render_cards(CARDS)
+    window.render_feedback(FEEDBACK)
+    window.show()
+    window.resize(width, 600)
+    qtbot.waitUntil(lambda: window.width() == width)
+    for area in window.findChildren(QScrollArea):
+        assert not area.horizontalScrollBar().isVisible(), f"a panel scrolls sideways at {width} px"
