@@ -9,6 +9,7 @@ coach ignore and the library shows as "to fill".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,3 +164,25 @@ def _title(text: str) -> str:
 def unfilled_sections(story: Story) -> list[str]:
     """The STAR sections still only a prompt: what the user has to write."""
     return [name for name, body in story.sections.items() if not story.section(name).strip()]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One competency a job ad asks for, and whether the resume and the story library cover it."""
+
+    id: str
+    asked: str  # the ad's words that ask for it
+    resume: str | None  # the resume's words that show it, None when the resume says nothing of it
+    stories: tuple[str, ...]  # ids of stories tagged with it
+
+
+def resume_coverage(job_ad: str, resume: str, stories: Sequence[Story]) -> list[Requirement]:
+    """Per competency the ad asks for (coverage.py's rules, the same the coverage view uses): the
+    resume's evidence and the stories that cover it."""
+    from copilot.coverage import competencies_in
+
+    shown = competencies_in(resume)
+    return [
+        Requirement(cid, phrase, shown.get(cid), tuple(s.id for s in stories if cid in s.competencies))
+        for cid, phrase in competencies_in(job_ad).items()
+    ]

@@ -22,6 +22,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("resume", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="print the drafts, save nothing")
+    p.add_argument(
+        "--job", metavar="AD", help="a job ad (text file): show which of its requirements the resume and stories cover"
+    )
     p.set_defaults(func=run_from_resume)
 
 
@@ -42,6 +45,8 @@ def _from_resume(args: argparse.Namespace) -> int:
     if not bullets:
         raise UserError(f"{path}: no impact bullets found (lines starting with '-' or '•' that say what you did)")
     folder = Path(args.dir) if args.dir else stories_dir()
+    if args.job:
+        return _job_coverage(args, Path(args.job), read_resume(path), folder)
     for bullet in bullets:
         draft = draft_from_bullet(bullet)
         saved = None if args.dry_run else _save(draft, folder)
@@ -58,6 +63,31 @@ def _from_resume(args: argparse.Namespace) -> int:
         else:
             where = record["path"] or "(not saved: --dry-run)"
             print(f"{draft.title}\n  {where}\n  to fill: {', '.join(to_fill) or '-'}")
+    return 0
+
+
+def _job_coverage(args: argparse.Namespace, ad: Path, resume: str, folder: Path) -> int:
+    from dataclasses import asdict
+
+    from copilot.errors import InputFileError
+    from copilot.resume import resume_coverage
+    from copilot.stories.library import load_library
+
+    try:
+        job_text = ad.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(ad, "cannot be read as UTF-8 text; save the job ad as a .txt file") from exc
+    stories = load_library(folder).stories if folder.is_dir() else []
+    requirements = resume_coverage(job_text, resume, stories)
+    if not requirements:
+        raise UserError(f"{ad}: no competency found in the job ad; is it the ad's text?")
+    for r in requirements:
+        if args.json:
+            print(json.dumps(asdict(r), ensure_ascii=False))
+        else:
+            resume_says = f'resume: "{r.resume}"' if r.resume else "resume: not shown"
+            stories_say = f"stories: {', '.join(r.stories)}" if r.stories else "stories: none"
+            print(f'{r.id} (asked as "{r.asked}"): {resume_says}; {stories_say}')
     return 0
 
 

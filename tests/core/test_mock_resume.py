@@ -120,3 +120,19 @@ def test_dry_run_saves_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[
     assert main(["stories", "from-resume", str(RESUME), "--dir", str(tmp_path / "s"), "--dry-run"]) == 0
     assert "(not saved: --dry-run)" in capsys.readouterr().out
     assert not (tmp_path / "s").exists()
+
+
+def test_job_ad_requirements_covered_by_the_resume_and_the_stories(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    stories = Path(__file__).resolve().parents[2] / "personal_stories"
+    ad = tmp_path / "ad.txt"
+    ad.write_text("You will mentor junior engineers and communicate with stakeholders.\n", encoding="utf-8")
+    argv = ["stories", "from-resume", str(RESUME), "--job", str(ad), "--dir", str(stories), "--json"]
+    assert main(argv) == 0
+    rows = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows["mentoring"]["resume"] == "Mentored" and "mentored-junior-eval-harness" in rows["mentoring"]["stories"]
+    assert rows["communication"]["resume"] is None, "the resume never shows it: a gap to say out loud"
+    assert rows["communication"]["stories"], "but a story covers it"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("Benefits: lunch.\n", encoding="utf-8")
+    assert main(["stories", "from-resume", str(RESUME), "--job", str(empty), "--dir", str(stories)]) == 1
+    assert f"{empty}: no competency found" in capsys.readouterr().err
