@@ -14,6 +14,7 @@ import html
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -192,8 +194,10 @@ class MockWindow(QMainWindow):
         self.submit_button.clicked.connect(self.submit_typed)
         self.next_button = QPushButton("Next question (Ctrl+Right)")
         self.next_button.clicked.connect(self.next_question)
+        self.report_button = QPushButton("Save report…")
+        self.report_button.clicked.connect(self.save_report)
         buttons = QHBoxLayout()
-        for b in (self.record_button, self.file_button, self.submit_button, self.next_button):
+        for b in (self.record_button, self.file_button, self.submit_button, self.next_button, self.report_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.timer_label)
@@ -298,9 +302,34 @@ class MockWindow(QMainWindow):
         self.follow_up.clear()
         self.results.setHtml(summary_html(self.mock.summary()))
         self._update_buttons()
-        recorder = self._history("mock", self._history_bridge.sink)
+        recorder = self._recorder = self._history("mock", self._history_bridge.sink)
         record_mock(recorder, [a.to_dict() for a in self.mock.answered], self.mock.summary())
         recorder.close()  # the end time and the store's closing happen on its own thread
+
+    def save_report(self, path: Any = None) -> None:
+        """The HTML report (copilot/mock/report.py) with the trend of the mocks in the history."""
+        if self.mock is None or self.phase != "done":
+            return
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save the mock report", "mock-report.html", "HTML (*.html)")
+            if not chosen:
+                return
+            path = chosen
+        answered = [a.to_dict() for a in self.mock.answered]
+        summary = self.mock.summary()
+        target = Path(path)
+        recorder = getattr(self, "_recorder", None)
+
+        def work(_progress: Any) -> Path:
+            if recorder is not None and hasattr(recorder, "wait"):
+                recorder.wait(10)  # this mock's own summary is in the history before the trend is read
+            from copilot.atomic import write_text_atomic
+            from copilot.mock.report import report_html, trend
+
+            write_text_atomic(target, report_html(answered, summary, trend(_history_points())))
+            return target
+
+        self.tasks.run("report", "writing the report…", work, lambda p: self.tasks.set_status(f"report saved: {p}"))
 
     # --- listening ------------------------------------------------------------------------------
 
@@ -367,6 +396,7 @@ class MockWindow(QMainWindow):
         self.submit_button.setEnabled(answering and not listening and not self.recorder.recording)
         self.next_button.setEnabled(self.phase in ("follow_up", "between") and not listening)
         self.start_button.setText("Restart mock" if self.phase != "idle" else "Start mock")
+        self.report_button.setEnabled(self.phase == "done" and not self.tasks.is_busy("report"))
 
     def show_error(self, exc: BaseException | str) -> None:
         self.banner.show_error(exc)
@@ -377,6 +407,22 @@ class MockWindow(QMainWindow):
         self.recorder.close("mock-mic-stop")
         self.closing.emit()
         super().closeEvent(event)
+
+
+def _history_points() -> list[tuple[str, dict[str, Any]]]:
+    """Past mocks for the trend; none when history is off or cannot be opened (the report goes on)."""
+    from copilot.errors import UserError
+    from copilot.history import open_default_store
+    from copilot.history_session import history_wanted
+    from copilot.mock.report import past_summaries
+
+    if not history_wanted():
+        return []
+    try:
+        with open_default_store() as store:
+            return past_summaries(store)
+    except UserError:
+        return []
 
 
 def _session_recorder(kind: str, on_message: Callable[[str], None]) -> Any:

@@ -75,7 +75,7 @@ def report_html(answered: list[dict[str, Any]], summary: dict[str, Any], history
     )
     answers = "".join(_answer_html(i + 1, a) for i, a in enumerate(answered))
     trend_rows = "".join(
-        f"<tr><td>{e(c.replace('_', ' '))}</td><td>{_sparkline(v)}</td><td>{len(v)} mocks</td></tr>"
+        f"<tr><td>{e(c.replace('_', ' '))}</td><td>{_sparkline(v)}</td><td>{len(v)} mock{'s' if len(v) != 1 else ''}</td></tr>"
         for c, v in history.items()
     )
     drills = "".join(f"<li>{e(d.replace('_', ' '))}</li>" for d in summary["next_drills"]) or "<li>none</li>"

@@ -115,7 +115,7 @@ def test_the_timer_says_when_an_answer_runs_over(qtbot: Any, monkeypatch: Any) -
     assert window.timer_label.property("over") is True
 
 
-def test_a_whole_quick_mock_ends_with_its_summary(qtbot: Any) -> None:
+def test_a_whole_quick_mock_ends_with_its_summary(qtbot: Any, tmp_path: Any) -> None:
     from copilot.history import open_default_store
     from copilot.history_session import SessionRecorder
 
@@ -143,6 +143,11 @@ def test_a_whole_quick_mock_ends_with_its_summary(qtbot: Any) -> None:
     assert session.kind == "mock"
     assert [i.kind for i in session.items] == ["mock_answer"] * 4 + ["mock_summary"]
     assert session.items[-1].payload["questions"] == 4
+    report = tmp_path / "mock.html"
+    window.save_report(report)
+    qtbot.waitUntil(report.exists, timeout=10000)
+    page = report.read_text(encoding="utf-8")
+    assert "Trend over past mocks" in page and "1 mock</td>" in page and "I don&#x27;t know." in page
 
 
 def test_an_empty_answer_is_refused_with_a_message(qtbot: Any) -> None:
