@@ -133,10 +133,17 @@ def _recorded_questions(folder: Path) -> dict[str, Path]:
 
 
 def _existing_files(names: list[str | None] | None) -> list[Path]:
+    """The answer files, each checked before the first question is asked, so a bad one fails at once."""
+    from copilot.audio.decode import load_audio
+
     paths = [Path(n) for n in names or [] if n is not None]
     for path in paths:
         if not path.is_file():
             raise InputFileError(path, "no such file; give the answers as audio or .txt files")
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            _read_text(path)
+        else:
+            load_audio(path)  # raises InputFileError naming the file; decoded again when it is its turn
     return paths
 
 

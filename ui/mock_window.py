@@ -44,6 +44,7 @@ from ui.widgets import TaskRunner, WindowErrors, section_title, set_central, wra
 
 log = logging.getLogger(__name__)
 FULL_LOOP = "Full loop"
+MAX_RECORDING_S = 600.0  # ten minutes: twice any loop's longest answer time, then the mic stops
 MOCK_STYLE = (
     REHEARSAL_STYLE
     + """
@@ -380,6 +381,9 @@ class MockWindow(QMainWindow):
     def _tick(self) -> None:
         elapsed = time.monotonic() - self._started_at
         limit = loops().levels[self.mock.level].answer_minutes * 60 if self.mock else 180.0
+        if self.recorder.recording and elapsed > MAX_RECORDING_S:
+            self.show_error(f"Stopped recording after {MAX_RECORDING_S // 60:.0f} minutes; the answer is graded as is.")
+            self.toggle_recording()  # a forgotten microphone must not fill memory
         over = elapsed > limit
         self.timer_label.setText(f"{_clock(elapsed)} / {_clock(limit)}" + (" over time" if over else ""))
         if self.timer_label.property("over") != over:

@@ -88,6 +88,12 @@ def test_bad_inputs_are_one_line_naming_the_file(tmp_path: Path, capsys) -> None
     empty.write_text("  \n", encoding="utf-8")
     assert main(["mock", "--answer-files", str(empty)]) == 1
     assert f"{empty}: is empty" in capsys.readouterr().err
+    noise = tmp_path / "noise.wav"
+    noise.write_bytes(b"not audio")
+    assert main(["mock", "--quick", "--answer-files", write(tmp_path / "ok.txt", WEAK), str(noise)]) == 1
+    out, err = capsys.readouterr()
+    assert "Q1" not in out, "a bad second file fails before the first question is asked"
+    assert f"{noise}: is not a readable audio file" in err
     too_many = [write(tmp_path / f"x{i}.txt", WEAK) for i in range(5)]
     assert main(["mock", "--quick", "--answer-files", *too_many]) == 2
     assert "5 answer files for 4 questions" in capsys.readouterr().err

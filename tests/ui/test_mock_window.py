@@ -201,3 +201,17 @@ def test_the_core_model_transcribes_the_answer_while_it_is_spoken(qtbot: Any) ->
     assert calls == [4 * 1600], "the frames went to the incremental transcript, the tail decoded at the stop"
     assert window.last is not None and window.last.transcript == WEAK
     assert window.last.duration_s == pytest.approx(len(WEAK.split()) * 0.3 - 0.1)
+
+
+def test_a_forgotten_recording_stops_by_itself(qtbot: Any) -> None:
+    from ui.mock_window import MAX_RECORDING_S
+
+    window, _ = make(qtbot)
+    window.start()
+    window.toggle_recording()
+    assert window.recorder.recording
+    window._started_at -= MAX_RECORDING_S + 1
+    window._tick()
+    assert not window.recorder.recording
+    assert "Stopped recording after 10 minutes" in window.banner.label.text()
+    qtbot.waitUntil(lambda: window.phase == "follow_up")
