@@ -7,8 +7,8 @@ competency, and the retriever scores a story partly by how well the two profiles
 - a question: its cue phrases (a match is a strong signal) and the similarity of its embedding to
   each competency's probe question (catches paraphrases: "walk away from something" -> stopping a
   project), sharpened so that only the nearest few count;
-- a story: its tags through the synonyms, a tag that names no competency by the probe nearest in
-  meaning (so "herding-cats" or a tag in the user's own words still counts), plus what its sections
+- a story: its tags through the synonyms, a tag that names no competency by the synonym nearest in
+  meaning (so "vendor-wrangling" or a tag in the user's own words still counts), plus what its sections
   say (probe similarity and cue phrases), so an untagged story is matched too.
 """
 
@@ -27,9 +27,11 @@ from copilot.stories.model import Story
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
-# Cosine between an unknown tag (a word or two) and a probe question above which the tag names that
-# competency; short texts score low against sentences, so this is lower than a sentence match.
-TAG_SIMILARITY = 0.42
+# Cosine between an unknown tag and the nearest synonym above which the tag names that competency.
+# Measured: "pager duty heroics" -> pager 0.60, "vendor wrangling" -> vendor 0.74, "cost cutting" ->
+# cost reduction 0.64, while wrong neighbours stayed below: "patience" -> urgency 0.54, "data
+# platform" -> data 0.55, "moneyball" -> team player 0.39.
+TAG_SIMILARITY = 0.58
 # Probe similarity -> weight: exp((sim - best) / temperature), zero below the floor. A question
 # probes one or two things, so only probes within a few hundredths of the best keep weight.
 QUESTION_TEMPERATURE = 0.03
@@ -61,6 +63,7 @@ class CompetencyMatcher:
         self._synonyms = {normalise(name): i for i, c in enumerate(self.taxonomy) for name in (c.id, *c.synonyms)}
         self.probes = embed([c.probe for c in self.taxonomy])
         self._tag_cache: dict[str, int | None] = {}
+        self._synonym_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.taxonomy)
@@ -83,10 +86,20 @@ class CompetencyMatcher:
         if key in self._synonyms:
             return self._synonyms[key]
         if key not in self._tag_cache:
-            sims = self.probes @ self._embed([key.replace(" ", " ")])[0]
+            names, owners = self._synonym_vectors()
+            sims = names @ self._embed([key])[0]
             best = int(np.argmax(sims))
-            self._tag_cache[key] = best if sims[best] >= TAG_SIMILARITY else None
+            self._tag_cache[key] = int(owners[best]) if sims[best] >= TAG_SIMILARITY else None
         return self._tag_cache[key]
+
+    def _synonym_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every label and synonym embedded, with the competency each belongs to; embedded on the first
+        unknown tag only (a few hundred short phrases), since most libraries use known tags."""
+        if self._synonym_cache is None:
+            pairs = [(i, name) for i, c in enumerate(self.taxonomy) for name in (c.label, *c.synonyms)]
+            vectors = self._embed([name for _, name in pairs])
+            self._synonym_cache = (vectors, np.array([i for i, _ in pairs]))
+        return self._synonym_cache
 
     def story_profile(self, story: Story, section_vectors: np.ndarray) -> StoryProfile:
         """`section_vectors`: the embeddings of the story's indexed sections (any number of rows)."""

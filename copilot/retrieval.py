@@ -42,6 +42,11 @@ ROUTES: dict[str, Route] = {
 }
 
 
+# A story weight from which a competency is worth showing in the library (a tag is 1.0; the text's
+# strongest inferred competency 0.8).
+SHOWN_COMPETENCY = 0.5
+
+
 @dataclass(frozen=True)
 class Cards:
     frameworks: tuple[Hit, ...]
@@ -87,6 +92,15 @@ class Retriever:
         """The best `k` stories for a question on the story route (the evaluation ranks deeper than shown)."""
         with self.lock:
             return self._stories_for(question, vector, k)
+
+    def competencies_of(self, story_id: str, floor: float = SHOWN_COMPETENCY) -> list[tuple[str, str]]:
+        """The competencies a story shows, for the library to display (and the user to accept or fix):
+        (id, source) pairs, source "tag" for a tag that names it, "tag 'x' ~ meaning" for an unusual
+        tag read by meaning, or "text" when only the story's words imply it. Strongest first."""
+        with self.lock:
+            if story_id not in self._stories:
+                return []
+            return self._story_tables.competencies_of(story_id, self._matcher, floor)
 
     def _stories_for(self, question: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
         if k <= 0 or not self._stories:

@@ -66,6 +66,7 @@ class StoryTables:
     body_starts: np.ndarray  # where each story's group starts in `body`
     title_rows: np.ndarray  # (stories,) index of each story's title chunk
     profiles: np.ndarray  # (stories, competencies)
+    sources: tuple[dict[str, str], ...]  # per story: competency id -> "tag", "tag 'x' ~ meaning" or "text"
     hub: np.ndarray  # (stories,)
     bm25: BM25
     weights: Weights = WEIGHTS
@@ -84,20 +85,13 @@ class StoryTables:
         # story_docs emits each story's chunks together, whole first: a group starts at each "whole".
         body_starts = np.array([k for k, i in enumerate(body) if parts[i] == "whole"], dtype=np.int64)
         title_rows = np.array([i for i, p in enumerate(parts) if p == "title"], dtype=np.int64)
-        profiles = (
-            np.stack(
-                [
-                    matcher.story_profile(s, vectors[(chunk_story == row) & _is_section(parts)]).weights
-                    for row, s in enumerate(stories)
-                ]
-            )
-            if stories
-            else np.zeros((0, len(matcher)), dtype=np.float32)
-        )
+        # Every chunk of a story, title included, says what it is about.
+        found = [matcher.story_profile(s, vectors[chunk_story == row]) for row, s in enumerate(stories)]
+        profiles = np.stack([p.weights for p in found]) if found else np.zeros((0, len(matcher)), dtype=np.float32)
         hub = _best_per_story(generic @ vectors.T, body, body_starts).mean(axis=0) if stories else np.zeros(0)
         return cls(
             stories, {s.id: s for s in stories}, vectors, parts, chunk_story, body, body_starts, title_rows,
-            profiles, hub, BM25([d.text for d in docs]),
+            profiles, tuple(p.sources for p in found), hub, BM25([d.text for d in docs]),
         )  # fmt: skip
 
     def scores(self, question: str, vector: np.ndarray, question_weights: np.ndarray) -> StoryScores:
@@ -119,6 +113,13 @@ class StoryTables:
             per_story[row] = max(per_story[row], score)
         top = float(per_story.max()) if len(per_story) else 0.0
         return per_story / top if top > 0 else per_story
+
+    def competencies_of(self, story_id: str, matcher: CompetencyMatcher, floor: float) -> list[tuple[str, str]]:
+        """(competency id, where it came from) for one story, strongest first."""
+        row = next(i for i, s in enumerate(self.stories) if s.id == story_id)
+        weights, sources = self.profiles[row], self.sources[row]
+        order = [int(i) for i in np.argsort(-weights) if weights[i] >= floor]
+        return [(matcher.ids[i], sources.get(matcher.ids[i], "text")) for i in order]
 
     def best_part(self, row: int, chunk_sims: np.ndarray) -> str:
         """The section of a story closest to the question ("" when the whole story is)."""
