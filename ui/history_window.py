@@ -26,13 +26,12 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from ui.rehearsal_window import REHEARSAL_STYLE
 from ui.theme import set_window_sheet
-from ui.widgets import TaskRunner, WindowErrors, section_title, set_central
+from ui.widgets import SharedSplitter, TaskRunner, WindowErrors, section_title, set_central
 
 log = logging.getLogger(__name__)
 HISTORY_STYLE = (
@@ -56,7 +55,7 @@ QPushButton#danger { background: #5a2a2a; border-color: #8a3b3b; color: #ffdede;
 QPushButton#danger:disabled { color: #6b717a; background: #2b3037; border-color: #454c55; }
 """
 )
-COLUMNS = ("Date", "Kind", "Questions", "Duration")
+COLUMNS = ("Date", "Kind", "Asked", "Duration")  # "Asked": questions, short enough for 800 px
 FILTERS = {"html": "HTML report (*.html)", "md": "Markdown (*.md)"}
 OpenStore = Callable[[], Any]  # -> copilot.history.HistoryStore (a context manager)
 
@@ -170,9 +169,10 @@ class HistoryWindow(QMainWindow):
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
+        # The date is never cut: on a narrow screen the kind column gives way (the full kind in its tooltip).
+        for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")
@@ -188,21 +188,25 @@ class HistoryWindow(QMainWindow):
         self.preview.document().setDocumentMargin(10)
         self.preview.setPlaceholderText("Pick a session on the left to read its report.")
         self.html_button = QPushButton("Export HTML…")
-        self.html_button.setToolTip("A self-contained report with charts, one file that opens offline")
+        self.html_button.setToolTip("Export a self-contained report with charts, one file that opens offline")
         self.html_button.clicked.connect(lambda: self.export_dialog("html"))
         self.md_button = QPushButton("Export Markdown…")
+        for button, short in ((self.html_button, "Save HTML…"), (self.md_button, "Save .md…")):
+            button.setAccessibleName(button.text())
+            button.setText(short)  # the long names and Delete in one row do not fit an 800 px screen
         self.md_button.clicked.connect(lambda: self.export_dialog("md"))
-        self.browser_button = QPushButton("Open report in browser")
+        self.browser_button = QPushButton("Open in browser")
+        self.browser_button.setToolTip("The report with its charts, in your web browser")
         self.browser_button.setObjectName("primary")
         self.browser_button.clicked.connect(self.open_in_browser)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setObjectName("danger")
         self.delete_button.clicked.connect(self.confirm_delete)
-        buttons = QHBoxLayout()
-        for button in (self.browser_button, self.html_button, self.md_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.delete_button)
+        buttons = QGridLayout()  # Delete on a row of its own, away from the export buttons
+        for column, button in enumerate((self.browser_button, self.html_button, self.md_button)):
+            buttons.addWidget(button, 0, column)
+        buttons.setColumnStretch(3, 1)
+        buttons.addWidget(self.delete_button, 1, 0)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(4, 0, 0, 0)
@@ -210,11 +214,9 @@ class HistoryWindow(QMainWindow):
         rl.addLayout(buttons)
         rl.addWidget(self.preview, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = SharedSplitter((370, 390), (0.42, 0.58))  # the table's four columns stay readable at 800 px
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([440, 740])
         set_central(self, self.banner, splitter)
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -258,6 +260,7 @@ class HistoryWindow(QMainWindow):
             cells = (when_text(s.started_at), s.kind, str(s.questions), duration_text(s.started_at, s.ended_at))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)

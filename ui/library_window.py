@@ -373,6 +373,8 @@ class LibraryWindow(QMainWindow):
         self.coverage_summary = wrapped_label("", "scoreNote")
         self.coverage_list = QListWidget()
         self.coverage_list.setAccessibleName("Competency coverage")
+        self.coverage_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.coverage_list.setTextElideMode(Qt.TextElideMode.ElideRight)  # the full list is in each tooltip
         self.coverage_list.setToolTip("Double-click a competency to filter the story list by it")
         self.coverage_list.itemDoubleClicked.connect(self._filter_by_coverage_item)
         panel = QWidget()
@@ -643,7 +645,7 @@ class LibraryWindow(QMainWindow):
         )
         self.coverage_list.clear()
         for row in rows:
-            label = f"{row.competency:<28} {row.count}" if row.count else f"{row.competency:<28} no story"
+            label = f"{row.competency} · {row.count}" if row.count else f"{row.competency} · no story"
             item = QListWidgetItem(("○  " if row.is_gap else "●  ") + label)
             item.setData(Qt.ItemDataRole.UserRole, row.competency)
             item.setForeground(QBrush(QColor(tone("#e0b070" if row.is_gap else "#d8dde3"))))  # readable in both themes

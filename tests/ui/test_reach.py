@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QComboBox,
     QHeaderView,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -92,6 +93,9 @@ def test_no_control_is_cut_off_on_a_laptop_screen(qtbot: Any, tmp_path: Path, na
             and widget.width() < widget.sizeHint().width() - 2
         ):
             cut.append(f"{widget.text()!r} squeezed to {widget.width()} of {widget.sizeHint().width()} px")
+    for view in window.findChildren(QListWidget):  # a list elides; a table may scroll to its last column
+        if view.isVisibleTo(window) and view.horizontalScrollBar().isVisible():
+            cut.append(f"{type(view).__name__} {view.accessibleName()!r} scrolls sideways ({view.width()} px)")
     for area in window.findChildren(QScrollArea):
         if area.isVisibleTo(window) and area.horizontalScrollBar().isVisible():
             cut.append(f"a panel scrolls sideways ({area.widget().minimumSizeHint().width()} px in {area.width()})")
