@@ -102,13 +102,14 @@ STORY_FAULTS: dict[str, Callable[[Path], str]] = {
 }
 
 
-@pytest.mark.parametrize("fault", sorted(STORY_FAULTS))
-def test_a_broken_story_is_named_and_left_out(case: Case, fault: str) -> None:
-    expected = STORY_FAULTS[fault](case.stories)
+def test_broken_stories_are_each_named_and_left_out(case: Case) -> None:
+    """All four in one folder (one process): each is named on stderr, the good ones still answer."""
+    expected = [make(case.stories) for make in STORY_FAULTS.values()]
     done = case.rehearse("--json")
     _no_traceback(done)
-    assert done.returncode == 0 and expected in done.stderr and "skipped" in done.stderr
-    assert json.loads(done.stdout.splitlines()[0])["stories"]
+    assert done.returncode == 0 and json.loads(done.stdout.splitlines()[0])["stories"]
+    skipped = [line for line in done.stderr.splitlines() if "skipped" in line]
+    assert len(skipped) == len(expected) and all(any(e in line for line in skipped) for e in expected)
 
 
 def test_a_50_mb_story_is_named_and_left_out_with_memory_bounded(case: Case) -> None:
@@ -121,6 +122,7 @@ def test_a_50_mb_story_is_named_and_left_out_with_memory_bounded(case: Case) -> 
     done = case.rehearse()
     _no_traceback(done)
     assert done.returncode == 0 and "huge.md: too large for a story" in done.stderr
+    print(f"50 MB story in the folder: rehearse peak RSS {peak_kb(done) / 1000:.0f} MB")
     assert peak_kb(done) <= PEAK_LIMIT_KB, f"peak RSS {peak_kb(done) / 1000:.0f} MB"
     listed = case.cli("stories", "list", "--dir", str(case.stories))
     assert listed.returncode == 1 and "huge.md: too large" in listed.stderr  # `stories list` says it too
@@ -146,8 +148,9 @@ def test_the_first_rehearse_after_a_broken_index_succeeds_on_its_own(case: Case,
     _no_traceback(done)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["stories"]
-    status = case.cli("index", "status", "--stories", str(case.stories), "--json")
-    assert status.returncode == 0 and json.loads(status.stdout)["up_to_date"] is True
+    if fault == "garbled database":  # and the healed index is whole (once: each check is a process)
+        status = case.cli("index", "status", "--stories", str(case.stories), "--json")
+        assert status.returncode == 0 and json.loads(status.stdout)["up_to_date"] is True
 
 
 # --- settings: one line naming the file, line and key; exit 1 -----------------------------------------
@@ -234,11 +237,14 @@ def test_a_garbled_recording_is_named(case: Case, tmp_path: Path) -> None:
     assert done.returncode == 1 and f"{bad}: is not a readable audio file" in done.stderr
 
 
-def test_a_30_minute_silent_recording_is_refused_with_memory_bounded(case: Case, tmp_path: Path) -> None:
+@pytest.mark.parametrize("minutes", [30, 120])
+def test_a_long_silent_recording_is_refused_with_memory_bounded(case: Case, tmp_path: Path, minutes: int) -> None:
     audio = tmp_path / "silence.wav"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(audio), "trim", "0", "1800"], check=True)
+    seconds = str(minutes * 60)
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(audio), "trim", "0", seconds], check=True)
     done = case.cli("rehearse", "--no-llm", "--stories", str(case.stories), str(audio))
     _no_traceback(done)
     assert done.returncode == 1 and "contains only silence" in done.stderr
+    print(f"{minutes}-minute silent recording: rehearse peak RSS {peak_kb(done) / 1000:.0f} MB")
     assert peak_kb(done) <= PEAK_LIMIT_KB, f"peak RSS {peak_kb(done) / 1000:.0f} MB"
     assert not case.history.exists() or "you you" not in case.cli("history", "list").stdout
