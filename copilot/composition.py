@@ -128,7 +128,11 @@ class Core:
             before = _story_texts(self.library.stories)
             after = _story_texts(library.stories)
             with self.retriever.lock:
-                chunks = self.index.sync("stories", story_docs(library.stories))
+                try:
+                    chunks = self.index.sync("stories", story_docs(library.stories))
+                except IndexDamagedError as exc:  # heal now: the whole index again, then go on
+                    self.index.rebuild(f"failed during a reload ({exc})")
+                    chunks = sync_index(self.index, library.stories)["stories"]
                 self.retriever.set_stories(library.stories)
                 self.library = library
         return StoryReload(

@@ -119,6 +119,35 @@ def test_a_broken_file_is_named_and_the_rest_still_indexed(core: Core, folder: P
     assert story_ids(core, NEW_QUESTION)[0] == "fortran-climate-port"
 
 
+def test_a_story_over_the_size_limit_is_named_and_left_out(core: Core, folder: Path) -> None:
+    big = folder / "huge.md"
+    big.write_text("---\ntitle: Huge\n---\n## Situation\n" + "Fortran. " * 200_000, encoding="utf-8")
+    result = core.reload_stories()
+    assert result.broken_files == ("huge.md",) and any("too large for a story" in e for e in result.errors)
+    assert all(s.title != "Huge" for s in core.library.stories)
+
+
+def test_an_index_failing_under_a_reload_is_rebuilt_and_the_reload_succeeds(
+    core: Core, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chromadb.api.models.Collection as collection_module
+
+    real, calls = collection_module.Collection.upsert, {"n": 0}
+
+    def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("Error executing plan: Failed to pull logs from the log store")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(collection_module.Collection, "upsert", flaky)
+    (folder / "fortran-climate-port.md").write_text(NEW_STORY, encoding="utf-8")
+    result = core.reload_stories()
+    assert result.added == ("fortran-climate-port",)
+    assert story_ids(core, NEW_QUESTION)[0] == "fortran-climate-port"
+    assert core.index.count("topics") == len(knowledge.topics())  # the rebuild refilled every collection
+
+
 def test_reload_with_nothing_changed_reports_no_changes(core: Core) -> None:
     result = core.reload_stories()
     assert not result.changed_anything and result.chunks.unchanged > 0
