@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from tests.ui.keyboard import activate  # noqa: E402
 from tests.ui.test_look import WINDOWS  # noqa: E402
+from ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
 
 CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QAbstractSpinBox, QPlainTextEdit, QAbstractItemView)
 
@@ -102,11 +103,22 @@ def test_no_control_is_cut_off_on_a_laptop_screen(qtbot: Any, tmp_path: Path, na
     assert not cut, f"{name} at {size[0]}x{size[1]}: " + "; ".join(cut)
 
 
+@pytest.fixture
+def look(request: pytest.FixtureRequest) -> Any:
+    apply_theme(request.param)
+    yield request.param
+    apply_theme(DARK)
+
+
+@pytest.mark.parametrize("look", [DARK, LIGHT], indirect=True)
+@pytest.mark.parametrize("size", [(800, 600), (1024, 700), (1600, 1000)])
 @pytest.mark.parametrize("name", list(WINDOWS))
-def test_tab_alone_reaches_every_enabled_control(qtbot: Any, tmp_path: Path, name: str) -> None:
+def test_tab_alone_reaches_every_enabled_control(
+    qtbot: Any, tmp_path: Path, name: str, size: tuple[int, int], look: str
+) -> None:
     window = WINDOWS[name](tmp_path)
     qtbot.addWidget(window)
-    window.resize(1024, 700)
+    window.resize(*size)
     activate(qtbot, window)
     wanted = [w for w in controls(window) if w.isEnabled()]
     first = QApplication.focusWidget() or wanted[0]
@@ -122,7 +134,7 @@ def test_tab_alone_reaches_every_enabled_control(qtbot: Any, tmp_path: Path, nam
         for w in wanted
         if w not in reached and w not in grouped
     ]
-    assert not missed, f"{name}: Tab never reaches " + "; ".join(missed)
+    assert not missed, f"{name} at {size[0]} px, {look}: Tab never reaches " + "; ".join(missed)
 
 
 def accessible_name(widget: QWidget) -> str:
