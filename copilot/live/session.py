@@ -53,6 +53,7 @@ class _Redecode:
     windows: tuple[np.ndarray, ...]  # each ends in a pause and fits whisper's window
     texts: tuple[str, ...] = ()  # of the windows decoded so far
     cut: bool = False  # `windows` are still whole utterances until the first step cuts them
+    speech_mark: int = -1  # the queue's count of interviewer speech events when it was first queued
 
     def step(self, transcribe: Callable[[np.ndarray], str]) -> _Redecode:
         return replace(self, windows=self.windows[1:], texts=(*self.texts, transcribe(self.windows[0])))
@@ -94,14 +95,20 @@ class _TranscriptionQueue:
         self._urgent: deque[object] = deque()
         self._partials: dict[int, Utterance] = {}
         self._background: deque[_Redecode] = deque()
+        self._speech_events = 0
         self._cond = threading.Condition()
 
     def put(self, event: object) -> None:
         with self._cond:
             if isinstance(event, Utterance | SpeechPaused) and event.speaker == INTERVIEWER:
                 self._background.clear()
+                self._speech_events += 1
             if isinstance(event, _Redecode):
-                self._background.appendleft(event)  # a job part done goes on first
+                if event.speech_mark < 0:
+                    self._background.append(replace(event, speech_mark=self._speech_events))
+                elif event.speech_mark == self._speech_events:
+                    self._background.appendleft(event)  # a job part done goes on first
+                # else: the interviewer spoke while a window was decoded; the rest is not worth it
             elif isinstance(event, Utterance) and not event.is_final:
                 self._partials[event.utterance_id] = event  # replaces an older, undecoded snapshot
             else:

@@ -1,0 +1,51 @@
+"""The live transcription queue: finals first, the newest partial, second decodes only when idle."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from copilot.events import CANDIDATE, INTERVIEWER, Question, Utterance
+from copilot.live.session import _Redecode, _TranscriptionQueue
+
+AUDIO = np.zeros(16_000, np.float32)
+
+
+def utterance(uid: int, final: bool, speaker: str = INTERVIEWER) -> Utterance:
+    return Utterance(uid, speaker, AUDIO, 0.0, 1.0, final)
+
+
+def job() -> _Redecode:
+    return _Redecode(Question(1, "How would you design it?", 5.0, utterance_ids=(1,)), (AUDIO, AUDIO), cut=True)
+
+
+def test_a_second_decode_waits_for_finals_and_partials():
+    queue = _TranscriptionQueue()
+    queue.put(job())
+    queue.put(utterance(7, final=False, speaker=CANDIDATE))
+    queue.put(utterance(8, final=True, speaker=CANDIDATE))
+    assert isinstance(queue.get(), Utterance) and isinstance(queue.get(), Utterance)
+    assert isinstance(queue.get(), _Redecode)
+
+
+def test_interviewer_speech_drops_a_waiting_second_decode_and_the_rest_of_a_running_one():
+    queue = _TranscriptionQueue()
+    queue.put(job())
+    running = queue.get()
+    assert isinstance(running, _Redecode)
+    queue.put(utterance(2, final=False))  # the interviewer goes on while a window is decoded
+    queue.put(running.step(lambda samples: "text"))  # the rest of it comes back
+    assert queue.get() == utterance(2, final=False)
+    assert queue.take_background() == []
+    queue.put(job())
+    queue.put(utterance(2, final=True))
+    assert queue.get() == utterance(2, final=True) and queue.take_background() == []
+
+
+def test_an_undisturbed_second_decode_goes_on_window_by_window():
+    queue = _TranscriptionQueue()
+    queue.put(job())
+    first = queue.get()
+    assert isinstance(first, _Redecode)
+    queue.put(first.step(lambda samples: "one"))
+    rest = queue.get()
+    assert isinstance(rest, _Redecode) and rest.texts == ("one",) and len(rest.windows) == 1
