@@ -41,7 +41,9 @@ def heard(core, tmp_path_factory):
         with lock:
             events.append(event)
 
-    session = LiveSession(core, [FileSource.from_samples(audio, INTERVIEWER, realtime=False)], sink)
+    # In real time, as a device delivers it: ticks of the audio clock arrive while partials are pending
+    # (the old path then flushed the partial into the question, and again with every later partial).
+    session = LiveSession(core, [FileSource.from_samples(audio, INTERVIEWER, realtime=True)], sink)
     session.start()
     assert session.all_ended.wait(300), "the session did not finish"
     session.stop()
