@@ -28,7 +28,6 @@ from copilot.index import (
 from copilot.stories.library import load_library
 
 
-
 class HashEmbedder:
     """Deterministic vectors from the text's hash: healing does not need meaning, only speed."""
 
