@@ -264,7 +264,9 @@ class HistoryStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(f"{self.path.parent}: the history folder cannot be created ({exc.strerror or exc})") from None
+            raise UserError(
+                f"{self.path.parent}: the history folder cannot be created ({exc.strerror or exc})"
+            ) from None
         try:
             return self._open_checked()
         except sqlite3.DatabaseError as exc:

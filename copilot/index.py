@@ -178,7 +178,9 @@ class ChromaIndex:
         """The error to raise for a Chroma failure in use; a damaged index is marked for rebuilding."""
         _raise_if_disk_full(exc, self.folder, docs)
         _write_marker(self.folder, "damaged")
-        return IndexDamagedError(f"{self.folder}: the story index failed ({_short(exc)}); it is rebuilt on the next start")
+        return IndexDamagedError(
+            f"{self.folder}: the story index failed ({_short(exc)}); it is rebuilt on the next start"
+        )
 
     def plan(self, collection: str, docs: Sequence[Doc]) -> tuple[list[Doc], list[str], set[str]]:
         """What a sync would do: (docs to embed, ids to delete, ids already indexed)."""
@@ -270,7 +272,9 @@ MARKER_NAME = "copilot-index.json"
 # Bump when what we store changes (document ids, metadata, the embedding model): older indexes are rebuilt.
 INDEX_FORMAT = 1
 # What Chroma and we keep in an index folder; a wipe removes these and nothing else.
-_INDEX_ENTRY = re.compile(r"^(chroma\.sqlite3.*|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|" + re.escape(MARKER_NAME) + r")$")
+_INDEX_ENTRY = re.compile(
+    r"^(chroma\.sqlite3.*|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|" + re.escape(MARKER_NAME) + r")$"
+)
 # Room a sync needs: measured here, 1.6 MB for 120 documents (about 13 kB each over a 1 MB base); doubled.
 _BASE_BYTES, _BYTES_PER_DOC = 4_000_000, 30_000
 
@@ -367,7 +371,9 @@ def _stale_reason(folder: Path) -> str | None:
     if marker.get("format") != expected["format"] or marker.get("chromadb") != expected["chromadb"]:
         return f"was made by another version (format {marker.get('format')}, Chroma {marker.get('chromadb')})"
     if marker.get("state") != "clean":
-        return "was left half-written (a sync was cut short)" if marker.get("state") == "writing" else "failed last time"
+        return (
+            "was left half-written (a sync was cut short)" if marker.get("state") == "writing" else "failed last time"
+        )
     return _database_problem(database)
 
 

@@ -160,7 +160,13 @@ def new_story_file(
             story_id, stem = _free_name(slug, slug, taken_ids, taken_names)
             target = folder / f"{stem}.md"
             story = replace(
-                base, id=story_id, title=title.strip(), competencies=tuple(competencies), role=role, year=year, path=target
+                base,
+                id=story_id,
+                title=title.strip(),
+                competencies=tuple(competencies),
+                role=role,
+                year=year,
+                path=target,
             )
             text = render_story(story)
             try:

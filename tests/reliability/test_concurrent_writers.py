@@ -65,7 +65,9 @@ def _run_trials(action: str, root: Path, trials: int) -> list[tuple[int, int, li
     return rows
 
 
-def _losses(rows: list[tuple[int, int, list[str], list[str]]], root: Path, trials: int, expect_titles: set[str]) -> list[str]:
+def _losses(
+    rows: list[tuple[int, int, list[str], list[str]]], root: Path, trials: int, expect_titles: set[str]
+) -> list[str]:
     problems = [f"trial {t} writer {i}: {err}" for t, i, _, errs in rows for err in errs]
     for trial in range(trials):
         paths = [p for t, _, written, _ in rows if t == trial for p in written]

@@ -95,7 +95,9 @@ def _no_traceback(done: subprocess.CompletedProcess[str]) -> None:
 # --- stories: left out by name, the rest indexed, exit 0 -------------------------------------------
 
 STORY_FAULTS: dict[str, Callable[[Path], str]] = {
-    "not UTF-8": lambda d: (d / "latin1.md").write_bytes("---\ntitle: Caf\xe9\n---\n".encode("latin-1")) and "is not UTF-8",
+    "not UTF-8": lambda d: (
+        (d / "latin1.md").write_bytes("---\ntitle: Caf\xe9\n---\n".encode("latin-1")) and "is not UTF-8"
+    ),
     "NUL bytes": lambda d: (d / "binary.md").write_bytes(b"---\ntitle: x\n---\n\x00\x00") and "NUL bytes",
     "duplicate id": lambda d: shutil.copyfile(d / "churn-label-leakage.md", d / "zz-copy.md") and "duplicate id",
     "broken YAML": lambda d: (d / "yaml.md").write_text("---\ntitle: [unclosed\n---\n") and "not valid YAML",

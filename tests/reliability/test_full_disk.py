@@ -59,7 +59,9 @@ def test_saving_a_story_on_a_full_disk_keeps_the_old_version(small_disk: Path) -
     before = path.read_bytes()
     fill(small_disk)
     story = load_story(path)
-    with pytest.raises(InputFileError, match=r"the disk is full \(0\.0 MB free, [0-9.]+ MB needed\).*previous version is unchanged"):
+    with pytest.raises(
+        InputFileError, match=r"the disk is full \(0\.0 MB free, [0-9.]+ MB needed\).*previous version is unchanged"
+    ):
         save_story(story.with_section("result", "x" * 20_000))
     assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["kept.md"]  # no temporary left behind
@@ -116,10 +118,15 @@ def test_index_rebuild_and_rehearse_on_a_full_disk_explain_and_recover(small_dis
     stories = ["--stories", str(EXAMPLE_STORIES)]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=env, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=env, timeout=600
+        )
 
     filler = fill(small_disk)
-    for args in (("index", "rebuild", *stories), ("rehearse", "--no-llm", "--text", "Tell me about a conflict", *stories)):
+    for args in (
+        ("index", "rebuild", *stories),
+        ("rehearse", "--no-llm", "--text", "Tell me about a conflict", *stories),
+    ):
         done = run(*args)
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
         assert "the disk is full" in done.stderr and "MB" in done.stderr

@@ -52,7 +52,9 @@ def test_kill_during_saves_never_truncates_and_leaves_no_temporaries(tmp_path: P
     for _ in range(TRIALS):
         _kill_after(_saver, (str(path),), rng.uniform(0.05, 0.4))
         story = load_story(path)  # always whole: parses, with its title and a result or the start text
-        assert story.title == "Story kept" and (story.section("result").startswith("save ") or "start" in story.section("situation"))
+        assert story.title == "Story kept" and (
+            story.section("result").startswith("save ") or "start" in story.section("situation")
+        )
         assert story.section("result") == "" or story.section("result").rstrip().endswith("40%.")
     assert path.stat().st_mode & 0o777 == 0o644  # the mode survived every save
     left = clean_stale_temporaries(folder, older_than_s=0)
