@@ -23,8 +23,9 @@ from copilot.errors import InputFileError
 
 PRIVATE = 0o600  # the default for new files: reports and settings may hold private text
 SHARED = 0o644  # story files, like any file an editor creates
-# `.<name>.<random>.tmp`: this writer's temporaries (and, before, mkstemp's), hidden from listings.
-_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_-]{6,}\.tmp$")
+# `.<name>.<8 random>.tmp`: this writer's temporaries (hex) and, before, mkstemp's ([a-z0-9_]), hidden
+# from listings. Exactly that shape, so a user's own hidden file is never taken for one.
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 STALE_TEMP_AGE_S = 60.0  # a live writer holds its temporary for milliseconds
 
 

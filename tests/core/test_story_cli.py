@@ -322,3 +322,39 @@ def test_commands_never_rewrite_a_broken_file(
     run(["stories", "export", "--dir", str(library), str(tmp_path / "x.zip")])
     assert (broken.read_bytes(), broken.stat().st_mtime_ns) == before
     assert (library / "broken-yaml-2.md").exists()  # `new` picked a free name instead
+
+
+def test_stale_temporaries_are_cleaned_at_load_and_nothing_else(library: Path) -> None:
+    import os
+    import time
+
+    stale, fresh, users = library / ".good.md.a1b2c3d4.tmp", library / ".good.md.ffffffff.tmp", library / ".my.notes.tmp"
+    for path in (stale, fresh, users):
+        path.write_text("half a save")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(users, (old, old))
+    load_library(library)
+    assert not stale.exists() and fresh.exists() and users.exists()  # a live writer's, and the user's own, stay
+
+
+def test_saving_keeps_the_file_mode_and_new_stories_are_readable(library: Path) -> None:
+    import os
+    import stat
+
+    from copilot.stories.write import save_story
+
+    path = library / "good.md"
+    os.chmod(path, 0o640)
+    save_story(load_story(path).with_section("result", "Cost fell 40% in a quarter."))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    created = new_story_file(library, "A brand new story")
+    assert created.path is not None and stat.S_IMODE(created.path.stat().st_mode) & 0o644 == 0o644 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current
