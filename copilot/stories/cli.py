@@ -227,8 +227,11 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
             out.error(skip.reason, source=skip.source)
         else:
             out.record({"source": skip.source, "skipped": skip.reason}, f"skipped {skip.reason}")
-    if not out.as_json:
-        harmless = len(report.skipped) - len(report.failed)
+    harmless = len(report.skipped) - len(report.failed)
+    if out.as_json:  # the same summary in-band, so a script sees the whole outcome
+        summary = {"imported": len(report.imported), "skipped": harmless, "failed": len(report.failed)}
+        print(_json_line({"summary": summary, "library": folder}))
+    else:
         counts = f"{len(report.imported)} imported, {harmless} skipped, {len(report.failed)} failed"
         print(f"{counts} (library: {folder})", file=sys.stderr)
     return 1 if report.failed else 0

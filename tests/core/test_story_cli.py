@@ -358,3 +358,36 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_import_goes_on_past_a_failed_write_and_sums_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    import copilot.stories.library as library_module
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(5):
+        (src / f"s{i}.md").write_text(f"---\nid: s{i}\ntitle: Story {i}\n---\n", encoding="utf-8")
+    real, calls = library_module.create_bytes_exclusive, {"n": 0}
+
+    def full_on_the_third(path, data, mode):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            from copilot.atomic import _save_error
+
+            raise _save_error(path, OSError(errno.ENOSPC, "No space left on device"), False, len(data))
+        return real(path, data, mode)
+
+    monkeypatch.setattr(library_module, "create_bytes_exclusive", full_on_the_third)
+    folder = tmp_path / "lib"
+    assert run(["stories", "import", "--dir", str(folder), "--json", str(src)]) == 1
+    records = json_lines(capsys.readouterr().out)
+    assert [r["id"] for r in records if "id" in r] == ["s0", "s1", "s3", "s4"]
+    (failed,) = [r for r in records if "error" in r]
+    assert "s2.md: not imported" in failed["error"] and "the disk is full" in failed["error"]
+    assert "nothing was written" in failed["error"] and "previous version" not in failed["error"]
+    assert records[-1]["summary"] == {"imported": 4, "skipped": 0, "failed": 1}
+    assert sorted(p.name for p in folder.iterdir()) == ["s0.md", "s1.md", "s3.md", "s4.md"]
