@@ -67,6 +67,7 @@ class HalfReport:
     typed_right: int = 0
     answers: list[AnswerCheck] = field(default_factory=list)
     misses: list[tuple[str, list[str], tuple[str, ...]]] = field(default_factory=list)
+    model_bullets: int = 0  # bullets of the language model that replaced a composer bullet
     retrieve_ms: list[float] = field(default_factory=list)
     bullets_ms: list[float] = field(default_factory=list)
 
@@ -88,6 +89,7 @@ class HalfReport:
             "answers_with_result_numbers": len(with_numbers),
             "invented_numbers": sum(len(a.invented) for a in answers),
             "template_bullets": sum(len(a.templates) for a in answers),
+            "model_bullets": self.model_bullets,
             "retrieve_ms_p95": round(_p95(self.retrieve_ms), 1),
             "bullets_ms_p95": round(_p95(self.bullets_ms), 1),
             **{f"recall_at_3_{s}": round(h / c, 3) for s, (h, c) in sorted(self.by_style.items())},
@@ -163,9 +165,10 @@ class HalfEvaluator:
     def close(self) -> None:
         self.index.close()
 
-    def run(self, generator: BulletGenerator | None = None) -> HalfReport:
+    def run(self, generator: BulletGenerator | None = None, limit: int | None = None) -> HalfReport:
+        """Every judgment (or the first `limit`: the model's rewrite costs seconds per question)."""
         report = HalfReport(self.half)
-        for number, judgment in enumerate(self.judgments):
+        for number, judgment in enumerate(self.judgments[:limit]):
             self._one(report, number, judgment, generator)
         return report
 
@@ -200,8 +203,10 @@ class HalfEvaluator:
             typed, (Hit("framework", framework.id, framework.title, 1.0, framework),), tuple(shown), (), 0.0
         )
         start = time.perf_counter()
-        final = list(BulletStage(generator).process(event))[-1]
+        produced = list(BulletStage(generator).process(event))
+        draft, final = produced[0], produced[-1]
         report.bullets_ms.append((time.perf_counter() - start) * 1000)
+        report.model_bullets += sum(1 for b in final.bullets if b not in draft.bullets)
         return check_answer(question.text, shown[0].item, final.bullets, sources_text(event))
 
 

@@ -8,8 +8,8 @@ competency, and the retriever scores a story partly by how well the two profiles
   each competency's probe question (catches paraphrases: "walk away from something" -> stopping a
   project), sharpened so that only the nearest few count;
 - a story: its tags through the synonyms, a tag that names no competency by the synonym nearest in
-  meaning (so "vendor-wrangling" or a tag in the user's own words still counts), plus what its sections
-  say (probe similarity and cue phrases), so an untagged story is matched too.
+  meaning (so "vendor-wrangling" or a tag in the user's own words still counts), plus the probes its
+  chunks are nearest to, so an untagged story is matched too.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ QUESTION_FLOOR = 0.25
 STORY_TEMPERATURE = 0.04
 STORY_FLOOR = 0.30
 STORY_TEXT_WEIGHT = 0.8  # what the text implies counts a little less than what the user tagged
-CUE_HITS_FOR_FULL = 3  # cue phrases in a story's text that make a competency as sure as a tag
 
 
 def normalise(tag: str) -> str:
@@ -101,8 +100,8 @@ class CompetencyMatcher:
             self._synonym_cache = (vectors, np.array([i for i, _ in pairs]))
         return self._synonym_cache
 
-    def story_profile(self, story: Story, section_vectors: np.ndarray) -> StoryProfile:
-        """`section_vectors`: the embeddings of the story's indexed sections (any number of rows)."""
+    def story_profile(self, story: Story, chunk_vectors: np.ndarray) -> StoryProfile:
+        """`chunk_vectors`: the embeddings of the story's indexed chunks (any number of rows)."""
         weights = np.zeros(len(self.taxonomy), dtype=np.float32)
         sources: dict[str, str] = {}
         for tag in story.competencies:
@@ -111,20 +110,20 @@ class CompetencyMatcher:
                 weights[found] = 1.0
                 known = normalise(tag) in self._synonyms
                 sources.setdefault(self.ids[found], "tag" if known else f"tag '{tag}' ~ meaning")
-        inferred = self._from_text(story, section_vectors)
+        inferred = self._from_text(story, chunk_vectors)
         for index in np.flatnonzero(inferred > weights):
             sources.setdefault(self.ids[index], "text")
         return StoryProfile(np.maximum(weights, inferred), sources)
 
-    def _from_text(self, story: Story, section_vectors: np.ndarray) -> np.ndarray:
-        text = "\n".join(story.section(p) for p in ("situation", "task", "action", "result", "lessons"))
-        cues = np.minimum(self.cue_hits(f"{story.title}\n{text}") / CUE_HITS_FOR_FULL, 1.0)
-        if len(section_vectors):
-            sims = (section_vectors @ self.probes.T).max(axis=0)
-            meant = np.where(sims >= STORY_FLOOR, np.exp((sims - sims.max()) / STORY_TEMPERATURE), 0.0)
-        else:
-            meant = np.zeros(len(self.taxonomy))
-        return (STORY_TEXT_WEIGHT * np.maximum(cues, meant)).astype(np.float32)
+    def _from_text(self, story: Story, chunk_vectors: np.ndarray) -> np.ndarray:
+        """The probes the story's chunks are nearest to. (Cue phrases over its text were tried too: 20-30
+        ms a story in regex time, too slow for 1,000 stories, and on the tune half recall@3 0.897 -> 0.885
+        and MRR 0.850 -> 0.863 without them; over the set-up alone, MRR fell to 0.821.)"""
+        if not len(chunk_vectors):
+            return np.zeros(len(self.taxonomy), dtype=np.float32)
+        sims = (chunk_vectors @ self.probes.T).max(axis=0)
+        meant = np.where(sims >= STORY_FLOOR, np.exp((sims - sims.max()) / STORY_TEMPERATURE), 0.0)
+        return (STORY_TEXT_WEIGHT * meant).astype(np.float32)
 
     def labels(self, indices: Sequence[int]) -> list[str]:
         return [self.taxonomy[i].label for i in indices]

@@ -96,7 +96,9 @@ class StoryTables:
 
     def scores(self, question: str, vector: np.ndarray, question_weights: np.ndarray) -> StoryScores:
         w = self.weights
-        sims = self.vectors @ vector
+        # einsum, not `@`: on a busy 2-core machine BLAS threads fighting over the cores made this
+        # matrix-vector product 28 ms instead of 4 (7,000 chunks).
+        sims = np.einsum("ij,j->i", self.vectors, vector)
         best = _best_per_story(sims[None, :], self.body, self.body_starts)[0]
         title = sims[self.title_rows]
         shared = self.profiles * question_weights[None, :]
@@ -108,9 +110,10 @@ class StoryTables:
 
     def _keyword(self, question: str) -> np.ndarray:
         per_story = np.zeros(len(self.stories), dtype=np.float32)
-        for chunk, score in self.bm25.scores(question).items():
-            row = self.chunk_story[chunk]
-            per_story[row] = max(per_story[row], score)
+        found = self.bm25.scores(question)
+        if found:
+            chunks = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
+            np.maximum.at(per_story, self.chunk_story[chunks], np.fromiter(found.values(), dtype=np.float32))
         top = float(per_story.max()) if len(per_story) else 0.0
         return per_story / top if top > 0 else per_story
 

@@ -3,7 +3,7 @@
 
 Prints one JSON line per half with story recall@1/@3, MRR, the cue-bullet checks and type accuracy,
 then the type accuracy on the shared labelled questions. Tune on `tune`; the README reports `report`.
-Usage: python scripts/eval_coaching.py [--half tune|report|both] [--llm] [--misses] [--bullets]
+Usage: python scripts/eval_coaching.py [--half tune|report|both] [--llm] [--limit N] [--misses] [--bullets]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=("tune", "report", "both"), default="both")
     parser.add_argument("--llm", action="store_true", help="composer + the packaged llama.cpp model's rewrite")
+    parser.add_argument("--limit", type=int, help="only the first N questions of each half")
     parser.add_argument("--misses", action="store_true", help="list questions whose story was not in the top 3")
     parser.add_argument("--bullets", action="store_true", help="print every answer's bullets and failed checks")
     args = parser.parse_args()
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         for half in halves:
             evaluator = HalfEvaluator(EVAL / half, embedder, classifier, Path(tmp) / half)
             try:
-                report = evaluator.run(generator)
+                report = evaluator.run(generator, args.limit)
             finally:
                 evaluator.close()
             print(json.dumps({"bullets_by": "composer+llm" if generator else "composer", **report.figures()}))

@@ -82,7 +82,7 @@ def test_each_story_hit_says_why_it_was_chosen(retriever, embedder):
 
 def test_an_untagged_story_shows_competencies_inferred_from_its_text(retriever, embedder):
     shown = dict(retriever.competencies_of("untagged-outage"))
-    assert shown.get("production-incident") == "text", shown
+    assert shown and set(shown.values()) == {"text"}, shown
     tagged = dict(retriever.competencies_of("pushed-for-shadow-launch"))
     assert tagged["conflict-resolution"] == "tag"
     assert retriever.competencies_of("no-such-story") == []

@@ -1,0 +1,80 @@
+"""Story retrieval latency with 1,000 stories, without embedding 7,000 chunks first (target: p95 <= 30 ms).
+
+Scoring costs the same whatever the vectors say, so the synthetic library's chunk vectors are the
+example stories' real chunk vectors, tiled with a little noise; the question is embedded for real
+and BM25 runs over the synthetic texts. test_bench_retrieval.py measures the same path end to end
+through Chroma (it has to index everything first: many minutes on 2 busy cores).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from conftest import EXAMPLE_STORIES
+from synthetic import synthetic_library
+
+from copilot import knowledge
+from copilot.index import ChromaIndex, story_docs, topic_docs
+from copilot.retrieval import Retriever
+from copilot.stories.library import load_library
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = [
+    "Tell me about a time you reduced serving latency.",
+    "Describe a conflict with a data scientist.",
+    "So, um, have you ever had to walk away from a project you started?",
+    "Tell me about an outage you handled on call. What did you do first?",
+]
+
+
+class TiledIndex:
+    """A ChromaIndex for topics, with story vectors tiled from the examples' real ones."""
+
+    def __init__(self, real: ChromaIndex, example_vectors: dict[str, np.ndarray], seed: int = 3) -> None:
+        self._real = real
+        self._examples = example_vectors
+        self._rng = np.random.default_rng(seed)
+
+    def vectors(self, collection, ids):
+        base = list(self._examples.values())
+        rows = [self._examples.get(i, base[n % len(base)]) for n, i in enumerate(ids)]
+        noisy = np.asarray(rows) + self._rng.normal(0, 0.02, (len(rows), len(rows[0])))
+        return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+
+    def embed(self, texts):
+        return self._real.embed(texts)
+
+    def query(self, *args, **kwargs):
+        return self._real.query(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def scorer(embedder, tmp_path_factory):
+    examples = list(load_library(EXAMPLE_STORIES).stories)
+    docs = story_docs(examples)
+    example_vectors = dict(zip([d.id for d in docs], embedder.embed([d.text for d in docs]), strict=True))
+    real = ChromaIndex(tmp_path_factory.mktemp("topics-only"), embedder)
+    real.sync("topics", topic_docs(knowledge.topics()))
+    stories = synthetic_library(examples, 1000)
+    yield Retriever(TiledIndex(real, example_vectors), knowledge.frameworks(), knowledge.topics(), stories)
+    real.close()
+
+
+def test_story_retrieval_with_1000_stories(benchmark, scorer, embedder):
+    cycle = itertools.cycle(QUESTIONS)
+
+    def query():
+        text = next(cycle)
+        return scorer.retrieve(text, "behavioral", embedder.embed_one(text))
+
+    cards = benchmark.pedantic(query, rounds=60, iterations=1, warmup_rounds=3)
+    assert len(cards.stories) == 3 and all(h.reason for h in cards.stories)
+    if benchmark.enabled:
+        data = sorted(benchmark.stats.stats.data)
+        p95 = data[int(0.95 * len(data)) - 1] * 1000
+        print(
+            f"\nstory retrieval (embed + score + BM25), 1000 stories: p50 {benchmark.stats.stats.median * 1000:.1f} ms, p95 {p95:.1f} ms"
+        )
