@@ -69,6 +69,7 @@ class StoryTables:
     sources: tuple[dict[str, str], ...]  # per story: competency id -> "tag", "tag 'x' ~ meaning" or "text"
     hub: np.ndarray  # (stories,)
     bm25: BM25
+    section_mask: np.ndarray  # (chunks,) True for a STAR section chunk
     weights: Weights = WEIGHTS
 
     @classmethod
@@ -91,7 +92,7 @@ class StoryTables:
         hub = _best_per_story(generic @ vectors.T, body, body_starts).mean(axis=0) if stories else np.zeros(0)
         return cls(
             stories, {s.id: s for s in stories}, vectors, parts, chunk_story, body, body_starts, title_rows,
-            profiles, tuple(p.sources for p in found), hub, BM25([d.text for d in docs]),
+            profiles, tuple(p.sources for p in found), hub, BM25([d.text for d in docs]), _is_section(parts),
         )  # fmt: skip
 
     def scores(self, question: str, vector: np.ndarray, question_weights: np.ndarray) -> StoryScores:
@@ -126,10 +127,10 @@ class StoryTables:
 
     def best_part(self, row: int, chunk_sims: np.ndarray) -> str:
         """The section of a story closest to the question ("" when the whole story is)."""
-        mine = [i for i in np.flatnonzero(self.chunk_story == row) if _is_section(self.parts)[i]]
-        if not mine:
+        mine = np.flatnonzero((self.chunk_story == row) & self.section_mask)
+        if not len(mine):
             return ""
-        return self.parts[max(mine, key=lambda i: chunk_sims[i])]
+        return self.parts[int(mine[np.argmax(chunk_sims[mine])])]
 
 
 def _is_section(parts: Sequence[str]) -> np.ndarray:
