@@ -149,6 +149,8 @@ class _Live:
     last_text: str = ""
     partial_done_s: float | None = None  # clock time the last partial or speculative decode finished
     speculation: tuple[int, list[str]] | None = None  # (sample count, words of the span) decoded at the last pause
+    shown_committed: list[str] = field(default_factory=list)  # committed spans as shown (confirmed words kept)
+    spec_shown: list[str] = field(default_factory=list)  # the span as shown after the pause decode
 
     def commit_if_resumed(self, size: int, min_samples: int) -> None:
         """Speech went on past the last pause: commit that pause's decode if it covered enough."""
@@ -158,11 +160,13 @@ class _Live:
         self.speculation = None
         if end - self.commit_n >= min_samples:
             self.committed = collapse_repeats(self.committed + words)
+            # On screen the span keeps its confirmed words; the final text is the decode's.
+            self.shown_committed += self.spec_shown
             self.commit_n = end
             self.stable, self.hypothesis = [], []
 
     def shown(self) -> list[str]:
-        return self.committed + self.hypothesis
+        return self.shown_committed + self.hypothesis
 
     def agree(self, hyp: list[str], from_start: bool) -> bool:
         """Merge a new decode (LocalAgreement-2); False when it cannot be placed after the stable text."""
@@ -216,7 +220,7 @@ class StreamingTranscriber:
     def stable_text(self, utterance_id: int) -> str:
         """The confirmed words of an utterance still being spoken ("" once it is final)."""
         live = self._live.get(utterance_id)
-        return " ".join(live.committed + live.stable) if live else ""
+        return " ".join(live.shown_committed + live.stable) if live else ""
 
     def _state(self, utterance_id: int, t_start_s: float) -> _Live:
         return self._live.setdefault(utterance_id, _Live(t_start_s))
@@ -252,8 +256,9 @@ class StreamingTranscriber:
         live.speculation = (event.samples.size, hyp)
         # The whole open span decoded is the best partial there is: show it (through the agreement,
         # so the stable words still never change).
-        if live.agree(hyp, from_start=True):
-            yield from self._show(event.utterance_id, event.speaker, live, event.t_pause_s, arrived)
+        live.agree(hyp, from_start=True)  # by position at worst: a decode from the span's start always fits
+        live.spec_shown = list(live.hypothesis)
+        yield from self._show(event.utterance_id, event.speaker, live, event.t_pause_s, arrived)
 
     def _show(
         self, utterance_id: int, speaker: str, live: _Live, t_end_s: float, arrived: float
