@@ -14,8 +14,8 @@ QUESTION = "Tell me about a time you disagreed with your manager"
 
 
 def test_a_tighter_rewrite_replaces_its_own_bullet_and_keeps_the_label():
-    merged = merge_rewrite(DRAFT, ["- Shadow mode chosen over canary"], QUESTION)
-    assert merged[1] == "Decision: Shadow mode chosen over canary"
+    merged = merge_rewrite(DRAFT, ["- Shadow mode over small canary"], QUESTION)
+    assert merged[1] == "Decision: Shadow mode over small canary"
     assert merged[0] == DRAFT[0] and merged[2:] == DRAFT[2:]
 
 
@@ -41,3 +41,11 @@ def test_unrelated_model_lines_are_ignored_and_order_is_kept():
     merged = merge_rewrite(DRAFT, ["Remember to smile", "Result: default rate 0.4 points lower in 6 months"], QUESTION)
     assert merged[:3] == DRAFT[:3] and merged[3] == "Result: default rate 0.4 points lower in 6 months"
     assert len(merged) == len(DRAFT)
+
+
+def test_a_rewrite_may_not_bring_facts_from_elsewhere_or_lose_the_point():
+    # Every figure is grounded in the story, but "6 months" belongs to the result, not to the title.
+    assert merge_rewrite(DRAFT, ["Story: Convinced my manager to run shadow for 6 months"], QUESTION) == DRAFT
+    assert merge_rewrite(DRAFT, ["Story: Convinced manager"], QUESTION) == DRAFT  # lost the point
+    assert merge_rewrite(DRAFT, ["Decision: Action: chose shadow mode over canary"], QUESTION) == DRAFT
+    assert merge_rewrite(DRAFT, ["Decision: Your decision to choose shadow mode was a decision"], QUESTION) == DRAFT
