@@ -53,7 +53,7 @@ class _Redecode:
     windows: tuple[np.ndarray, ...]  # each ends in a pause and fits whisper's window
     texts: tuple[str, ...] = ()  # of the windows decoded so far
     cut: bool = False  # `windows` are still whole utterances until the first step cuts them
-    speech_mark: int = -1  # the queue's count of interviewer speech events when it was first queued
+    speech_mark: int = -1  # the queue's count of interviewer speech events when the question ended
 
     def step(self, transcribe: Callable[[np.ndarray], str]) -> _Redecode:
         return replace(self, windows=self.windows[1:], texts=(*self.texts, transcribe(self.windows[0])))
@@ -104,11 +104,12 @@ class _TranscriptionQueue:
                 self._background.clear()
                 self._speech_events += 1
             if isinstance(event, _Redecode):
-                if event.speech_mark < 0:
-                    self._background.append(replace(event, speech_mark=self._speech_events))
+                # Only if the interviewer has not spoken since the question ended (a two-part
+                # question must not wait behind the first part's re-decode); a part done goes first.
+                if event.speech_mark == self._speech_events and event.texts:
+                    self._background.appendleft(event)
                 elif event.speech_mark == self._speech_events:
-                    self._background.appendleft(event)  # a job part done goes on first
-                # else: the interviewer spoke while a window was decoded; the rest is not worth it
+                    self._background.append(event)
             elif isinstance(event, Utterance) and not event.is_final:
                 self._partials[event.utterance_id] = event  # replaces an older, undecoded snapshot
             else:
@@ -127,6 +128,11 @@ class _TranscriptionQueue:
                 key = next(iter(self._partials))
                 return self._partials.pop(key)
             return self._background.popleft()
+
+    @property
+    def speech_events(self) -> int:
+        with self._cond:
+            return self._speech_events
 
     def take_background(self) -> list[_Redecode]:
         with self._cond:
@@ -284,7 +290,8 @@ class LiveSession:
             audio = [self._utterance_audio.get(uid) for uid in question.utterance_ids]
         if not audio or any(a is None for a in audio):
             return None  # a partial-only question ("answer now" mid-sentence), or audio already let go
-        return _Redecode(question, tuple(a for a in audio if a is not None))
+        mark = self._transcription.speech_events  # interviewer speech after this drops the job
+        return _Redecode(question, tuple(a for a in audio if a is not None), speech_mark=mark)
 
     def _redecode(self, job: _Redecode) -> None:
         job = job.step(self._decode_full) if job.cut else self._cut(job).step(self._decode_full)

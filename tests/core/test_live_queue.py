@@ -14,8 +14,9 @@ def utterance(uid: int, final: bool, speaker: str = INTERVIEWER) -> Utterance:
     return Utterance(uid, speaker, AUDIO, 0.0, 1.0, final)
 
 
-def job() -> _Redecode:
-    return _Redecode(Question(1, "How would you design it?", 5.0, utterance_ids=(1,)), (AUDIO, AUDIO), cut=True)
+def job(mark: int = 0) -> _Redecode:
+    question = Question(1, "How would you design it?", 5.0, utterance_ids=(1,))
+    return _Redecode(question, (AUDIO, AUDIO), cut=True, speech_mark=mark)
 
 
 def test_a_second_decode_waits_for_finals_and_partials():
@@ -27,7 +28,7 @@ def test_a_second_decode_waits_for_finals_and_partials():
     assert isinstance(queue.get(), _Redecode)
 
 
-def test_interviewer_speech_drops_a_waiting_second_decode_and_the_rest_of_a_running_one():
+def test_interviewer_speech_since_the_question_drops_its_second_decode_and_the_rest_of_a_running_one():
     queue = _TranscriptionQueue()
     queue.put(job())
     running = queue.get()
@@ -36,9 +37,10 @@ def test_interviewer_speech_drops_a_waiting_second_decode_and_the_rest_of_a_runn
     queue.put(running.step(lambda samples: "text"))  # the rest of it comes back
     assert queue.get() == utterance(2, final=False)
     assert queue.take_background() == []
-    queue.put(job())
     queue.put(utterance(2, final=True))
-    assert queue.get() == utterance(2, final=True) and queue.take_background() == []
+    assert queue.get() == utterance(2, final=True)
+    queue.put(job(mark=1))  # a question that ended before that speech: not re-decoded
+    assert queue.take_background() == []
 
 
 def test_an_undisturbed_second_decode_goes_on_window_by_window():
