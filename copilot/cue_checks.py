@@ -24,13 +24,15 @@ FUNCTION_WORDS = frozenset(
     who whom whose while when where whether if because since although though unless until after
     before during under about against between through without within across per my our your their
     his her its this these those is are was were be been being am have has had do does did will
-    would can could should may might must not no very i we they he she it you me us them
+    would can could should may might must not no very i we they he she
     """.split()
 )
+# Object pronouns end a phrase ("fix it", "asked them"), but say nothing when two bullets are compared.
+_PRONOUNS = frozenset("it you me us them".split())
 _LABEL = re.compile(r"^[A-Z][A-Za-z ]{0,20}:\s+")
 _WORD = re.compile(r"[a-z0-9$%][a-z0-9$%.'-]*", re.I)
 # Words that carry no content when comparing two bullets (function words plus frequent verbs).
-_LIGHT = FUNCTION_WORDS | frozenset("also then there more most just only over out up".split())
+_LIGHT = FUNCTION_WORDS | _PRONOUNS | frozenset("also then there more most just only over out up".split())
 NEAR_DUPLICATE_SHARE = 0.6  # of the shorter bullet's content words found in the other
 
 

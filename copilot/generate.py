@@ -546,8 +546,9 @@ def _tightens(candidate: str, draft: str) -> bool:
     facts ("lower the fraud threshold by 20%", where 20% was the traffic share), lost the point
     ("Story: Convinced payment") or spoke to the user ("Your decision to meet a risk lead...")."""
     new, old = _stems(candidate), _stems(draft)
-    if not new or ". " in cue_checks.body(candidate) or cue_checks.body(candidate).count(":"):
-        return False
+    body = cue_checks.body(candidate)
+    if not new or ". " in body or ":" in body or body.split()[0].lower() in ("you", "your"):
+        return False  # two sentences, a label inside, or words to the user ("You led...")
     return new <= old and len(new) >= KEPT_SHARE * len(old)
 
 
