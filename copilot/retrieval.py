@@ -113,7 +113,8 @@ class Retriever:
     def _story_hit(self, tables: StoryTables, scores: StoryScores, row: int) -> Hit:
         story = tables.stories[row]
         reason = why_chosen(self._matcher, scores.shared[row], tables.best_part(row, scores.chunk_sims))
-        return Hit("story", story.id, story.title, round(float(scores.best[row]), 3), story, reason)
+        # The score shown is the one the stories are ranked by, so a list sorted by it keeps this order.
+        return Hit("story", story.id, story.title, round(float(scores.total[row]), 3), story, reason)
 
     def _topics_for(self, question: str, question_type: str, vector: np.ndarray, k: int) -> tuple[Hit, ...]:
         if k <= 0:
