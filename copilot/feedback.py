@@ -332,18 +332,22 @@ def technical_checks(transcript: str) -> dict[str, Any]:
     }
 
 
+# How a candidate names a complexity; the mock interviewer's rubric listens for the same words.
+COMPLEXITY_CUES = (
+    r"o of",
+    r"o\(",
+    r"big o",
+    r"complexity",
+    r"linear",
+    r"log n",
+    r"quadratic",
+    r"constant (?:time|space)",
+    r"n squared",
+)
+
+
 def coding_checks(transcript: str) -> dict[str, Any]:
-    complexity = any_phrase(
-        r"o of",
-        r"o\(",
-        r"big o",
-        r"complexity",
-        r"linear",
-        r"log n",
-        r"quadratic",
-        r"constant (?:time|space)",
-        r"n squared",
-    )
+    complexity = any_phrase(*COMPLEXITY_CUES)
     edges = any_phrase(
         r"edge cases?", r"empty", r"null", r"none", r"negative", r"duplicates?", r"overflow", r"single element"
     )

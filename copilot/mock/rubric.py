@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from copilot.feedback import CONSTRAINT_CUES, RESULT_CUES
+from copilot.feedback import COMPLEXITY_CUES, CONSTRAINT_CUES, RESULT_CUES
 from copilot.mock import signals as sg
 from copilot.mock.signals import Signals
 from copilot.phrases import any_phrase
@@ -206,20 +206,7 @@ RUBRICS: dict[str, dict[str, Callable[[Signals], Score]]] = {
     },
     "coding": {
         "approach": _approach,
-        "complexity": _check_score(
-            "complexity",
-            (
-                r"o of",
-                r"o\(",
-                r"big o",
-                r"complexity",
-                r"linear",
-                r"log n",
-                r"quadratic",
-                r"constant (?:time|space)",
-                r"n squared",
-            ),
-        ),
+        "complexity": _check_score("complexity", COMPLEXITY_CUES),
         "edge_cases": _check_score(
             "edge_cases",
             (r"edge cases?", r"empty", r"null", r"none", r"negative", r"duplicates?", r"overflow", r"single element"),
