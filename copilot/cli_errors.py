@@ -17,6 +17,15 @@ def report_error(message: str, as_json: bool) -> None:
     print(f"copilot: {message}", file=sys.stderr)
 
 
+def run_guarded(args: Any, body: Callable[[Any], int | None]) -> int:
+    """Run a command's body: its exit code (0 when it returns none), or a user error reported."""
+    try:
+        return int(body(args) or 0)
+    except UserError as exc:
+        report_error(str(exc), args.json)
+        return exc.exit_code
+
+
 def run_single(
     args: Any, compute: Callable[[Any], dict[str, Any]], print_human: Callable[[dict[str, Any]], None]
 ) -> int:

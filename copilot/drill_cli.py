@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from copilot.cli_errors import report_error
-from copilot.errors import UsageError, UserError
+from copilot.cli_errors import run_guarded
+from copilot.errors import UsageError
 
 TOP_SUGGESTIONS = 2
 
@@ -45,12 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_drill(args: argparse.Namespace) -> int:
-    try:
-        _drill(args)
-    except UserError as exc:
-        report_error(str(exc), args.json)
-        return exc.exit_code
-    return 0
+    return run_guarded(args, _drill)
 
 
 def _check_args(args: argparse.Namespace) -> None:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from copilot.cli_errors import report_error
+from copilot.cli_errors import run_guarded
 from copilot.errors import InputFileError, UsageError, UserError
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -55,12 +55,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_mock(args: argparse.Namespace) -> int:
-    try:
-        _mock(args)
-    except UserError as exc:
-        report_error(str(exc), args.json)
-        return exc.exit_code
-    return 0
+    return run_guarded(args, _mock)
 
 
 def _mock(args: argparse.Namespace) -> None:

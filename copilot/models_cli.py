@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from copilot import model_catalog, model_install
-from copilot.cli_errors import report_error
+from copilot.cli_errors import run_guarded
 from copilot.downloads import Progress, format_progress
 from copilot.errors import UserError
 from copilot.model_catalog import Entry
@@ -39,11 +39,7 @@ def register(sub: Any) -> None:
 
 
 def _guarded(args: argparse.Namespace, body: Any) -> int:
-    try:
-        return int(body(args))
-    except UserError as exc:
-        report_error(str(exc), args.json)
-        return exc.exit_code
+    return run_guarded(args, body)
 
 
 def rows(catalog: list[Entry]) -> list[dict[str, Any]]:

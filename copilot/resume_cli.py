@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from copilot.cli_errors import report_error
+from copilot.cli_errors import run_guarded
 from copilot.errors import UserError
 
 
@@ -29,11 +29,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_from_resume(args: argparse.Namespace) -> int:
-    try:
-        return _from_resume(args)
-    except UserError as exc:
-        report_error(str(exc), args.json)
-        return exc.exit_code
+    return run_guarded(args, _from_resume)
 
 
 def _from_resume(args: argparse.Namespace) -> int:
