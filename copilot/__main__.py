@@ -1,5 +1,5 @@
 import sys
 
-from copilot.cli import main
+from copilot.cli.main import main
 
 sys.exit(main())

@@ -14,25 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from copilot import knowledge, models, paths
-from copilot.classifier import QuestionClassifier
-from copilot.config import Settings
-from copilot.embedding import OnnxEmbedder
-from copilot.generate import BulletGenerator, build_generator
-from copilot.index import (
-    ChromaIndex,
-    IndexDamagedError,
-    SyncReport,
-    framework_docs,
-    remove_orphan_indexes,
-    story_docs,
-    topic_docs,
-)
-from copilot.retrieval import Retriever
-from copilot.stages import BulletStage, ClassifyStage, RetrieveStage, TranscribeStage
+from copilot.adapters.embedding import OnnxEmbedder
+from copilot.adapters.index import ChromaIndex, IndexDamagedError, SyncReport, remove_orphan_indexes
+from copilot.adapters.transcribe import TranscribeOptions, WhisperTranscriber
+from copilot.config import models, paths
+from copilot.config.settings import Settings
+from copilot.pipeline import knowledge
+from copilot.pipeline.classifier import QuestionClassifier
+from copilot.pipeline.cues.generate import BulletGenerator, build_generator
+from copilot.pipeline.documents import framework_docs, story_docs, topic_docs
+from copilot.pipeline.retrieval import Retriever
+from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage, TranscribeStage
 from copilot.stories.library import LibraryLoad, load_library
 from copilot.stories.model import Story
-from copilot.transcribe import TranscribeOptions, WhisperTranscriber
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]

@@ -53,7 +53,7 @@ class Question:
 
     `text` is the question proper (what is classified, retrieved on and answered); `preamble` is
     what the interviewer said before it in the same turn (context, shown greyed), see
-    copilot/question_focus.py. `full_text` is the whole turn. A `revised` question is the same
+    copilot/pipeline/question_focus.py. `full_text` is the whole turn. A `revised` question is the same
     question (same id) after a second, full-window decode of its audio.
     """
 

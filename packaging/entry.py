@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
         return _desktop_app([])
     if argv[0] == "app":
         return _desktop_app(argv[1:])
-    from copilot.cli import main as cli_main
+    from copilot.cli.main import main as cli_main
 
     return cli_main(argv)
 

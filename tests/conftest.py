@@ -58,8 +58,8 @@ def private_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 @pytest.fixture(scope="session")
 def embedder():
-    from copilot import models
-    from copilot.embedding import OnnxEmbedder
+    from copilot.adapters.embedding import OnnxEmbedder
+    from copilot.config import models
 
     return OnnxEmbedder(models.embedding_model().path, models.embedding_tokenizer().path)
 
@@ -112,7 +112,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 @pytest.fixture
 def use_keyring(monkeypatch: pytest.MonkeyPatch):
     """`use_keyring(backend)` installs a keyring backend for one test; the previous one comes back after."""
-    from copilot import secrets
+    from copilot.config import secrets
 
     previous = keyring.get_keyring()
     monkeypatch.setattr(secrets, "_warned_no_backend", False)

@@ -26,21 +26,21 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from copilot import paths
 from copilot.audio.levels import LevelMeter
 from copilot.audio.sources import AudioSource, EndCallback, FrameCallback
+from copilot.config import paths
 from copilot.errors import UserError
 from copilot.events import AudioFrame, SourceEnded
-from ui.answer_recording import HistoryMessages
-from ui.bridge import BackgroundTask, CoreBridge, Progress
-from ui.library_window import open_library_window
-from ui.live_window import LiveWindow
-from ui.qt_check import binding_problem
-from ui.rehearsal_window import open_rehearsal_window
-from ui.settings_dialog import is_first_run, open_settings_dialog
-from ui.settings_store import SettingsForm, read_form, save_live_choices
-from ui.theme import apply_theme
-from ui.view_models import LiveViewModel
+from ui.common.bridge import BackgroundTask, CoreBridge, Progress
+from ui.common.qt_check import binding_problem
+from ui.common.theme import apply_theme
+from ui.library.window import open_library_window
+from ui.live.view_models import LiveViewModel
+from ui.live.window import LiveWindow
+from ui.practice.answer_recording import HistoryMessages
+from ui.practice.rehearsal_window import open_rehearsal_window
+from ui.settings.dialog import is_first_run, open_settings_dialog
+from ui.settings.store import SettingsForm, read_form, save_live_choices
 
 log = logging.getLogger(__name__)
 REPLAY_TAIL_S = 3.0  # silence after the recording, so the pause that ends the question comes
@@ -109,12 +109,12 @@ class LiveController(QObject):
         self._tasks: set[BackgroundTask] = set()
         self._closing: Callable[[], None] | None = None  # set by shutdown(): what to call once closed
         self._closing_now = threading.Event()  # read by pool threads that may wait a long time
-        self.story_watcher: Any = None  # copilot.story_watch.StoryWatcher once the core is loaded
+        self.story_watcher: Any = None  # copilot.stories.watch.StoryWatcher once the core is loaded
         self._story_errors: set[str] = set()  # broken story files already shown in the banner
         self._stories_bridge = CoreBridge(self)
         self._stories_bridge.event.connect(self._stories_reloaded)
         # Session history: one recorder per session; its messages (no keychain...) reach the banner once.
-        self.recorder: Any = None  # copilot.history_session.SessionRecorder of the running session
+        self.recorder: Any = None  # copilot.history.session.SessionRecorder of the running session
         self._history_bridge = HistoryMessages(self)
         self._history_bridge.error.connect(self.model.add_error)
         self.recorder_factory: Callable[[str, Callable[[str], None]], Any] = _session_recorder
@@ -218,7 +218,7 @@ class LiveController(QObject):
         from dataclasses import replace
 
         from copilot.composition import open_core
-        from copilot.config import load_settings
+        from copilot.config.settings import load_settings
 
         settings = load_settings()
         if self.no_llm:
@@ -247,7 +247,7 @@ class LiveController(QObject):
 
     def _watch_stories(self, core: Any) -> None:
         """Re-index the stories whenever their files change, on the watcher's thread."""
-        from copilot.story_watch import StoryWatcher
+        from copilot.stories.watch import StoryWatcher
 
         if self._closing is not None:
             return
@@ -424,7 +424,7 @@ class LiveController(QObject):
 
 
 def _session_recorder(kind: str, on_message: Callable[[str], None]) -> Any:
-    from copilot.history_session import SessionRecorder
+    from copilot.history.session import SessionRecorder
 
     return SessionRecorder(kind, on_message)
 
@@ -479,7 +479,7 @@ class App:
         self.window = LiveWindow(self.model)
         self.controller = LiveController(self.window, self.model, self.bridge, args.stories, args.no_llm)
         self.window.closing.connect(lambda: self.controller.shutdown(QApplication.quit))
-        # --- story library hook: Ctrl+L opens ui/library_window.py on the same story folder ---
+        # --- story library hook: Ctrl+L opens ui/library/window.py on the same story folder ---
         self.library_action = QAction("Story library…", self.window, shortcut=QKeySequence("Ctrl+L"))
         self.library_action.triggered.connect(lambda: open_library_window(args.stories, self.window))
         self.window.add_menu_action("Library", self.library_action)
@@ -499,12 +499,12 @@ class App:
             self._core_windows[name] = open_window(self.window, core=self.controller.core)
 
         def open_drill() -> None:
-            from ui.drill_window import open_drill_window
+            from ui.practice.drill_window import open_drill_window
 
             open_on_core("the drill", open_drill_window)
 
         def open_jd() -> None:
-            from ui.jd_window import open_jd_window
+            from ui.practice.jd_window import open_jd_window
 
             open_on_core("the coverage view", open_jd_window)
 
@@ -514,21 +514,21 @@ class App:
         self.jd_action = QAction("Job description coverage…", self.window, shortcut=QKeySequence("Ctrl+J"))
         self.jd_action.triggered.connect(open_jd)
         self.window.add_menu_action("Library", self.jd_action)
-        # --- mock interview (Ctrl+M): ui/mock_window.py, answers transcribed by the live window's core ---
+        # --- mock interview (Ctrl+M): ui/practice/mock_window.py, answers transcribed by the live window's core ---
 
         def open_mock() -> None:
-            from ui.mock_window import open_mock_window
+            from ui.practice.mock_window import open_mock_window
 
             open_on_core("the mock interview", open_mock_window)
 
         self.mock_action = QAction("Mock interview…", self.window, shortcut=QKeySequence("Ctrl+M"))
         self.mock_action.triggered.connect(open_mock)
         self.window.add_menu_action("Practice", self.mock_action)
-        # --- session history (Ctrl+H): ui/history_window.py lists, exports and deletes recorded sessions ---
+        # --- session history (Ctrl+H): ui/history/window.py lists, exports and deletes recorded sessions ---
         self.history_action = QAction("Session history…", self.window, shortcut=QKeySequence("Ctrl+H"))
 
         def open_history() -> None:
-            from ui.history_window import open_history_window
+            from ui.history.window import open_history_window
 
             self._core_windows["history"] = open_history_window(self.window)
 

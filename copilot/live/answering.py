@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from copilot.events import Bullets, CardsReady, Question, StageError
-from copilot.stages import BulletStage, ClassifyStage, RetrieveStage
+from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
 
 Emit = Callable[[object], None]
 

@@ -48,7 +48,7 @@ class LongTurn:
     turn_id: str
     voice: Voice
     preamble: tuple[str, ...]  # context: agenda, small talk, the scenario
-    question: tuple[str, ...]  # the question proper (with its scenario, see copilot/question_focus.py)
+    question: tuple[str, ...]  # the question proper (with its scenario, see copilot/pipeline/question_focus.py)
     question_type: str
     half: str  # "tune" or "report"
     second_part: tuple[str, ...] = ()  # asked after a think-pause

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from copilot.adapters.transcribe import LONG_AUDIO_S, pause_windows
 from copilot.audio import SAMPLE_RATE
 from copilot.audio.sources import AudioSource
 from copilot.composition import Core, transcribe_options
@@ -35,7 +36,6 @@ from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats
 from copilot.live.turns import AnswerNow, Tick, TurnDetector
 from copilot.live.vad import SileroSpeechDetector, SpeechDetector
-from copilot.transcribe import LONG_AUDIO_S, pause_windows
 
 log = logging.getLogger(__name__)
 Sink = Callable[[object], None]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from copilot.events import CANDIDATE, INTERVIEWER, Question, Transcript
-from copilot.question_focus import is_asking, sentences, split_question
+from copilot.pipeline.question_focus import is_asking, sentences, split_question
 
 # Words a speaker trails off with mid-thought: a pause after them is not the end of a question.
 _TRAILING = re.compile(r"\b(and|or|but|so|the|a|an|of|to|with|for|like|um|uh|because|that)\W*$", re.I)

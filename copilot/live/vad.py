@@ -35,7 +35,7 @@ class SileroSpeechDetector:
     """
 
     def __init__(self) -> None:
-        from copilot.transcribe import prepare_native_runtime
+        from copilot.adapters.transcribe import prepare_native_runtime
 
         prepare_native_runtime()  # faster_whisper's package import loads CTranslate2 too
         from faster_whisper.vad import get_vad_model  # lazy: pulls in onnxruntime

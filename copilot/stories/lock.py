@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from copilot import paths
+from copilot.config import paths
 from copilot.errors import UserError
 
 WAIT_S = 30.0  # an import of a big archive holds it for seconds; anything longer is a stuck process

@@ -11,9 +11,10 @@ import pytest
 from conftest import EXAMPLE_STORIES
 from synthetic import synthetic_library
 
-from copilot import knowledge
-from copilot.index import ChromaIndex, story_docs, topic_docs
-from copilot.retrieval import Retriever
+from copilot.adapters.index import ChromaIndex
+from copilot.pipeline import knowledge
+from copilot.pipeline.documents import story_docs, topic_docs
+from copilot.pipeline.retrieval import Retriever
 from copilot.stories.library import load_library
 
 pytestmark = pytest.mark.slow

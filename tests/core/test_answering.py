@@ -6,12 +6,12 @@ import threading
 
 import numpy as np
 
-from copilot.classifier import Classification
 from copilot.events import Bullets, CardsReady, Hit, Question
-from copilot.knowledge import frameworks, topics
 from copilot.live.answering import Answerer
-from copilot.retrieval import Cards
-from copilot.stages import BulletStage, ClassifyStage, RetrieveStage
+from copilot.pipeline.classifier import Classification
+from copilot.pipeline.knowledge import frameworks, topics
+from copilot.pipeline.retrieval import Cards
+from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
 
 
 class FakeClassifier:

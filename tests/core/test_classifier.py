@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from conftest import QUESTIONS_TSV
 
-from copilot.classifier import QuestionClassifier, cue_boosts
-from copilot.knowledge import question_bank
-from copilot.question_types import QUESTION_TYPES
+from copilot.pipeline.classifier import QuestionClassifier, cue_boosts
+from copilot.pipeline.knowledge import question_bank
+from copilot.pipeline.question_types import QUESTION_TYPES
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from copilot.cli import _run_app, build_parser, parse_args
+from copilot.cli.main import _run_app, build_parser, parse_args
 
 
 def test_options_after_app_go_to_the_app_untouched():
@@ -36,9 +36,9 @@ def test_app_without_a_display_says_so_instead_of_a_qt_plugin_abort() -> None:
 
 @pytest.mark.parametrize("argv", [["rehearse", "--text", ""], ["rehearse", "--text", "  "], ["classify", ""]])
 def test_an_empty_question_is_bad_usage_and_reaches_no_history(argv, capsys) -> None:
-    from copilot import paths
-    from copilot.cli import main
-    from copilot.history import default_path
+    from copilot.cli.main import main
+    from copilot.config import paths
+    from copilot.history.store import default_path
 
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_STORIES, QUESTIONS_TSV
 
-from copilot.classifier import QuestionClassifier
-from copilot.coaching_eval import HalfEvaluator, load_judgments
 from copilot.errors import InputFileError
-from copilot.knowledge import KNOWLEDGE_DIR
+from copilot.pipeline.classifier import QuestionClassifier
+from copilot.pipeline.knowledge import KNOWLEDGE_DIR
+from copilot.practice.coaching_eval import HalfEvaluator, load_judgments
 from copilot.stories.library import load_library
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"

@@ -1,4 +1,4 @@
-"""Competency matching (copilot/competencies.py) and the reasons and profiles the retriever gives."""
+"""Competency matching (copilot/pipeline/competencies.py) and the reasons and profiles the retriever gives."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE_STORIES
 
-from copilot import knowledge
-from copilot.competencies import CompetencyMatcher
-from copilot.index import ChromaIndex, story_docs
-from copilot.retrieval import Retriever
+from copilot.adapters.index import ChromaIndex
+from copilot.pipeline import knowledge
+from copilot.pipeline.competencies import CompetencyMatcher
+from copilot.pipeline.documents import story_docs
+from copilot.pipeline.retrieval import Retriever
 from copilot.stories.library import load_library
 from copilot.stories.model import Story
 

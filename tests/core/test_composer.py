@@ -1,6 +1,6 @@
-from copilot.composer import MAX_BULLETS, MAX_WORDS, clip_words, compose
 from copilot.events import Hit
-from copilot.knowledge import frameworks, topics
+from copilot.pipeline.cues.composer import MAX_BULLETS, MAX_WORDS, clip_words, compose
+from copilot.pipeline.knowledge import frameworks, topics
 from copilot.stories.model import Story
 
 STORY = Story.new(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot.config import load_settings
+from copilot.config.settings import load_settings
 from copilot.errors import InputFileError
 
 
@@ -86,7 +86,7 @@ def test_history_switch_reads_only_booleans(tmp_path: Path) -> None:
 
 def test_a_string_no_does_not_record_history(tmp_path: Path) -> None:
     """The privacy switch written wrongly: the session is not recorded, and the message says why."""
-    from copilot.history_session import open_session
+    from copilot.history.session import open_session
 
     config = _write(tmp_path, '[history]\nenabled = "no"\n')
     record, message = open_session("rehearsal", path=tmp_path / "h.sqlite3", config=config, enabled=True)
@@ -113,8 +113,8 @@ def test_config_as_a_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_cli_reports_a_bad_config_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
-    from copilot import paths
-    from copilot.cli import main
+    from copilot.cli.main import main
+    from copilot.config import paths
 
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text("models = 5\n", encoding="utf-8")

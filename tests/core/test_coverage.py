@@ -10,9 +10,9 @@ import shutil
 import pytest
 from conftest import EXAMPLE_STORIES
 
-from copilot.coverage import competencies_in, jd_coverage
-from copilot.coverage_cli import register
-from copilot.knowledge import topics
+from copilot.cli.coverage import register
+from copilot.pipeline.knowledge import topics
+from copilot.practice.coverage import competencies_in, jd_coverage
 from copilot.stories.library import load_library
 
 MLE_JD = """Senior Machine Learning Engineer, Recommendations

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from copilot.composer import MAX_BULLETS, MAX_WORDS, clip_words, compose
-from copilot.compress import compress
-from copilot.cue_checks import (
+from copilot.events import Hit
+from copilot.pipeline.cues.composer import MAX_BULLETS, MAX_WORDS, clip_words, compose
+from copilot.pipeline.cues.compress import compress
+from copilot.pipeline.cues.cue_checks import (
     content_words,
     invented_numbers,
     is_cut,
@@ -18,8 +19,7 @@ from copilot.cue_checks import (
     number_values,
     result_numbers_kept,
 )
-from copilot.events import Hit
-from copilot.knowledge import frameworks, topics
+from copilot.pipeline.knowledge import frameworks, topics
 from copilot.stories.library import load_library
 from copilot.stories.model import Story
 

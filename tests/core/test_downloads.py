@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from copilot import downloads, model_catalog, model_install
-from copilot.downloads import DownloadCancelled, download, part_path
+from copilot.config import downloads, model_catalog, model_install
+from copilot.config.downloads import DownloadCancelled, download, part_path
+from copilot.config.model_catalog import AssembledFile, Entry
 from copilot.errors import UserError
-from copilot.model_catalog import AssembledFile, Entry
 
 REPO = Path(__file__).resolve().parents[2]
 PAYLOAD = os.urandom(3 * downloads.CHUNK + 12345)  # several chunks, not a multiple of one
@@ -235,7 +235,7 @@ def test_cli_get_shows_progress_then_use_writes_the_setting(server: Any, tmp_pat
     assert "MB/s" in got.stderr and f"{len(PAYLOAD) / 1e6:.1f} MB" in got.stderr
     used = _copilot(env, "use", "tiny-gguf")
     assert used.returncode == 0, used.stderr
-    from copilot.config import load_settings
+    from copilot.config.settings import load_settings
 
     settings = load_settings(Path(env["COPILOT_CONFIG_DIR"]) / "config.toml", environ={})
     assert settings.llm.model_path == str(installed) and settings.llm.backend == "llama_cpp"
@@ -314,7 +314,7 @@ def test_pip_entry_is_assembled_checked_and_found_by_the_app(
     assert model_install.verify_installed(split_model, root)
     assert [p.name for p in root.iterdir()] == ["whisper-fake.en"], "no temporary folder left behind"
     monkeypatch.setenv("COPILOT_MODELS_DIR", str(root))
-    from copilot import models
+    from copilot.config import models
 
     assert models.whisper_model("fake.en").path == path
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from copilot.audio import SAMPLE_RATE
-from copilot.drill import (
+from copilot.pipeline.knowledge import question_bank
+from copilot.practice.drill import (
     AnswerRecorder,
     DrillPlan,
     DrillQuestion,
@@ -19,7 +20,6 @@ from copilot.drill import (
     score_answer,
     type_weights,
 )
-from copilot.knowledge import question_bank
 
 
 def candidates(per_type: int = 50) -> list[DrillQuestion]:

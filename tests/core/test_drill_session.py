@@ -9,9 +9,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from copilot.drill import DrillPlan, DrillQuestion, DrillSession, ScoreBook, drill_candidates
 from copilot.errors import UsageError
-from copilot.knowledge import BankQuestion
+from copilot.pipeline.knowledge import BankQuestion
+from copilot.practice.drill import DrillPlan, DrillQuestion, DrillSession, ScoreBook, drill_candidates
 
 GOOD = {"definition": True, "example": True, "limitation": True}
 BAD = {"definition": False, "example": False, "limitation": False}

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import EXAMPLE_STORIES, speak
 
-from copilot.feedback import (
+from copilot.practice.feedback import (
     LONG_PAUSE_S,
     Content,
     Delivery,
@@ -174,9 +174,9 @@ GARDENING = (
 
 @pytest.fixture(scope="module")
 def real_core(embedder):
-    from copilot import models
-    from copilot.classifier import QuestionClassifier
-    from copilot.feedback import WordTranscriber
+    from copilot.config import models
+    from copilot.pipeline.classifier import QuestionClassifier
+    from copilot.practice.feedback import WordTranscriber
 
     library = SimpleNamespace(stories=list(load_library(EXAMPLE_STORIES).stories))
     core = SimpleNamespace(embedder=embedder, library=library, classifier=QuestionClassifier(embedder))
@@ -186,7 +186,7 @@ def real_core(embedder):
 @pytest.mark.slow
 def test_a_spoken_retelling_matches_its_story(real_core, tmp_path):
     from copilot.audio.decode import load_audio
-    from copilot.feedback import answer_feedback
+    from copilot.practice.feedback import answer_feedback
 
     core, transcriber = real_core
     samples = load_audio(speak(RETELLING, tmp_path / "retelling.wav"))
@@ -205,7 +205,7 @@ def test_a_spoken_retelling_matches_its_story(real_core, tmp_path):
 @pytest.mark.slow
 def test_an_unrelated_spoken_answer_matches_nothing_and_gets_a_draft(real_core, tmp_path):
     from copilot.audio.decode import load_audio
-    from copilot.feedback import answer_feedback
+    from copilot.practice.feedback import answer_feedback
 
     core, transcriber = real_core
     samples = load_audio(speak(GARDENING, tmp_path / "gardening.wav"))
@@ -223,7 +223,7 @@ def test_a_real_pause_between_sentences_is_measured(real_core, tmp_path):
     import numpy as np
 
     from copilot.audio.decode import load_audio
-    from copilot.feedback import spoken_span_s
+    from copilot.practice.feedback import spoken_span_s
 
     _core, transcriber = real_core
     first = load_audio(speak("I built the first version in two weeks.", tmp_path / "a.wav"))

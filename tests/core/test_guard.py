@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from copilot.guard import Guard, clean_bullet, extract_numbers, is_grounded, ungrounded_tokens
+from copilot.pipeline.cues.guard import Guard, clean_bullet, extract_numbers, is_grounded, ungrounded_tokens
 
 STORY = """\
 Situation: GPU serving cost for the Shopify search ranker was too high.

@@ -17,9 +17,11 @@ from conftest import MemoryKeyring
 from cryptography.fernet import Fernet
 from keyring.backends import fail
 
+from copilot.cli.history import register
 from copilot.errors import UserError
 from copilot.events import CANDIDATE, INTERVIEWER, Bullets, CardsReady, Hit, Question, QuestionTyped, Transcript
-from copilot.history import (
+from copilot.history.report import answers, to_html, to_markdown
+from copilot.history.store import (
     KEY_USERNAME,
     SERVICE,
     FileKeyProvider,
@@ -29,8 +31,6 @@ from copilot.history import (
     default_path,
     recorder_sink,
 )
-from copilot.history_cli import register
-from copilot.history_report import answers, to_html, to_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Zebra-42 migration that saved 37% of the GPU bill"
@@ -236,7 +236,7 @@ def test_key_file_variable_selects_the_file(monkeypatch: pytest.MonkeyPatch, tmp
 
 _KILLED_SCRIPT = """
 import os, sys
-from copilot.history import FileKeyProvider, HistoryStore
+from copilot.history.store import FileKeyProvider, HistoryStore
 store = HistoryStore(sys.argv[1], FileKeyProvider(sys.argv[2]))
 sid = store.start_session("live")
 store.record(sid, "question", {"question_id": 1, "text": "Why this team?"})

@@ -15,16 +15,11 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE_STORIES
 
-from copilot import knowledge, paths
+from copilot.adapters.index import MARKER_NAME, ChromaIndex, DiskFullError, check_room, remove_orphan_indexes
 from copilot.composition import index_folder_for, sync_index
-from copilot.index import (
-    MARKER_NAME,
-    ChromaIndex,
-    DiskFullError,
-    check_room,
-    remove_orphan_indexes,
-    story_docs,
-)
+from copilot.config import paths
+from copilot.pipeline import knowledge
+from copilot.pipeline.documents import story_docs
 from copilot.stories.library import load_library
 
 
@@ -197,7 +192,7 @@ def test_an_orphan_in_use_is_left_alone(tmp_path: Path) -> None:
 
 
 def test_disk_full_on_open_is_named(embedder, tmp_path, monkeypatch) -> None:
-    import copilot.index as index_module
+    import copilot.adapters.index as index_module
 
     def full(folder):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_STORIES
 
-from copilot import knowledge
+from copilot.adapters.index import ChromaIndex
 from copilot.errors import IndexBusyError
-from copilot.index import ChromaIndex, story_docs, topic_docs
-from copilot.retrieval import ROUTES, Retriever
+from copilot.pipeline import knowledge
+from copilot.pipeline.documents import story_docs, topic_docs
+from copilot.pipeline.retrieval import ROUTES, Retriever
 from copilot.stories.library import load_library
 from copilot.stories.model import Story
 
@@ -132,7 +133,7 @@ def test_index_folder_is_per_story_folder(tmp_path):
 
 
 def test_rebuild_after_deleting_index(embedder, stories, tmp_path: Path):
-    from copilot.index import delete_index
+    from copilot.adapters.index import delete_index
 
     with ChromaIndex(tmp_path, embedder) as index:
         index.sync("stories", story_docs(stories))

@@ -1,4 +1,4 @@
-from copilot.keyword_search import BM25, reciprocal_rank_fusion, tokenize
+from copilot.pipeline.keyword_search import BM25, reciprocal_rank_fusion, tokenize
 
 
 def test_tokenize_drops_question_filler():

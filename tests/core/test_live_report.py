@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from copilot.events import Question
-from copilot.history import Item, Session, event_payload
-from copilot.history_report import answers
+from copilot.history.report import answers
+from copilot.history.store import Item, Session, event_payload
 from copilot.live.report import event_line, event_record
 
 QUESTION = Question(3, "How would you find drift?", 40.0, preamble="Okay, a scenario question.")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from copilot.mock.evaluate import DEFAULT_DATA, evaluate, load_answers, main
-from copilot.mock.follow_ups import GAPS
-from copilot.mock.rubric import RUBRICS
+from copilot.practice.mock.evaluate import DEFAULT_DATA, evaluate, load_answers, main
+from copilot.practice.mock.follow_ups import GAPS
+from copilot.practice.mock.rubric import RUBRICS
 
 FLAGS = {"blaming", "no_ownership", "no_outcome", "bare_dont_know", "model_before_constraints", "rambling"}
 
@@ -76,7 +76,7 @@ def test_script_prints_the_figures_and_names_a_bad_folder(tmp_path: Path, capsys
 @pytest.mark.slow
 def test_spoken_answers_still_get_probed_on_their_gaps(answers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A third of the report half, spoken by espeak-ng and transcribed by the real speech model."""
-    from copilot.mock.evaluate import spoken
+    from copilot.practice.mock.evaluate import spoken
 
     some = [a for a in answers if a.split == "report"][::3]
     report = evaluate(some, spoken(tmp_path)).to_dict()

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from copilot.feedback import answer_feedback
-from copilot.feedback_cli import _print_human
-from copilot.transcribe import TimedWord
+from copilot.adapters.transcribe import TimedWord
+from copilot.cli.feedback import _print_human
+from copilot.practice.feedback import answer_feedback
 
 ANSWER = "We rebuilt the ranking pipeline and we moved it to a feature store. It was much faster after that."
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.knowledge import question_bank
-from copilot.mock.follow_ups import GAPS
-from copilot.mock.loops import loops, plan_mock, planned_minutes, topic_for
-from copilot.mock.rubric import RUBRICS
-from copilot.mock.session import MockInterview, assess
+from copilot.pipeline.knowledge import question_bank
+from copilot.practice.mock.follow_ups import GAPS
+from copilot.practice.mock.loops import loops, plan_mock, planned_minutes, topic_for
+from copilot.practice.mock.rubric import RUBRICS
+from copilot.practice.mock.session import MockInterview, assess
 
 BANK = {q.text: q.label for q in question_bank()}
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import speak
 
+from copilot.adapters.transcribe import TimedWord
 from copilot.audio import SAMPLE_RATE
-from copilot.mock.listen import IncrementalTranscript
-from copilot.transcribe import TimedWord
+from copilot.practice.mock.listen import IncrementalTranscript
 
 FRAME = SAMPLE_RATE // 10
 
@@ -55,9 +55,9 @@ def test_speech_with_no_pause_is_cut_at_the_longest_chunk() -> None:
 
 @pytest.mark.slow
 def test_the_wait_after_the_candidate_stops_is_only_the_tail(tmp_path: Path) -> None:
-    from copilot import models
     from copilot.audio.decode import load_audio
-    from copilot.feedback import WordTranscriber
+    from copilot.config import models
+    from copilot.practice.feedback import WordTranscriber
 
     text = " ".join(
         [

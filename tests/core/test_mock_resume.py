@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from copilot.cli import main
-from copilot.resume import draft_from_bullet, impact_bullets, read_resume, unfilled_sections
+from copilot.cli.main import main
+from copilot.practice.resume import draft_from_bullet, impact_bullets, read_resume, unfilled_sections
 from copilot.stories.library import load_library
 
 RESUME = Path(__file__).resolve().parents[1] / "data" / "mock_eval" / "resume.md"

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from copilot import config_write, model_catalog, model_install
-from copilot.config import load_settings
+from copilot.config import model_catalog, model_install
+from copilot.config import write as config_write
+from copilot.config.settings import load_settings
 from copilot.errors import InputFileError, UserError
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -104,7 +105,7 @@ def test_a_write_the_settings_code_rejects_is_rolled_back(tmp_path: Path) -> Non
 
 
 def test_doctor_reports_installed_and_recommended(monkeypatch: Any) -> None:
-    from copilot import doctor
+    from copilot.cli import doctor
 
     monkeypatch.setattr(model_catalog, "total_memory_bytes", lambda: int(8e9))
     report = doctor.doctor_report()["catalogue"]

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from copilot.errors import UserError
-from copilot.generate import sse_deltas
+from copilot.pipeline.cues.generate import sse_deltas
 
 
 def _chunk(content: str, finish: str | None = None) -> bytes:

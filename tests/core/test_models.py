@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot import models
+from copilot.config import models
 from copilot.errors import ModelMissingError
 
 

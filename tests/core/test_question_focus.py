@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from copilot.live.long_turns import TURNS
-from copilot.question_focus import QuestionFocus, is_asking, sentences, split_question
+from copilot.pipeline.question_focus import QuestionFocus, is_asking, sentences, split_question
 
 AGENDA = "Okay, let us switch gears to the design portion. We have about forty minutes for this part."
 SCENARIO = (

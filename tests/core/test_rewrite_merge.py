@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot.generate import merge_rewrite
+from copilot.pipeline.cues.generate import merge_rewrite
 
 DRAFT = (
     "Story: Convinced my manager to run the credit model in shadow",

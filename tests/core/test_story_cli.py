@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from copilot.cli.stories import register
 from copilot.errors import InputFileError
-from copilot.stories.cli import register
 from copilot.stories.library import (
     export_stories,
     import_stories,

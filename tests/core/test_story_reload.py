@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_STORIES
 
-from copilot import knowledge
+from copilot.adapters.index import ChromaIndex
 from copilot.composition import Core, StoryLibrary, open_core
-from copilot.config import Settings
-from copilot.index import ChromaIndex
-from copilot.retrieval import Retriever
-from copilot.story_watch import StoryWatcher
+from copilot.config.settings import Settings
+from copilot.pipeline import knowledge
+from copilot.pipeline.retrieval import Retriever
+from copilot.stories.watch import StoryWatcher
 
 NEW_STORY = """---
 id: fortran-climate-port

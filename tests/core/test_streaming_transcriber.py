@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from conftest import JFK_TEXT, JFK_WAV, word_error_rate
 
+from copilot.adapters.transcribe import TranscribeOptions
 from copilot.audio.decode import load_audio
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, Transcript, Utterance
 from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats, continuation
-from copilot.transcribe import TranscribeOptions
 
 SR = 16_000
 AUDIO = np.arange(30 * SR, dtype=np.float32)  # every sample different: a slice's size says which audio it is
@@ -285,9 +285,9 @@ def test_an_unchanged_partial_is_not_repeated_and_other_events_pass_or_are_ignor
 @pytest.mark.slow
 @pytest.mark.parametrize("end_pause_s", [0.6, 2.0])  # JFK's pauses split it at 0.6 s; at 2.0 s it is one 11 s turn
 def test_jfk_live_final_is_accurate_and_confirmed_words_never_change(end_pause_s):
-    from copilot import models
+    from copilot.adapters.transcribe import WhisperTranscriber
+    from copilot.config import models
     from copilot.live.vad import SileroSpeechDetector
-    from copilot.transcribe import WhisperTranscriber
 
     audio = np.concatenate([load_audio(JFK_WAV), np.zeros(3 * SR, dtype=np.float32)])
     segmenter = Segmenter(

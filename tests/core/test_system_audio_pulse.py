@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from copilot import models
+from copilot.adapters.transcribe import WhisperTranscriber
 from copilot.audio import SAMPLE_RATE
 from copilot.audio.decode import load_audio
 from copilot.audio.devices import default_monitor_source, monitor_devices
 from copilot.audio.levels import rms_dbfs
 from copilot.audio.sources import BLOCK, AudioSource, MicrophoneSource, PulseMonitorSource
+from copilot.config import models
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded
-from copilot.transcribe import WhisperTranscriber
 
 pytestmark = pytest.mark.audio
 

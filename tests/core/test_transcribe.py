@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from conftest import JFK_TEXT, JFK_WAV, word_error_rate
 
-from copilot import models, transcribe
+from copilot.adapters import transcribe
+from copilot.adapters.transcribe import TranscribeOptions, WhisperTranscriber
 from copilot.audio.decode import load_audio
-from copilot.transcribe import TranscribeOptions, WhisperTranscriber
+from copilot.config import models
 
 pytestmark = pytest.mark.slow
 

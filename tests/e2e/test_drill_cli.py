@@ -1,4 +1,4 @@
-"""`copilot drill` through its own register(), as the lead wires it into copilot/cli.py: scripted
+"""`copilot drill` through its own register(), as the lead wires it into copilot/cli/main.py: scripted
 answers made with espeak-ng, the real speech model and classifier (slow), plus the quick usage errors."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_STORIES, speak
 
-from copilot.drill_cli import register
+from copilot.cli.drill import register
 
 STRONG_TECHNICAL = (
     "Regularization is a penalty on the size of the weights that keeps a model from overfitting. "
@@ -60,7 +60,7 @@ def test_a_scripted_drill_scores_each_answer_and_keeps_the_scores(tmp_path, stor
     saved = json.loads((private_folders / "data" / "drill_scores.json").read_text(encoding="utf-8"))
     assert saved["scores"]["technical"] == [first["score"], second["score"]]
 
-    from copilot.history import open_default_store
+    from copilot.history.store import open_default_store
 
     with open_default_store() as store:
         (session,) = store.list_sessions()

@@ -1,4 +1,4 @@
-"""`copilot feedback` through its own register(), as the lead wires it into copilot/cli.py."""
+"""`copilot feedback` through its own register(), as the lead wires it into copilot/cli/main.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import shutil
 import pytest
 from conftest import EXAMPLE_STORIES, speak
 
-from copilot.feedback_cli import register
+from copilot.cli.feedback import register
 
 
 def run(*argv: str) -> int:

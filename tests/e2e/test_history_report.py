@@ -16,8 +16,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from copilot.events import CANDIDATE, INTERVIEWER
-from copilot.history import HistoryStore, Session
-from copilot.history_report import export
+from copilot.history.report import export
+from copilot.history.store import HistoryStore, Session
 
 REPO = Path(__file__).resolve().parents[2]
 DOC_SCREENSHOT = REPO / "docs" / "screenshots" / "history_report.png"
@@ -41,7 +41,7 @@ def _record_interview(store: HistoryStore) -> int:
     r(sid, "timings", {"question_id": 1, "timings_ms": {"transcribe": 540, "classify": 6, "retrieve": 48, "compose": 3, "first_bullet": 610, "generate": 1450}})  # fmt: skip
     r(sid, "transcript", {"speaker": CANDIDATE, "text": "Last year our GPU serving bill doubled while traffic grew only twenty percent, and I owned the ranking service.", "t_start_s": 4.0, "t_end_s": 11.5})  # fmt: skip
     r(sid, "transcript", {"speaker": CANDIDATE, "text": "I split it into a cheap first stage and a heavy re-ranker on the top fifty, which halved the cost with no loss in click-through.", "t_start_s": 12.0, "t_end_s": 20.0})  # fmt: skip
-    # As copilot/feedback.py writes it (trimmed); question 2 below uses the short form.
+    # As copilot/practice/feedback.py writes it (trimmed); question 2 below uses the short form.
     r(sid, "feedback", {"question_id": 1, "question": "Tell me about a time you cut a big cost.", "question_type": "behavioral", "delivery": {"words_per_minute": 141.0, "words": 44}, "content": {"checks": {"situation_heard": True, "task_heard": False, "action_heard": True, "result_heard": True, "lesson_heard": False, "star_in_order": True}}})  # fmt: skip
     r(sid, "transcript", {"speaker": INTERVIEWER, "text": "How would you design a feature store for real-time fraud scoring?", "t_start_s": 30.0, "t_end_s": 34.0})  # fmt: skip
     r(sid, "question", {"question_id": 2, "final": True, "text": "How would you design a feature store for real-time fraud scoring?"})  # fmt: skip

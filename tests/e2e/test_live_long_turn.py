@@ -15,7 +15,7 @@ from long_speech import SENTENCES, content_words, long_turn
 
 from copilot.audio.sources import FileSource
 from copilot.composition import open_core
-from copilot.config import Settings
+from copilot.config.settings import Settings
 from copilot.events import INTERVIEWER, CardsReady, Question, Transcript
 from copilot.live.bench import repeated_ngram_rate
 from copilot.live.session import LiveSession

@@ -11,7 +11,7 @@ from conftest import EXAMPLE_STORIES, speak
 from copilot.audio.decode import load_audio
 from copilot.audio.sources import FileSource
 from copilot.composition import open_core
-from copilot.config import Settings
+from copilot.config.settings import Settings
 from copilot.events import CANDIDATE, INTERVIEWER, Bullets, CardsReady, Question, SourceEnded, Transcript
 from copilot.live.bench import speech_end_s
 from copilot.live.session import LiveSession

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from conftest import speak
 
-from copilot.cli import main
-from copilot.mock.loops import plan_mock
+from copilot.cli.main import main
+from copilot.practice.mock.loops import plan_mock
 
 WEAK = "We rebuilt the ranking pipeline and we moved it to a feature store. It was much faster after that."
 FOLLOW = "It went from 300 ms to 90 ms at p99, and I personally wrote the caching layer because reads dominated."
@@ -121,7 +121,7 @@ def test_spoken_answers_are_transcribed_timed_and_graded(tmp_path: Path, capsys)
 
 
 def test_each_mock_is_kept_in_the_history_and_the_report_shows_the_trend(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from copilot.history import open_default_store
+    from copilot.history.store import open_default_store
 
     weak = write(tmp_path / "weak.txt", "We did a migration and we fixed it.")
     strong = write(tmp_path / "strong.txt", FOLLOW + " As a result cost fell by 40%. I learned to profile first.")
@@ -177,9 +177,9 @@ def test_a_live_mock_listens_on_the_microphone_and_asks_each_follow_up(monkeypat
     while spoken; the follow-up's answer is graded with its question."""
     import numpy as np
 
-    from copilot import mock_cli
+    from copilot.adapters.transcribe import TimedWord
     from copilot.audio import sources
-    from copilot.transcribe import TimedWord
+    from copilot.cli import mock as mock_cli
 
     class FakeMic:  # speech for 2 s, then the 3 s of quiet that ends an answer
         def start(self, on_frame, on_end) -> None:  # type: ignore[no-untyped-def]
@@ -200,7 +200,7 @@ def test_a_live_mock_listens_on_the_microphone_and_asks_each_follow_up(monkeypat
 
     monkeypatch.setattr(sources, "MicrophoneSource", FakeMic)
     monkeypatch.setattr(mock_cli._Listener, "_words_model", lambda self: Words())
-    monkeypatch.setattr("copilot.drill.wait_briefly", lambda: None)
+    monkeypatch.setattr("copilot.practice.drill.wait_briefly", lambda: None)
 
     assert main(["mock", "--rounds", "behavioral", "--seed", "1", "--json"]) == 0
     out = lines(capsys.readouterr().out)
@@ -212,7 +212,7 @@ def test_a_live_mock_listens_on_the_microphone_and_asks_each_follow_up(monkeypat
 
 
 def test_the_users_own_recording_of_a_question_is_used_instead_of_the_voice(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from copilot.mock.voice import speak_to_wav
+    from copilot.practice.mock.voice import speak_to_wav
 
     plan = plan_mock("ml_engineer", "senior", ["quick"], seed=9)
     recordings = tmp_path / "recorded"

@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from copilot import models
-from copilot.classifier import Classification
+from copilot.config import models
 from copilot.errors import UserError
 from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped, StageError
-from copilot.generate import OpenAIServerGenerator, RewriteRequest, build_generator, sse_deltas
-from copilot.knowledge import frameworks, topics
 from copilot.live.answering import Answerer
-from copilot.retrieval import Cards
-from copilot.stages import BulletStage, ClassifyStage, RetrieveStage
+from copilot.pipeline.classifier import Classification
+from copilot.pipeline.cues.generate import OpenAIServerGenerator, RewriteRequest, build_generator, sse_deltas
+from copilot.pipeline.knowledge import frameworks, topics
+from copilot.pipeline.retrieval import Cards
+from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
 
 pytestmark = pytest.mark.slow  # a real model in a real server process
 
@@ -207,7 +207,7 @@ def test_api_key_is_read_from_the_keychain(tmp_path: Path, use_keyring: Any) -> 
         without = build_generator("server", server_url=srv.url)
         with pytest.raises(UserError, match="refused the API key"):
             list(without.rewrite(_request(), threading.Event()))  # type: ignore[union-attr]
-        from copilot.secrets import set_api_key
+        from copilot.config.secrets import set_api_key
 
         set_api_key(srv.url, API_KEY)
         assert keychain.store, "the key went to the keychain"

@@ -134,7 +134,7 @@ def test_two_concurrent_saves_of_one_story_never_lose_an_edit_silently(tmp_path:
 
 def _cli_import(source: Path, library: Path, start_at: float) -> subprocess.Popen[str]:
     code = (
-        "import sys, time; from copilot.cli import main; "
+        "import sys, time; from copilot.cli.main import main; "
         f"time.sleep(max(0.0, {start_at} - time.time())); "
         f"sys.exit(main(['stories', 'import', '--json', '--dir', {str(library)!r}, {str(source)!r}]))"
     )

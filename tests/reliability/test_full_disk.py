@@ -16,7 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from copilot.errors import InputFileError, UserError
-from copilot.history import HistoryStore
+from copilot.history.store import HistoryStore
 from copilot.stories.library import import_stories, load_library, new_story_file
 from copilot.stories.parse import load_story
 from copilot.stories.write import save_story

@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from copilot.atomic import clean_stale_temporaries
-from copilot.history import HistoryStore
+from copilot.history.store import HistoryStore
 from copilot.stories.library import import_stories, load_library
 from copilot.stories.parse import load_story
 from copilot.stories.write import save_story
@@ -122,8 +122,8 @@ def test_kill_during_history_writes_keeps_it_readable(tmp_path: Path) -> None:
 def _rebuilder(stories_dir: str, folder: str, started) -> None:  # type: ignore[no-untyped-def]
     from core.test_index_heal import HashEmbedder
 
+    from copilot.adapters.index import ChromaIndex, delete_index
     from copilot.composition import sync_index
-    from copilot.index import ChromaIndex, delete_index
 
     stories = list(load_library(stories_dir).stories)
     started.set()
@@ -139,12 +139,13 @@ def test_kill_during_index_rebuilds_recovers_by_itself(tmp_path: Path) -> None:
     from conftest import EXAMPLE_STORIES
     from core.test_index_heal import HashEmbedder
 
-    from copilot import knowledge
+    from copilot.adapters.index import ChromaIndex
     from copilot.composition import sync_index
-    from copilot.index import ChromaIndex, story_docs
+    from copilot.pipeline import knowledge
+    from copilot.pipeline.documents import story_docs
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["chromadb", "copilot.index", "copilot.composition", "core.test_index_heal"])
+    ctx.set_forkserver_preload(["chromadb", "copilot.adapters.index", "copilot.composition", "core.test_index_heal"])
     folder = tmp_path / "index"
     stories = list(load_library(EXAMPLE_STORIES).stories)
     expected = len(story_docs(stories))

@@ -17,9 +17,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from keyring.backends import fail  # noqa: E402
 
-from copilot import knowledge  # noqa: E402
-from copilot.config import Settings  # noqa: E402
-from copilot.drill import ScoreBook  # noqa: E402
+from copilot.config.settings import Settings  # noqa: E402
 from copilot.events import (  # noqa: E402
     INTERVIEWER,
     Bullets,
@@ -30,15 +28,17 @@ from copilot.events import (  # noqa: E402
     SourceEnded,
     Transcript,
 )
-from copilot.history import Session, open_default_store  # noqa: E402
-from copilot.history_report import to_html  # noqa: E402
-from copilot.knowledge import BankQuestion  # noqa: E402
+from copilot.history.report import to_html  # noqa: E402
+from copilot.history.store import Session, open_default_store  # noqa: E402
+from copilot.pipeline import knowledge  # noqa: E402
+from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
+from copilot.practice.drill import ScoreBook  # noqa: E402
 from ui.app import LiveController  # noqa: E402
-from ui.bridge import CoreBridge  # noqa: E402
-from ui.drill_window import DrillWindow  # noqa: E402
-from ui.live_window import LiveWindow  # noqa: E402
-from ui.rehearsal_window import RehearsalWindow  # noqa: E402
-from ui.view_models import LiveViewModel  # noqa: E402
+from ui.common.bridge import CoreBridge  # noqa: E402
+from ui.live.view_models import LiveViewModel  # noqa: E402
+from ui.live.window import LiveWindow  # noqa: E402
+from ui.practice.drill_window import DrillWindow  # noqa: E402
+from ui.practice.rehearsal_window import RehearsalWindow  # noqa: E402
 
 QUESTION = "Tell me about a time you had to cut the cost of serving a model."
 BANK = [
@@ -229,7 +229,7 @@ def test_without_a_keychain_the_rehearsal_room_says_so_and_goes_on(
 def test_history_turned_off_in_the_settings_records_nothing_and_says_nothing(
     qtbot: Any, tmp_path: Path, private_folders: Path
 ) -> None:
-    from ui.settings_store import SettingsForm, read_form, save_form
+    from ui.settings.store import SettingsForm, read_form, save_form
 
     save_form(SettingsForm(history=False))
     assert read_form().history is False

@@ -12,7 +12,7 @@ from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from copilot.events import StageError  # noqa: E402
-from ui.bridge import BackgroundTask, CoreBridge  # noqa: E402
+from ui.common.bridge import BackgroundTask, CoreBridge  # noqa: E402
 
 
 def test_event_sunk_on_a_worker_thread_arrives_on_the_gui_thread(qtbot) -> None:

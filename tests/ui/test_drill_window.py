@@ -17,9 +17,9 @@ import pytest  # noqa: E402
 from conftest import EXAMPLE_STORIES, speak  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from copilot.drill import DrillQuestion, ScoreBook  # noqa: E402
-from copilot.knowledge import BankQuestion  # noqa: E402
-from ui.drill_window import DrillWindow  # noqa: E402
+from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
+from copilot.practice.drill import DrillQuestion, ScoreBook  # noqa: E402
+from ui.practice.drill_window import DrillWindow  # noqa: E402
 
 BANK = [
     BankQuestion("What is overfitting?", "technical"),
@@ -138,9 +138,9 @@ def test_without_devices_the_question_is_shown_as_text(qtbot: Any, tmp_path: Pat
 
 @pytest.fixture(scope="module")
 def real_core(embedder: Any) -> Any:
-    from copilot import models
-    from copilot.classifier import QuestionClassifier
-    from copilot.feedback import WordTranscriber
+    from copilot.config import models
+    from copilot.pipeline.classifier import QuestionClassifier
+    from copilot.practice.feedback import WordTranscriber
     from copilot.stories.library import load_library
 
     return SimpleNamespace(
@@ -202,7 +202,7 @@ def test_a_drill_from_spoken_recordings_is_scored_and_kept(qtbot: Any, tmp_path:
 
 
 def test_every_ticked_type_comes_up_even_in_a_short_drill(qtbot: Any, tmp_path: Path) -> None:
-    from copilot.knowledge import question_bank
+    from copilot.pipeline.knowledge import question_bank
 
     bank = list(question_bank())
     for seed in range(12):  # each seed used to give two behavioral questions about half the time

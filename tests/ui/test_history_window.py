@@ -14,8 +14,8 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QUrl  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
-from copilot.history import open_default_store  # noqa: E402
-from ui.history_window import HistoryWindow  # noqa: E402
+from copilot.history.store import open_default_store  # noqa: E402
+from ui.history.window import HistoryWindow  # noqa: E402
 
 LIVE_QUESTION = "Tell me about a time you cut the cost of serving a model."
 DRILL_QUESTION = "What is overfitting?"
@@ -172,8 +172,8 @@ def test_an_opened_report_is_private_and_removed_with_the_session_and_at_exit(
 ) -> None:
     import stat
 
-    from copilot import paths
-    from ui.history_window import ReportFiles
+    from copilot.config import paths
+    from ui.history.window import ReportFiles
 
     live, drill = seed()
     opened: list[QUrl] = []
@@ -201,7 +201,7 @@ def test_an_opened_report_is_private_and_removed_with_the_session_and_at_exit(
 
 
 def test_no_browser_is_said_in_the_banner(qtbot: Any) -> None:
-    from ui.history_window import ReportFiles
+    from ui.history.window import ReportFiles
 
     seed()
     window = HistoryWindow(open_url=lambda url: False, reports=ReportFiles())
@@ -216,7 +216,7 @@ def test_no_browser_is_said_in_the_banner(qtbot: Any) -> None:
 
 
 def test_reports_show_live_types_drill_scores_and_only_stages_that_ran(qtbot: Any) -> None:
-    from copilot.history_report import to_html, to_markdown
+    from copilot.history.report import to_html, to_markdown
 
     with open_default_store() as store:
         live = store.start_session("live")

@@ -17,7 +17,7 @@ from conftest import EXAMPLE_STORIES  # noqa: E402
 
 from copilot.stories.library import load_library  # noqa: E402
 from copilot.stories.parse import parse_story  # noqa: E402
-from ui.jd_window import JdWindow  # noqa: E402
+from ui.practice.jd_window import JdWindow  # noqa: E402
 
 JD = (
     "Senior ML Engineer. You will own features end to end, from data to production. "

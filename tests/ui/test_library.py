@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from copilot.stories.library import load_library  # noqa: E402
 from copilot.stories.model import Story  # noqa: E402
 from tests.ui.keyboard import activate  # noqa: E402
-from ui.library_model import DEFAULT_COMPETENCIES, LibraryModel, parse_tags  # noqa: E402
-from ui.library_window import LibraryWindow  # noqa: E402
+from ui.library.model import DEFAULT_COMPETENCIES, LibraryModel, parse_tags  # noqa: E402
+from ui.library.window import LibraryWindow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "personal_stories"

@@ -19,8 +19,8 @@ from copilot.events import CardsReady, Hit, Question, QuestionTyped  # noqa: E40
 from copilot.stories.parse import load_story  # noqa: E402
 from tests.ui.keyboard import activate  # noqa: E402
 from ui import app as app_module  # noqa: E402
-from ui.live_window import MENUS, LiveWindow  # noqa: E402
-from ui.view_models import LiveViewModel  # noqa: E402
+from ui.live.view_models import LiveViewModel  # noqa: E402
+from ui.live.window import MENUS, LiveWindow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 STORY_FILE = REPO / "personal_stories" / "distilled-intent-classifier.md"
@@ -191,10 +191,10 @@ def test_the_drafts_stay_on_screen_while_the_rewrite_streams(window: LiveWindow)
 
 
 def test_a_failed_start_keeps_the_question_and_cards_on_screen(qtbot: Any, window: LiveWindow) -> None:
-    from copilot.config import Settings
+    from copilot.config.settings import Settings
     from copilot.errors import UserError
     from ui.app import LiveController
-    from ui.bridge import CoreBridge
+    from ui.common.bridge import CoreBridge
 
     story = load_story(STORY_FILE)
     question = Question(1, "Tell me about a time you cut cost.", 3.0)

@@ -10,8 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 from copilot.events import CardsReady, Question, QuestionTyped  # noqa: E402
-from ui.live_window import PREAMBLE_WORDS, LiveWindow  # noqa: E402
-from ui.view_models import CARDS, LiveViewModel  # noqa: E402
+from ui.live.view_models import CARDS, LiveViewModel  # noqa: E402
+from ui.live.window import PREAMBLE_WORDS, LiveWindow  # noqa: E402
 
 PREAMBLE = "Okay, let us switch gears to the design portion. We have about forty minutes for it."
 QUESTION = "We run a furniture marketplace. How would you investigate this drop in clicks?"

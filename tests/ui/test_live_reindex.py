@@ -18,11 +18,11 @@ import pytest  # noqa: E402
 from conftest import EXAMPLE_STORIES  # noqa: E402
 
 from copilot.composition import open_core  # noqa: E402
-from copilot.config import Settings  # noqa: E402
+from copilot.config.settings import Settings  # noqa: E402
 from ui.app import LiveController  # noqa: E402
-from ui.bridge import CoreBridge  # noqa: E402
-from ui.live_window import LiveWindow  # noqa: E402
-from ui.view_models import LiveViewModel  # noqa: E402
+from ui.common.bridge import CoreBridge  # noqa: E402
+from ui.live.view_models import LiveViewModel  # noqa: E402
+from ui.live.window import LiveWindow  # noqa: E402
 
 NEW_STORY = """---
 id: beekeeping-sensor-anomalies
@@ -111,7 +111,7 @@ def test_a_broken_story_is_named_and_nothing_crashes(qtbot, controller: LiveCont
 
 def test_a_library_window_save_is_picked_up(qtbot, controller: LiveController, folder: Path):
     """The library window saves through the core's story API (an atomic rename); it comes back here."""
-    from ui.library_model import LibraryModel
+    from ui.library.model import LibraryModel
 
     model = LibraryModel(folder)
     model.reload()

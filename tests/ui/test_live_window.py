@@ -14,7 +14,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from copilot import knowledge  # noqa: E402
 from copilot.audio.sources import FileSource  # noqa: E402
 from copilot.errors import ModelMissingError  # noqa: E402
 from copilot.events import (  # noqa: E402
@@ -29,12 +28,13 @@ from copilot.events import (  # noqa: E402
     StageError,
     Transcript,
 )
+from copilot.pipeline import knowledge  # noqa: E402
 from copilot.stories.parse import load_story  # noqa: E402
 from ui.app import LiveController, MeteredSource  # noqa: E402
-from ui.bridge import CoreBridge  # noqa: E402
-from ui.live_window import LiveWindow  # noqa: E402
-from ui.theme import apply_theme, tone  # noqa: E402
-from ui.view_models import LiveViewModel  # noqa: E402
+from ui.common.bridge import CoreBridge  # noqa: E402
+from ui.common.theme import apply_theme, tone  # noqa: E402
+from ui.live.view_models import LiveViewModel  # noqa: E402
+from ui.live.window import LiveWindow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 STORY_FILE = REPO / "personal_stories" / "distilled-intent-classifier.md"
@@ -254,7 +254,7 @@ MICS = [("Built-in Mic", 3), ("Headset Mic", 5)]
 
 
 def write_config(text: str) -> Path:
-    from copilot import paths
+    from copilot.config import paths
 
     path = paths.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -291,7 +291,7 @@ def test_a_missing_saved_device_falls_back_to_the_default_and_says_so(window: Li
 
 
 def test_device_picks_are_saved(qtbot, window: LiveWindow) -> None:
-    from ui.settings_store import read_form
+    from ui.settings.store import read_form
 
     controller = LiveController(window, window.model, CoreBridge())
     controller._devices_listed((SYSTEMS, MICS, None))
@@ -307,7 +307,7 @@ def test_device_picks_are_saved(qtbot, window: LiveWindow) -> None:
 
 
 def test_the_pause_starts_at_the_saved_value_and_a_change_is_saved(qtbot, window: LiveWindow) -> None:
-    from ui.settings_store import read_form
+    from ui.settings.store import read_form
 
     config = write_config('[turn]\npause_s = 1.2\n\n[future]\nkeep = "me"\n')
     LiveController(window, window.model, CoreBridge())
@@ -319,7 +319,7 @@ def test_the_pause_starts_at_the_saved_value_and_a_change_is_saved(qtbot, window
 
 
 def test_a_session_uses_the_pause_shown(qtbot, window: LiveWindow, monkeypatch) -> None:
-    from copilot.config import Settings
+    from copilot.config.settings import Settings
     from copilot.live import session as session_module
 
     seen: list[float] = []

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from tests.ui.keyboard import activate  # noqa: E402
-from ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
+from ui.common.theme import DARK, LIGHT, apply_theme  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 MIN_CONTRAST = 4.5
@@ -93,11 +93,11 @@ def low_contrast(window: QWidget) -> list[str]:
 
 
 def live_window() -> QWidget:
-    from copilot import knowledge
     from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped
+    from copilot.pipeline import knowledge
     from copilot.stories.parse import load_story
-    from ui.live_window import LiveWindow
-    from ui.view_models import LiveViewModel
+    from ui.live.view_models import LiveViewModel
+    from ui.live.window import LiveWindow
 
     window = LiveWindow(LiveViewModel())
     window.set_core_ready(True)
@@ -113,8 +113,8 @@ def live_window() -> QWidget:
 
 
 def library_window(tmp: Path) -> QWidget:
-    from ui.library_model import LibraryModel
-    from ui.library_window import LibraryWindow
+    from ui.library.model import LibraryModel
+    from ui.library.window import LibraryWindow
 
     folder = tmp / "stories"
     shutil.copytree(REPO / "personal_stories", folder)
@@ -126,8 +126,8 @@ def library_window(tmp: Path) -> QWidget:
 
 
 def rehearsal_window(tmp: Path) -> QWidget:
-    from copilot.knowledge import question_bank
-    from ui.rehearsal_window import RehearsalWindow
+    from copilot.pipeline.knowledge import question_bank
+    from ui.practice.rehearsal_window import RehearsalWindow
 
     return RehearsalWindow(
         SimpleNamespace(transcriber=None), bank=list(question_bank())[:20], probe=lambda: (None, None)
@@ -135,9 +135,9 @@ def rehearsal_window(tmp: Path) -> QWidget:
 
 
 def drill_window(tmp: Path) -> QWidget:
-    from copilot.drill import ScoreBook
-    from copilot.knowledge import question_bank
-    from ui.drill_window import DrillWindow
+    from copilot.pipeline.knowledge import question_bank
+    from copilot.practice.drill import ScoreBook
+    from ui.practice.drill_window import DrillWindow
 
     return DrillWindow(
         SimpleNamespace(transcriber=None, classifier=None),
@@ -148,19 +148,19 @@ def drill_window(tmp: Path) -> QWidget:
 
 
 def history_window(tmp: Path) -> QWidget:
-    from ui.history_window import HistoryWindow, ReportFiles
+    from ui.history.window import HistoryWindow, ReportFiles
 
     return HistoryWindow(open_url=lambda url: True, reports=ReportFiles())
 
 
 def jd_window(tmp: Path) -> QWidget:
-    from ui.jd_window import JdWindow
+    from ui.practice.jd_window import JdWindow
 
     return JdWindow(None, topics=lambda: [])
 
 
 def settings_dialog(tmp: Path) -> QWidget:
-    from ui.settings_dialog import SettingsDialog
+    from ui.settings.dialog import SettingsDialog
 
     return SettingsDialog(first_run=True, doctor=lambda: {}, devices=lambda: [])
 

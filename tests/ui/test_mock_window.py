@@ -14,8 +14,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from copilot.mock.loops import plan_mock  # noqa: E402
-from ui.mock_window import MockWindow  # noqa: E402
+from copilot.practice.mock.loops import plan_mock  # noqa: E402
+from ui.practice.mock_window import MockWindow  # noqa: E402
 
 WEAK = "We rebuilt the ranking pipeline and we moved it to a feature store. It was much faster after that."
 FOLLOW = "It went from 300 ms to 90 ms at p99, and I wrote the caching layer myself because reads dominated."
@@ -116,8 +116,8 @@ def test_the_timer_says_when_an_answer_runs_over(qtbot: Any, monkeypatch: Any) -
 
 
 def test_a_whole_quick_mock_ends_with_its_summary(qtbot: Any, tmp_path: Any) -> None:
-    from copilot.history import open_default_store
-    from copilot.history_session import SessionRecorder
+    from copilot.history.session import SessionRecorder
+    from copilot.history.store import open_default_store
 
     recorders: list[SessionRecorder] = []
 
@@ -181,7 +181,7 @@ def test_ctrl_m_in_the_live_windows_practice_menu_opens_the_mock(qtbot: Any, mon
 
 
 def test_the_core_model_transcribes_the_answer_while_it_is_spoken(qtbot: Any) -> None:
-    from copilot.transcribe import TimedWord
+    from copilot.adapters.transcribe import TimedWord
 
     calls: list[int] = []
 
@@ -204,7 +204,7 @@ def test_the_core_model_transcribes_the_answer_while_it_is_spoken(qtbot: Any) ->
 
 
 def test_a_forgotten_recording_stops_by_itself(qtbot: Any) -> None:
-    from ui.mock_window import MAX_RECORDING_S
+    from ui.practice.mock_window import MAX_RECORDING_S
 
     window, _ = make(qtbot)
     window.start()

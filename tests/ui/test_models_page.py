@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from copilot.config import load_settings
-from copilot.model_catalog import Entry, load_catalog
-from ui.models_page import ModelsPage
+from copilot.config.model_catalog import Entry, load_catalog
+from copilot.config.settings import load_settings
+from ui.settings.models_page import ModelsPage
 
 PAYLOAD = os.urandom(2 * 1024 * 1024 + 17)
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -124,8 +124,8 @@ def test_packaged_and_unavailable_entries_cannot_be_fetched(page: ModelsPage) ->
 
 def test_settings_dialog_has_the_page_and_use_updates_its_form(qtbot: Any, tmp_path: Path, monkeypatch: Any) -> None:
     """After Use on the Get models tab, OK in the dialog keeps that choice instead of writing the old one."""
-    from ui.settings_dialog import SettingsDialog
-    from ui.settings_store import read_form
+    from ui.settings.dialog import SettingsDialog
+    from ui.settings.store import read_form
 
     models = tmp_path / "models"
     (models / "gguf").mkdir(parents=True)
@@ -145,7 +145,7 @@ def test_settings_dialog_has_the_page_and_use_updates_its_form(qtbot: Any, tmp_p
 
 
 def test_first_run_check_names_installed_and_recommended_models() -> None:
-    from ui.settings_dialog import doctor_html
+    from ui.settings.dialog import doctor_html
 
     report = {
         "models": [],

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ui import qt_check
+from ui.common import qt_check
 
 
 def test_the_installed_binding_keeps_none_alive() -> None:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from tests.ui.keyboard import activate  # noqa: E402
 from tests.ui.test_look import WINDOWS  # noqa: E402
-from ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
+from ui.common.theme import DARK, LIGHT, apply_theme  # noqa: E402
 
 CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QAbstractSpinBox, QPlainTextEdit, QAbstractItemView)
 

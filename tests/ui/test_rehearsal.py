@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from copilot.errors import UserError  # noqa: E402
-from copilot.knowledge import BankQuestion  # noqa: E402
-from ui.rehearsal_window import RehearsalWindow  # noqa: E402
+from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
+from ui.practice.rehearsal_window import RehearsalWindow  # noqa: E402
 
 BANK = [
     BankQuestion("Tell me about a time you cut costs.", "behavioral"),
@@ -237,7 +237,7 @@ def test_play_question_decodes_and_plays_in_background(qtbot: Any, calls: Calls,
 
 def test_shared_core_is_used_and_left_open(qtbot: Any) -> None:
     """Ctrl+R reuses the live window's core: the story index has one owner per process."""
-    from ui.rehearsal_window import open_rehearsal_window
+    from ui.practice.rehearsal_window import open_rehearsal_window
 
     class SharedCore:
         closed = False

@@ -13,12 +13,12 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 from conftest import MemoryKeyring  # noqa: E402
 
-from copilot import paths  # noqa: E402
-from copilot.config import load_settings  # noqa: E402
-from copilot.secrets import SERVICE  # noqa: E402
-from ui import theme  # noqa: E402
-from ui.settings_dialog import SettingsDialog  # noqa: E402
-from ui.settings_store import SettingsInvalid, read_form, save_live_choices  # noqa: E402
+from copilot.config import paths  # noqa: E402
+from copilot.config.secrets import SERVICE  # noqa: E402
+from copilot.config.settings import load_settings  # noqa: E402
+from ui.common import theme  # noqa: E402
+from ui.settings.dialog import SettingsDialog  # noqa: E402
+from ui.settings.store import SettingsInvalid, read_form, save_live_choices  # noqa: E402
 
 REPORT: dict[str, Any] = {
     "platform": "Linux",

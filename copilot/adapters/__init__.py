@@ -1,0 +1,1 @@
+"""The heavy libraries (faster-whisper, the ONNX embedder, Chroma) behind small interfaces."""

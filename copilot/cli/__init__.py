@@ -1,0 +1,1 @@
+"""The `copilot` command: one module per subcommand; `main` parses and dispatches."""

@@ -1,0 +1,1 @@
+"""The encrypted practice history: its store, the session recorder and the HTML report."""

@@ -1,0 +1,439 @@
+"""Render-only widgets for the live window. They draw what they are given and report clicks as
+signals; none of them knows about the core, the session or another widget."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.common.bridge import BackgroundTask, Progress
+
+ICONS = Path(__file__).resolve().parents[1] / "icons"
+
+
+class TranscriptLine(Protocol):
+    """One line of a transcript lane: a final line, or a partial one shown greyed."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def is_final(self) -> bool: ...
+STYLE = """
+QMainWindow, QWidget#central { background: #1e2126; }
+QWidget { color: #d8dde3; font-size: 13px; }
+QToolBar { background: #262a30; border: none; border-bottom: 1px solid #33383f; spacing: 6px; padding: 4px; }
+QToolBar QToolButton { padding: 4px 10px; border-radius: 4px; }
+QToolBar QToolButton:hover { background: #343a42; }
+QToolBar QToolButton:checked { background: #3d5a80; }
+QToolBar QToolButton:disabled { color: #6b717a; }
+QComboBox { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; padding: 2px 6px; min-width: 150px; }
+QStatusBar { background: #262a30; color: #a9b0b9; border-top: 1px solid #33383f; }
+QLabel#sectionTitle { color: #8d96a0; font-size: 11px; font-weight: 600; letter-spacing: 1px; }
+QLabel#question { font-size: 18px; font-weight: 600; color: #f2f4f7; }
+QLabel#questionPartial { font-size: 18px; font-style: italic; color: #8d96a0; }
+QLabel#chip { background: #3d5a80; color: #eef3f8; border-radius: 9px; padding: 2px 10px; font-weight: 600; }
+QLabel#confidence { color: #a9b0b9; }
+QLabel#muted { color: #8d96a0; font-style: italic; }
+QFrame#card { background: #262a30; border: 1px solid #353b43; border-radius: 8px; }
+QFrame#card:hover { border-color: #4d6b91; }
+QFrame#card:focus { border: 2px solid #7fa7d4; }
+QFrame#bullets { background: #23303d; border: 1px solid #3d5a80; border-radius: 8px; }
+QLabel#cardTitle { font-weight: 600; color: #f2f4f7; }
+QLabel#cardKind { color: #7fa7d4; font-size: 11px; font-weight: 600; }
+QTextBrowser { background: #23272d; border: 1px solid #33383f; border-radius: 6px; padding: 4px; }
+QProgressBar { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; max-height: 8px; }
+QProgressBar::chunk { background: #5fb37a; border-radius: 3px; }
+QFrame#banner { background: #5a2a2a; border: 1px solid #8a3b3b; border-radius: 6px; }
+QFrame#banner QLabel { color: #ffdede; }
+QPushButton { background: #343a42; border: 1px solid #454c55; border-radius: 4px; padding: 3px 10px; }
+QPushButton:hover { background: #3d444d; }
+QScrollArea { border: none; background: transparent; }
+QWidget#cardsHost { background: #1e2126; }
+QScrollBar:vertical { background: #1e2126; width: 10px; margin: 0; }
+QScrollBar::handle:vertical { background: #3a4048; border-radius: 5px; min-height: 30px; }
+QScrollBar::add-line, QScrollBar::sub-line { height: 0; width: 0; }
+QScrollBar::add-page, QScrollBar::sub-page { background: none; }
+QToolBar::separator { background: #3a4048; width: 1px; margin: 4px 6px; }
+QComboBox::drop-down { border: none; width: 18px; }
+QComboBox QAbstractItemView { background: #2b3037; selection-background-color: #3d5a80; }
+QLabel#bulletText { font-size: 15px; color: #f2f4f7; }
+QLabel#bulletSource { color: #a9b0b9; font-size: 11px; }
+QSplitter::handle { background: #1e2126; }
+QSplitter::handle:horizontal { width: 8px; }
+QSplitter::handle:vertical { height: 8px; }
+QStatusBar QLabel { padding: 0 8px; }
+QPushButton:disabled { color: #6b717a; background: #2b3037; border-color: #353b43; }
+QAbstractSpinBox { background: #2b3037; color: #f2f4f7; border: 1px solid #454c55; border-radius: 4px;
+  padding: 2px 20px 2px 6px; }
+QAbstractSpinBox:disabled { color: #6b717a; background: #23272d; border-color: #353b43; }
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { subcontrol-origin: border; width: 16px;
+  background: #343a42; border-left: 1px solid #454c55; }
+QAbstractSpinBox::up-button { subcontrol-position: top right; border-top-right-radius: 4px; }
+QAbstractSpinBox::down-button { subcontrol-position: bottom right; border-bottom-right-radius: 4px; }
+QAbstractSpinBox::up-arrow { image: url(ICONS/dark/up.svg); width: 10px; height: 6px; }
+QAbstractSpinBox::down-arrow, QComboBox::down-arrow { image: url(ICONS/dark/down.svg); width: 10px; height: 6px; }
+QAbstractSpinBox::up-arrow:disabled { image: url(ICONS/dark/up-disabled.svg); }
+QAbstractSpinBox::down-arrow:disabled, QComboBox::down-arrow:disabled { image: url(ICONS/dark/down-disabled.svg); }
+QComboBox:disabled { color: #6b717a; background: #23272d; border-color: #353b43; }
+QCheckBox, QRadioButton { spacing: 6px; padding: 1px 3px; }
+QCheckBox::indicator, QRadioButton::indicator { width: 14px; height: 14px; border: 1px solid #a9b0b9;
+  background: #23272d; }
+QCheckBox::indicator { border-radius: 3px; }
+QRadioButton::indicator { border-radius: 8px; }
+QCheckBox::indicator:checked { background: #7fa7d4; border-color: #7fa7d4; image: url(ICONS/dark/check.svg); }
+QRadioButton::indicator:checked { border-color: #7fa7d4; background: qradialgradient(cx:0.5, cy:0.5, radius:0.5,
+  fx:0.5, fy:0.5, stop:0 #7fa7d4, stop:0.5 #7fa7d4, stop:0.6 #23272d, stop:1 #23272d); }
+QCheckBox:disabled, QRadioButton:disabled { color: #6b717a; }
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled { border-color: #454c55; background: #2b3037; }
+QPushButton:focus { border: 2px solid #7fa7d4; }
+QToolBar QToolButton:focus { border: 1px solid #7fa7d4; }
+QComboBox:focus, QAbstractSpinBox:focus { border: 1px solid #7fa7d4; }
+QCheckBox:focus, QRadioButton:focus { background: #2f4560; border-radius: 3px; }
+QListWidget:focus, QTableWidget:focus, QTextBrowser:focus { border: 1px solid #7fa7d4; }
+""".replace("ICONS", ICONS.as_posix())  # arrows and ticks drawn from ui/icons (ui/common/theme.py swaps dark for light)
+
+
+def set_central(window: QMainWindow, banner: QWidget, body: QWidget) -> None:
+    """The layout every window shares: a message banner above the window's body, same margins."""
+    central = QWidget()
+    central.setObjectName("central")
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(12, 10, 12, 8)
+    layout.addWidget(banner)
+    layout.addWidget(body, 1)
+    window.setCentralWidget(central)
+
+
+class SharedSplitter(QSplitter):
+    """A horizontal splitter that shares its width among its panels by fixed fractions, each above a
+    minimum, whenever the window is resized: on a laptop screen the middle panel keeps most of the
+    width instead of the side panels keeping their opening sizes. A dragged handle holds until the next
+    resize."""
+
+    def __init__(self, minimums: Sequence[int], shares: Sequence[float], parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._minimums, self._shares = tuple(minimums), tuple(shares)
+        self.setChildrenCollapsible(False)  # a dragged handle never hides a panel outright
+
+    def addWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt's name)
+        widget.setMinimumWidth(self._minimums[self.count()])
+        super().addWidget(widget)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        total = max(self.width() - self.handleWidth() * (self.count() - 1), sum(self._minimums))
+        sizes = [max(low, int(total * share)) for low, share in zip(self._minimums, self._shares, strict=True)]
+        middle = len(sizes) // 2  # the main panel takes what the others leave
+        sizes[middle] = max(self._minimums[middle], total - sum(sizes) + sizes[middle])
+        self.setSizes(sizes)
+
+
+def type_chip_row() -> tuple[QLabel, QLabel, QHBoxLayout]:
+    """The question-type chip and its confidence, left-aligned on one row (live window, rehearsal room)."""
+    chip = QLabel()
+    chip.setObjectName("chip")
+    confidence = QLabel()
+    confidence.setObjectName("confidence")
+    row = QHBoxLayout()
+    row.addWidget(chip)
+    row.addWidget(confidence)
+    row.addStretch(1)
+    return chip, confidence, row
+
+
+def section_title(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def wrapped_label(text: str = "", object_name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+def bullet_html(items: Iterable[str]) -> str:
+    rows = "".join(f"<li style='margin-bottom:4px'>{html.escape(item)}</li>" for item in items)
+    return f"<ul style='margin-left:-20px'>{rows}</ul>" if rows else ""
+
+
+class LaneView(QWidget):
+    """One speaker's transcript; the line still being spoken is grey italics until its final text arrives."""
+
+    def __init__(self, title: str, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level = QProgressBar()
+        self.level.setToolTip("Input level")
+        self.level.setRange(0, 100)
+        self.level.setTextVisible(False)
+        self.level.setFixedWidth(90)
+        header = QHBoxLayout()
+        header.addWidget(section_title(title))
+        header.addStretch(1)
+        header.addWidget(self.level)
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        self.text.setPlaceholderText(placeholder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.text)
+
+    def render(self, lines: Sequence[TranscriptLine]) -> None:
+        parts = []
+        for line in lines:
+            text = html.escape(line.text)
+            if line.is_final:
+                parts.append(f"<p style='margin:0 0 6px 0'>{text}</p>")
+            else:
+                parts.append(f"<p style='margin:0 0 6px 0; color:#8d96a0'><i>{text} …</i></p>")
+        self.text.setHtml("".join(parts))
+        bar = self.text.verticalScrollBar()
+        bar.setValue(bar.maximum())  # follow the conversation
+
+    def plain_text(self) -> str:
+        return self.text.toPlainText()
+
+    def set_level(self, fraction: float) -> None:
+        value = round(fraction * 100)
+        if value != self.level.value():  # a styled bar repaints on every setValue, even to the same value
+            self.level.setValue(value)
+
+
+class Card(QFrame):
+    """A rounded box with a kind tag, a title and a body. A card made clickable (`set_clickable`)
+    emits `clicked` when pressed anywhere on it, its text included, or on Enter/Space when focused."""
+
+    clicked = Signal()
+
+    def __init__(self, kind: str, title: str, body_html: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.kind = QLabel(kind.upper())
+        self.kind.setObjectName("cardKind")
+        self.title = wrapped_label(title, "cardTitle")
+        self.body = wrapped_label("")
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.set_body(body_html)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(4)
+        layout.addWidget(self.kind)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+
+    def set_body(self, body_html: str) -> None:
+        self.body.setText(body_html)
+        self.body.setVisible(bool(body_html))
+
+    def set_clickable(self, what: str) -> None:
+        """Make the whole card one button: `what` is its tooltip and the name screen readers announce."""
+        self._clickable = True
+        for label in (self.kind, self.title, self.body):
+            # A selectable label takes the mouse press for itself, so a click on the text did nothing.
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; Enter or Space opens it
+        self.setToolTip(what)
+        self.setAccessibleName(f"{self.title.text()}: {what}")
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if getattr(self, "_clickable", False) and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if getattr(self, "_clickable", False) and event.key() in keys and not event.modifiers():
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ErrorBanner(QFrame):
+    """The latest errors, in the window itself; `dismissed` when the user closes it."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = wrapped_label()
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.dismissed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def render(self, errors: list[str]) -> None:
+        self.label.setText("\n".join(errors[-3:]))  # the newest few; the rest are in the log
+        self.setVisible(bool(errors))
+
+
+class WindowErrors(ErrorBanner):
+    """An ErrorBanner that keeps a window's errors itself: `show_error` logs one on the window's logger
+    (as "<where>: <text>") and shows the newest; Dismiss clears them."""
+
+    def __init__(self, logger: logging.Logger, where: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._log, self._where = logger, where
+        self.errors: list[str] = []
+        self.dismissed.connect(self.clear_errors)
+
+    def show_error(self, exc: BaseException | str) -> None:
+        text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+        self._log.warning("%s: %s", self._where, text)
+        self.errors.append(text)
+        self.render(self.errors)
+
+    def clear_errors(self) -> None:
+        self.errors.clear()
+        self.render(self.errors)
+
+
+# --- shared by the drill and job-description windows -----------------------------------------------
+
+SCORE_LEVELS = ((0.75, "strong", "#5fb37a"), (0.5, "fair", "#d7b65a"), (0.0, "weak", "#e06c6c"))
+
+
+def score_level(score: float) -> tuple[str, str]:
+    """(word, colour) for a 0..1 score: the word is always shown beside the colour, never colour alone."""
+    return next((word, colour) for floor, word, colour in SCORE_LEVELS if score >= floor)
+
+
+def score_html(score: float) -> str:
+    word, colour = score_level(score)
+    return f"<span style='color:{colour}; font-weight:600'>{score:.2f} · {word}</span>"
+
+
+def metric_box(caption: str) -> tuple[QFrame, QLabel]:
+    """A boxed big number over a small caption (style names from the rehearsal room's sheet)."""
+    box = QFrame()
+    box.setObjectName("metricBox")
+    value = QLabel("–")
+    value.setObjectName("metric")
+    name = QLabel(caption)
+    name.setObjectName("metricName")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(10, 6, 10, 6)
+    layout.setSpacing(0)
+    layout.addWidget(value)
+    layout.addWidget(name)
+    return box, value
+
+
+class TaskRunner(QObject):
+    """Named background jobs for one window: each runs in a BackgroundTask, the status strip says what
+    is running (with an indeterminate bar), and a failure goes to `on_error` unless the job has its own
+    handler. `changed` fires whenever a job starts or ends, so the window can update its buttons."""
+
+    changed = Signal()
+    error = Signal(object)  # a signal, not a stored callback: the window's method would keep it alive
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        on_error: Callable[[BaseException], None],
+        quiet_jobs: Iterable[str] = (),
+    ) -> None:
+        super().__init__(window)
+        self.error.connect(on_error)
+        self._quiet = set(quiet_jobs)  # shown only when nothing else runs (device probing)
+        self._tasks: set[BackgroundTask] = set()
+        self._busy: dict[str, str] = {}
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # indeterminate
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setFixedWidth(120)
+        self.busy_bar.hide()
+        self.status_label = QLabel("ready")
+        window.statusBar().addWidget(self.status_label, 1)
+        window.statusBar().addPermanentWidget(self.busy_bar)
+
+    def run(
+        self,
+        job: str,
+        status: str,
+        work: Callable[[Progress], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> BackgroundTask:
+        task = BackgroundTask(work, self)
+        self._tasks.add(task)
+        self._busy[job] = status
+        self._render()
+        task.progress.connect(self.status_label.setText)
+
+        def finish(ok: bool, value: Any) -> None:
+            self._tasks.discard(task)
+            self._busy.pop(job, None)
+            self._render()
+            if ok:
+                done(value)
+            else:
+                (failed or self.error.emit)(value)
+            self.changed.emit()
+
+        task.finished.connect(lambda value: finish(True, value))
+        task.failed.connect(lambda exc: finish(False, exc))
+        task.start()
+        self.changed.emit()
+        return task
+
+    def is_busy(self, job: str | None = None) -> bool:
+        return bool(self._busy) if job is None else job in self._busy
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _render(self) -> None:
+        working = [s for j, s in self._busy.items() if j not in self._quiet] or list(self._busy.values())
+        self.busy_bar.setVisible(bool(self._busy))
+        self.status_label.setText(working[-1] if working else "ready")
+
+
+# The practice windows (rehearsal, drill, job ad, mock, history) share one look.
+REHEARSAL_STYLE = (
+    STYLE
+    + """
+QLineEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px; }
+QListWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
+QListWidget::item { padding: 6px 6px; border-bottom: 1px solid #2b3037; }
+QListWidget::item:selected { background: #2f4560; color: #f2f4f7; }
+QPushButton#primary { background: #3d5a80; border-color: #4d6b91; color: #eef3f8; font-weight: 600; }
+QPushButton#primary:disabled { background: #2b3037; border-color: #353b43; color: #6b717a; font-weight: 400; }
+QPushButton#primary:focus { border: 2px solid #dce8f5; }
+QPushButton#recording { background: #8a3b3b; border-color: #a04848; color: #fff; font-weight: 600; }
+QWidget#panelHost { background: #1e2126; }
+QLabel#metric { font-size: 20px; font-weight: 700; color: #f2f4f7; }
+QLabel#metricName { color: #a9b0b9; font-size: 11px; }
+QFrame#metricBox { background: #262a30; border: 1px solid #353b43; border-radius: 6px; }
+QLabel#hint { color: #8d96a0; font-size: 11px; }
+"""
+)

@@ -1,0 +1,1 @@
+"""The story library window and its model."""

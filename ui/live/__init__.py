@@ -1,0 +1,1 @@
+"""The live window and the view models it renders."""

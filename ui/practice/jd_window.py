@@ -1,0 +1,377 @@
+"""Job description coverage: paste a job ad (or open a .txt/.md file), see which competencies and topics
+it asks for, and which of them your stories or the topic cards already cover; draft a story for a gap.
+
+The matching is copilot/practice/coverage.py's `jd_coverage` (the same as `copilot coverage`), run in a
+`BackgroundTask` on the core's embedder and stories; a draft is written by the story library's own
+`new_story_file` (atomic, never overwrites). Every status is shown as a word and a mark, with colour
+only as a second cue.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copilot.practice.coverage import Coverage
+from ui.common.bridge import Progress
+from ui.common.theme import set_window_sheet
+from ui.common.widgets import REHEARSAL_STYLE, TaskRunner, WindowErrors, section_title, set_central, wrapped_label
+
+log = logging.getLogger(__name__)
+JD_FILTER = "Text (*.txt *.md *.markdown);;All files (*)"
+JD_STYLE = (
+    REHEARSAL_STYLE
+    + """
+QPlainTextEdit { background: #23272d; border: 1px solid #33383f; border-radius: 6px; padding: 4px; }
+QTreeWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
+QTreeWidget::item { padding: 4px 2px; }
+QTreeWidget::item:selected { background: #2f4560; }
+QHeaderView::section { background: #262a30; color: #8d96a0; border: none; padding: 4px 6px; font-size: 11px; }
+"""
+)
+
+# (mark, word, colour) per status: the word carries the meaning, the colour only repeats it.
+STATUS = {
+    "covered": ("✔", "has stories", "#5fb37a"),
+    "missing": ("✘", "missing", "#e06c6c"),
+    "drafted": ("✎", "draft written", "#d7b65a"),
+    "card": ("◆", "has a card", "#7fa7d4"),
+    "card+stories": ("✔", "card and stories", "#5fb37a"),
+}
+ROLE_KIND, ROLE_ID = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
+
+
+def default_topics() -> Sequence[Any]:
+    from copilot.pipeline import knowledge
+
+    return knowledge.topics()
+
+
+def read_jd_file(path: Path) -> str:
+    from copilot.cli.coverage import read_jd
+
+    return read_jd(str(path))
+
+
+def draft_title(competency: str) -> str:
+    return f"A time I showed {competency.replace('-', ' ')}"
+
+
+class JdWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(
+        self,
+        core: Any = None,
+        *,
+        topics: Callable[[], Sequence[Any]] = default_topics,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Job description coverage — Interview Copilot")
+        set_window_sheet(self, JD_STYLE)
+        self.resize(1280, 820)
+        self.core = core
+        self._topics = topics
+        self.coverage: Coverage | None = None
+        self.drafts: dict[str, Path] = {}  # competency -> the draft written for it in this window
+        self._build()
+        self.tasks = TaskRunner(self, self.show_error)
+        self.tasks.changed.connect(self._update_buttons)
+        self.open_action = QAction("Open job description…", self, shortcut=QKeySequence("Ctrl+O"))
+        self.open_action.triggered.connect(self._open_dialog)
+        self.addAction(self.open_action)
+        self.check_action = QAction("Check coverage", self, shortcut=QKeySequence("Ctrl+Return"))
+        self.check_action.triggered.connect(self.check_coverage)
+        self.addAction(self.check_action)
+        self._update_buttons()
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.banner = WindowErrors(log, "job description")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_input())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 880])
+        set_central(self, self.banner, splitter)
+
+    def _build_input(self) -> QWidget:
+        self.jd_edit = QPlainTextEdit()
+        self.jd_edit.setAccessibleName("Job description")
+        self.jd_edit.setPlaceholderText("Paste the job description here, or open a .txt or .md file (Ctrl+O).")
+        self.jd_edit.textChanged.connect(self._update_buttons)
+        self.jd_edit.setTabChangesFocus(True)  # Tab moves on to the buttons; a pasted ad keeps its own tabs
+        self.open_button = QPushButton("Open file…")
+        self.open_button.setToolTip("A job description saved as plain text or Markdown (Ctrl+O)")
+        self.open_button.clicked.connect(self._open_dialog)
+        self.check_button = QPushButton("Check coverage")
+        self.check_button.setObjectName("primary")
+        self.check_button.clicked.connect(self.check_coverage)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addStretch(1)
+        row.addWidget(self.check_button)
+        self.source_label = wrapped_label("", "hint")
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.addWidget(section_title("Job description"))
+        layout.addWidget(self.jd_edit, 1)
+        layout.addWidget(self.source_label)
+        layout.addLayout(row)
+        return panel
+
+    def _build_results(self) -> QWidget:
+        self.summary_label = wrapped_label("Paste a job description and press Check coverage (Ctrl+Return).")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Coverage of the job description")
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels(["Asked for", "Status", "Your material", "In the ad"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)  # the full text is in each cell's tooltip
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setColumnWidth(0, 250)
+        self.tree.setColumnWidth(2, 290)
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.tree.itemDoubleClicked.connect(lambda *_: self.draft_selected())
+        self.draft_button = QPushButton("Draft a story for it")
+        self.draft_button.setObjectName("primary")
+        self.draft_button.clicked.connect(self.draft_selected)
+        self.draft_hint = wrapped_label("Select a missing competency to draft a story for it.", "hint")
+        row = QHBoxLayout()
+        row.addWidget(self.draft_hint, 1)
+        row.addWidget(self.draft_button)
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.addWidget(section_title("Coverage"))
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(row)
+        return panel
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def is_busy(self, job: str | None = None) -> bool:
+        return self.tasks.is_busy(job)
+
+    def show_error(self, exc: BaseException | str) -> None:
+        self.banner.show_error(exc)
+
+    def set_core(self, core: Any) -> None:
+        self.core = core
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        if not hasattr(self, "tasks"):
+            return
+        ready = self.core is not None
+        has_text = bool(self.jd_edit.toPlainText().strip())
+        self.check_button.setEnabled(ready and has_text and not self.is_busy("coverage"))
+        self.check_button.setToolTip("" if ready else "The models are still loading")
+        competency = self.selected_missing()
+        self.draft_button.setEnabled(ready and competency is not None and not self.is_busy("draft"))
+        self.draft_button.setText(
+            f"Draft a story for {competency.replace('-', ' ')}" if competency else "Draft a story for it"
+        )
+
+    # --- input ----------------------------------------------------------------------------------
+
+    def set_text(self, text: str) -> None:
+        self.jd_edit.setPlainText(text)
+        self.source_label.setText("")
+
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a job description", "", JD_FILTER)
+        if path:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path | str) -> None:
+        path = Path(path)
+
+        def loaded(text: str) -> None:
+            self.jd_edit.setPlainText(text)
+            self.source_label.setText(f"From {path}")
+            self.check_coverage()
+
+        self.tasks.run("open", f"reading {path.name}…", lambda _: read_jd_file(path), loaded)
+
+    # --- coverage -------------------------------------------------------------------------------
+
+    def check_coverage(self) -> None:
+        text = self.jd_edit.toPlainText()
+        if self.core is None or not text.strip() or self.is_busy("coverage"):
+            return
+        core, topics = self.core, self._topics
+
+        def work(progress: Progress) -> Coverage:
+            from copilot.practice.coverage import jd_coverage
+
+            progress("matching against the competencies and topic cards…")
+            return jd_coverage(text, list(core.library.stories), topics(), core.embedder)
+
+        self.tasks.run("coverage", "checking coverage…", work, self.render_coverage)
+
+    def render_coverage(self, coverage: Coverage) -> None:
+        self.coverage = coverage
+        titles = {s.id: s.title for s in self.core.library.stories} if self.core is not None else {}
+        self.tree.clear()
+        competencies = QTreeWidgetItem(self.tree, [f"Competencies ({len(coverage.competencies)})"])
+        topics = QTreeWidgetItem(self.tree, [f"Topics ({len(coverage.topics)})"])
+        for group in (competencies, topics):
+            group.setFirstColumnSpanned(True)
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+        for c in coverage.competencies:
+            if c.id in self.drafts:
+                status, material = "drafted", f"draft: {self.drafts[c.id].name} (fill it in the story library)"
+            elif c.covered:
+                named = "; ".join(titles.get(s, s) for s in c.stories)
+                status, material = (
+                    "covered",
+                    f"{len(c.stories)} {'story' if len(c.stories) == 1 else 'stories'}: {named}",
+                )
+            else:
+                status, material = "missing", "no story tagged with it"
+            self._add_row(competencies, "competency", c.id, c.id.replace("-", " "), status, material, c.evidence)
+        for t in coverage.topics:
+            status = "card+stories" if t.stories else "card"
+            material = f"topic card: {t.title}"
+            if t.stories:
+                material += "; stories: " + "; ".join(titles.get(s, s) for s in t.stories)
+            self._add_row(topics, "topic", t.id, t.title, status, material, t.evidence)
+        if not coverage.topics:
+            QTreeWidgetItem(topics, ["none found", "", "", ""]).setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self.tree.expandAll()
+        self._render_summary()
+        self._update_buttons()
+
+    def _add_row(
+        self, parent: QTreeWidgetItem, kind: str, key: str, name: str, status: str, material: str, evidence: str
+    ) -> QTreeWidgetItem:
+        mark, word, colour = STATUS[status]
+        item = QTreeWidgetItem(parent, [name, f"{mark} {word}", material, f"“{evidence}”"])
+        item.setData(0, ROLE_KIND, kind)
+        item.setData(0, ROLE_ID, key)
+        item.setForeground(1, QColor(colour))
+        item.setToolTip(0, name)
+        item.setToolTip(2, material)
+        item.setToolTip(3, evidence)
+        return item
+
+    def _render_summary(self) -> None:
+        coverage = self.coverage
+        if coverage is None:
+            return
+        if not coverage.competencies and not coverage.topics:
+            self.summary_label.setText(
+                "Nothing in this job description matched the competency vocabulary or the topic cards."
+            )
+            return
+        missing = [c.id for c in coverage.missing if c.id not in self.drafts]
+        covered = len(coverage.competencies) - len(coverage.missing)
+        gaps = ", ".join(html.escape(m.replace("-", " ")) for m in missing)
+        self.summary_label.setText(
+            f"{covered} of {len(coverage.competencies)} competencies asked for have a story; "
+            f"{len(coverage.topics)} topics have a card."
+            + (f"<br><span style='color:#e06c6c'>✘ Missing:</span> {gaps}" if missing else "")
+        )
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(kind, id, status text) for every row, for tests and screenshots."""
+        out = []
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            for i in range(group.childCount()):
+                item = group.child(i)
+                if item.data(0, ROLE_KIND):
+                    out.append((item.data(0, ROLE_KIND), item.data(0, ROLE_ID), item.text(1)))
+        return out
+
+    def select_row(self, key: str) -> None:
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            for i in range(group.childCount()):
+                if group.child(i).data(0, ROLE_ID) == key:
+                    self.tree.setCurrentItem(group.child(i))
+                    return
+        raise KeyError(key)
+
+    # --- drafting a story -----------------------------------------------------------------------
+
+    def selected_missing(self) -> str | None:
+        """The selected competency when it has no story (and no draft from this window) yet."""
+        item = self.tree.currentItem()
+        if item is None or item.data(0, ROLE_KIND) != "competency" or self.coverage is None:
+            return None
+        key = item.data(0, ROLE_ID)
+        missing = {c.id for c in self.coverage.missing}
+        return key if key in missing and key not in self.drafts else None
+
+    def draft_selected(self) -> None:
+        competency = self.selected_missing()
+        if competency is None or self.core is None or self.is_busy("draft"):
+            return
+        folder = Path(self.core.library.folder)
+
+        def work(_: Progress) -> Path:
+            from copilot.stories.library import new_story_file
+
+            story = new_story_file(folder, draft_title(competency), competencies=[competency])
+            assert story.path is not None
+            return story.path
+
+        def written(path: Path) -> None:
+            self.drafts[competency] = path
+            if self.coverage is not None:
+                self.render_coverage(self.coverage)
+                self.select_row(competency)
+            self.tasks.set_status(f"draft written to {path}; fill it in the story library (Ctrl+L)")
+
+        self.tasks.run("draft", f"writing a draft for {competency}…", work, written)
+
+    # --- closing --------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.closing.emit()
+        super().closeEvent(event)
+
+
+def open_jd_window(parent: QWidget | None = None, core: Any = None) -> JdWindow:
+    """The coverage view on the live window's core (already loaded: its embedder and stories)."""
+    window = JdWindow(core, parent=parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    return window

@@ -1,0 +1,1 @@
+"""The settings dialog, its TOML store and the Get models page."""
