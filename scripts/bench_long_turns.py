@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from copilot.composition import open_core
-from copilot.config import Settings
+from copilot.config.settings import Settings
 from copilot.errors import UserError
 from copilot.live.bench import long_bench
 from copilot.live.long_turns import MANIFEST, build

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rehearsal latency: a recorded ~5-second question to cue bullets, with the default models.
 
-Makes its questions with espeak-ng, runs each through `copilot.rehearse` several times and prints one
+Makes its questions with espeak-ng, runs each through `copilot.practice.rehearse` several times and prints one
 JSON line per run, then a summary with p50/p95 per stage. Target (issue 2): first_bullet p50 <= 1500 ms.
 Usage: python scripts/bench_rehearse.py [--runs N] [--no-llm]
 """
@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from copilot.composition import open_core  # noqa: E402
-from copilot.config import load_settings  # noqa: E402
-from copilot.rehearse import RehearsalInput, rehearse_one  # noqa: E402
+from copilot.config.settings import load_settings  # noqa: E402
+from copilot.practice.rehearse import RehearsalInput, rehearse_one  # noqa: E402
 
 QUESTIONS = [
     "Tell me about a time you had to cut the cost of serving a model in production.",

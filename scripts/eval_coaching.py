@@ -17,11 +17,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from copilot import models  # noqa: E402
-from copilot.classifier import QuestionClassifier  # noqa: E402
-from copilot.coaching_eval import HalfEvaluator, type_accuracy  # noqa: E402
-from copilot.embedding import OnnxEmbedder  # noqa: E402
+from copilot.adapters.embedding import OnnxEmbedder  # noqa: E402
+from copilot.config import models  # noqa: E402
 from copilot.errors import UserError  # noqa: E402
+from copilot.pipeline.classifier import QuestionClassifier  # noqa: E402
+from copilot.practice.coaching_eval import HalfEvaluator, type_accuracy  # noqa: E402
 
 EVAL = REPO / "tests" / "data" / "eval"
 LABELLED = REPO / "tests" / "data" / "questions" / "questions_train.tsv"
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = QuestionClassifier(embedder)
     generator = None
     if args.llm:
-        from copilot.generate import build_generator
+        from copilot.pipeline.cues.generate import build_generator
 
         generator = build_generator("llama_cpp")
     halves = ("tune", "report") if args.half == "both" else (args.half,)

@@ -48,9 +48,9 @@ def main() -> int:
         answers = {kind: speak(text, Path(tmp) / f"{kind}.wav") for kind, text in ANSWERS.items()}
 
         from copilot.composition import open_core
-        from copilot.config import Settings
-        from copilot.drill import ScoreBook
-        from ui.drill_window import DrillWindow
+        from copilot.config.settings import Settings
+        from copilot.practice.drill import ScoreBook
+        from ui.practice.drill_window import DrillWindow
 
         book = ScoreBook.default()
         for kind, scores in EARLIER.items():

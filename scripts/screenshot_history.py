@@ -24,8 +24,8 @@ def seed() -> None:
     """Through the core's store, with a clock that makes the sessions last as long as real ones."""
     from datetime import UTC, datetime, timedelta
 
-    from copilot.history import HistoryStore, default_key_provider, default_path
-    from copilot.history_session import SessionRecord
+    from copilot.history.session import SessionRecord
+    from copilot.history.store import HistoryStore, default_key_provider, default_path
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     moment = {"t": now - timedelta(days=1, hours=3)}  # the live session: yesterday
@@ -135,7 +135,7 @@ def main() -> int:
         os.environ.pop("COPILOT_HISTORY", None)
         seed()
 
-        from ui.history_window import HistoryWindow
+        from ui.history.window import HistoryWindow
 
         window = HistoryWindow()
         window.resize(1280, 800)

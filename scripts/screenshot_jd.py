@@ -45,8 +45,8 @@ def main() -> int:
         (stories / "mentored-junior-eval-harness.md").unlink()
 
         from copilot.composition import open_core
-        from copilot.config import Settings
-        from ui.jd_window import JdWindow
+        from copilot.config.settings import Settings
+        from ui.practice.jd_window import JdWindow
 
         core = open_core(Settings(), str(stories), with_transcriber=False, with_generator=False, progress=print)
         window = JdWindow(core)

@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from screenshot_common import EXAMPLE_STORIES, SHOTS, application, private_folders, save_grab
 
-from ui.library_model import LibraryModel
-from ui.library_window import LibraryWindow
+from ui.library.model import LibraryModel
+from ui.library.window import LibraryWindow
 
 OUT = SHOTS / "library.png"
 STORY = "pushed-for-shadow-launch.md"

@@ -30,8 +30,8 @@ def main() -> int:
         answer = speak(ANSWER, Path(tmp) / "ans.wav")
 
         from copilot.composition import open_core
-        from copilot.config import Settings
-        from ui.rehearsal_window import RehearsalWindow
+        from copilot.config.settings import Settings
+        from ui.practice.rehearsal_window import RehearsalWindow
 
         core = open_core(Settings(), str(EXAMPLE_STORIES), with_generator=False, progress=print)
         window = RehearsalWindow(core)

@@ -14,7 +14,7 @@ import tempfile
 from PySide6.QtCore import QTimer
 from screenshot_common import SHOTS, application, private_folders, save_grab
 
-from ui.settings_dialog import SettingsDialog
+from ui.settings.dialog import SettingsDialog
 
 OUT = SHOTS / "settings.png"
 

@@ -27,11 +27,11 @@ QUESTION = "Tell me about a time you had to cut the cost of serving a model."
 
 
 def live() -> Any:
-    from copilot import knowledge
     from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped, Transcript
+    from copilot.pipeline import knowledge
     from copilot.stories.parse import load_story
-    from ui.live_window import LiveWindow
-    from ui.view_models import LiveViewModel
+    from ui.live.view_models import LiveViewModel
+    from ui.live.window import LiveWindow
 
     window = LiveWindow(LiveViewModel())
     window.set_core_ready(True)
@@ -63,8 +63,8 @@ def live() -> Any:
 def library(tmp: Path) -> Any:
     import shutil
 
-    from ui.library_model import LibraryModel
-    from ui.library_window import LibraryWindow
+    from ui.library.model import LibraryModel
+    from ui.library.window import LibraryWindow
 
     folder = tmp / "stories"
     shutil.copytree(EXAMPLE_STORIES, folder)
@@ -76,8 +76,8 @@ def library(tmp: Path) -> Any:
 
 
 def rehearsal(tmp: Path) -> Any:
-    from copilot.knowledge import question_bank
-    from ui.rehearsal_window import RehearsalWindow
+    from copilot.pipeline.knowledge import question_bank
+    from ui.practice.rehearsal_window import RehearsalWindow
 
     window = RehearsalWindow(SimpleNamespace(transcriber=None), bank=list(question_bank()), probe=lambda: (None, None))
     window.select_bank_question(next(q.text for q in question_bank() if q.label == "behavioral"))
@@ -108,9 +108,9 @@ def rehearsal(tmp: Path) -> Any:
 def drill(tmp: Path) -> Any:
     import numpy as np
 
-    from copilot.drill import DrillSession, ScoreBook, bank_questions
-    from copilot.knowledge import question_bank
-    from ui.drill_window import DrillWindow
+    from copilot.pipeline.knowledge import question_bank
+    from copilot.practice.drill import DrillSession, ScoreBook, bank_questions
+    from ui.practice.drill_window import DrillWindow
 
     def assess(question: Any, samples: Any) -> dict:
         good = question.question_type == "technical"
@@ -148,14 +148,14 @@ def drill(tmp: Path) -> Any:
 def history(tmp: Path) -> Any:
     from screenshot_history import seed
 
-    from ui.history_window import HistoryWindow, ReportFiles
+    from ui.history.window import HistoryWindow, ReportFiles
 
     seed()
     return HistoryWindow(open_url=lambda url: True, reports=ReportFiles())
 
 
 def settings(tmp: Path) -> Any:
-    from ui.settings_dialog import SettingsDialog
+    from ui.settings.dialog import SettingsDialog
 
     report = {
         "platform": "Linux",
@@ -199,7 +199,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="copilot-shots-"))
     private_folders(tmp, "config", "data", "cache")
     app = application()
-    from ui.theme import apply_theme
+    from ui.common.theme import apply_theme
 
     for theme in ("dark", "light"):
         apply_theme(theme)

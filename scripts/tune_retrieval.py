@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Grid search of the story-scoring weights (copilot/story_scoring.py) on the TUNE half only.
+"""Grid search of the story-scoring weights (copilot/pipeline/story_scoring.py) on the TUNE half only.
 
 The report half is never loaded here, so the figures it gives stay honest.
 Usage: python scripts/tune_retrieval.py
@@ -16,11 +16,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from copilot import models  # noqa: E402
-from copilot.classifier import QuestionClassifier  # noqa: E402
-from copilot.coaching_eval import HalfEvaluator, focus  # noqa: E402
-from copilot.embedding import OnnxEmbedder  # noqa: E402
-from copilot.story_scoring import Weights  # noqa: E402
+from copilot.adapters.embedding import OnnxEmbedder  # noqa: E402
+from copilot.config import models  # noqa: E402
+from copilot.pipeline.classifier import QuestionClassifier  # noqa: E402
+from copilot.pipeline.story_scoring import Weights  # noqa: E402
+from copilot.practice.coaching_eval import HalfEvaluator, focus  # noqa: E402
 
 GRID = {
     "title": (0.0, 0.15, 0.3),
