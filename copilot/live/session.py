@@ -77,11 +77,15 @@ class LiveOptions:
     merge_window_s: float = 2.0
 
 
-def options_from_settings(core: Core) -> LiveOptions:
+def options_from_settings(core: Core, *, pause_s: float | None = None) -> LiveOptions:
+    """The session's options from [turn]; `pause_s`, when given, is the end-of-question pause chosen
+    for this session (the live window's toolbar) and takes the place of [turn] pause_s, so the UI
+    passes it in instead of changing the core's settings."""
     turn = core.settings.turn
-    short = min(turn.speculate_after_s, turn.pause_s)
+    pause = turn.pause_s if pause_s is None else pause_s
+    short = min(turn.speculate_after_s, pause)
     return LiveOptions(
-        interviewer=SegmenterOptions(end_pause_s=turn.pause_s, short_pause_s=short),
+        interviewer=SegmenterOptions(end_pause_s=pause, short_pause_s=short),
         merge_window_s=turn.merge_window_s,
     )
 
