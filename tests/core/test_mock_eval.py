@@ -42,8 +42,10 @@ def test_report_half_meets_the_targets(answers) -> None:  # type: ignore[no-unty
     assert report["first_follow_up_on_gap"] >= 0.9
     assert report["rubric_within_1"] >= 0.9
     assert report["red_flag_recall"] >= 0.9
-    # One strong report answer (b10) still draws "no outcome": its result is a cost, not a cue word.
-    assert report["red_flag_false_alarms_on_strong"] <= 1
+    # b10's result is a cost ("cost us two points of recall"), no cue word: it is heard as a quantity in
+    # the answer's back half (signals.plain_outcome) since 14:30 on 1 Dec; this half no longer gets a
+    # false alarm, though b10 is no longer unseen (its miss motivated the rule; tune checked it).
+    assert report["red_flag_false_alarms_on_strong"] == 0
 
 
 def test_holdout_batch_written_after_the_rules_were_frozen(answers) -> None:  # type: ignore[no-untyped-def]
@@ -51,8 +53,8 @@ def test_holdout_batch_written_after_the_rules_were_frozen(answers) -> None:  # 
     holdout = [a for a in answers if a.split == "holdout"]
     assert len(holdout) == 12
     report = evaluate(holdout).to_dict()
-    assert report["first_follow_up_on_gap"] >= 0.87  # 7 of 8; h03's plain outcome is not heard
-    assert report["rubric_within_1"] >= 0.9  # 46 of 51
+    assert report["first_follow_up_on_gap"] >= 0.87  # 8 of 8 since the quantity rule (7 of 8 before: h03)
+    assert report["rubric_within_1"] >= 0.9  # 47 of 51 (46 before)
     assert report["red_flag_false_alarms_on_strong"] == 0
 
 

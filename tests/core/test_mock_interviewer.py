@@ -171,3 +171,29 @@ def test_summary_by_round_and_next_drills() -> None:
     assert summary["questions"] == 4 and summary["next_drills"]
     with pytest.raises(ValueError, match="over"):
         mock.answer("one more")
+
+
+def test_an_outcome_stated_as_a_quantity_is_heard_not_flagged() -> None:
+    """A regret story whose result is a cost ("two points of recall"), with no result cue word."""
+    regret = (
+        "On a search project with a deadline, I chose to build our own cache instead of the shared one, because "
+        "its queue was long. Within a year the copies had drifted and a stale entry cost us two points of recall "
+        "on the main query set. I planned the move back, which took a quarter. My lesson is to give every "
+        "shortcut an exit date."
+    )
+    result = assess("A decision you regret?", "behavioral", regret)
+    assert "no_outcome" not in [f.id for f in result.red_flags]
+    assert result.rubric["measured_result"].score >= 2
+    assert "cost us two points of recall" in " ".join(result.rubric["measured_result"].evidence)
+
+
+def test_a_quantity_in_the_scene_or_in_a_step_is_not_an_outcome() -> None:
+    """Numbers that set the scene (first half) or count what the candidate did are no result."""
+    no_result = (
+        "Our team of five had three weeks to move the billing jobs to the new scheduler. "
+        "The old scheduler kept dropping runs at night and the finance people were worried. "
+        "I wrote the migration plan and I moved two jobs a day, starting with the smallest ones."
+    )
+    result = assess("Tell me about a migration.", "behavioral", no_result)
+    assert "no_outcome" in [f.id for f in result.red_flags]
+    assert result.rubric["measured_result"].score == 1

@@ -165,7 +165,9 @@ def _score_one(a: EvalAnswer, transcript: str, duration_s: float | None, report:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m copilot.practice.mock.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m copilot.practice.mock.evaluate", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--split", choices=("tune", "report", "holdout", "all"), default="report")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--verbose", action="store_true", help="list every miss")

@@ -68,7 +68,7 @@ def _decision(s: Signals) -> Score:
 def _result(s: Signals) -> Score:
     if not s.checks.get("result_heard", False):
         return _score(0, [])
-    quote = s.quote(RESULT_CUES) or s.quote(sg.OUTCOME)  # the plain outcome that counted, when no cue word
+    quote = s.quote(RESULT_CUES) or s.extra.get("outcome")  # the plain outcome that counted, when no cue word
     points = 1 + int(bool(s.checks.get("result_has_number") or s.checks.get("number_stated")))
     points += int(points == 2 and s.has(sg.BEFORE_AFTER))
     return _score(points, [quote, s.quote(sg.BEFORE_AFTER)])

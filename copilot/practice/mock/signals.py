@@ -242,6 +242,15 @@ OUTCOME = any_phrase(
     r"is doing",
     r"the (?:job|model|system|service) (?:now|has)",
 )
+# A quantity, written or spoken ("two points", "one quarter", "30 percent"): in the back half of a story, a
+# sentence that states one and is neither a step the candidate took nor the lesson is what happened
+# as a result ("it cost us two points of recall"), even with no outcome word in it.
+QUANTITY = any_phrase(
+    r"\d",
+    r"[$€£%]",
+    r"(?:half|halved|double|doubled|tripled|twice|quarters?|two|three|four|five|six|seven|eight|nine|ten|"
+    r"twenty|thirty|fifty|hundreds?|thousands?|millions?|percent)\b",
+)
 _STOP = frozenset(
     "the a an and or of to in on for with by at is are be as it its that this from into than then when not no "
     "one two each all any many more most less few per via can may use used using you your their they them "
@@ -300,9 +309,12 @@ def analyse(
     question_type: str, transcript: str, topic: Topic | None = None, duration_s: float | None = None
 ) -> Signals:
     checks = feedback.framework_checks(question_type, transcript)
+    extra: dict[str, Any] = {}
     if question_type == "behavioral" and not checks.get("result_heard", True):
-        words = transcript.split()
-        checks["result_heard"] = bool(OUTCOME.search(" ".join(words[len(words) // 2 :])))
+        outcome = plain_outcome(transcript)
+        checks["result_heard"] = outcome is not None
+        if outcome:
+            extra["outcome"] = shorten(outcome)
     covered: list[str] = []
     missed: list[str] = []
     if topic is not None:
@@ -318,4 +330,34 @@ def analyse(
         duration_s=duration_s,
         key_points_covered=tuple(covered),
         key_points_missed=tuple(missed),
+        extra=extra,
     )
+
+
+def plain_outcome(transcript: str) -> str | None:
+    """The sentence of the answer's second half that says what happened, with no result cue word:
+    an outcome phrase ("after that", "went down") or a quantity in a sentence that is neither a step
+    the candidate took nor the lesson. Only the second half, so the scene-setting ("since the launch",
+    "a team of five") does not count as an outcome."""
+    tail = _second_half_sentences(transcript)
+    phrase = next((s for s in tail if OUTCOME.search(s)), None)
+    if phrase is not None:
+        return phrase
+    return next((s for s in tail if QUANTITY.search(s) and not _step_or_lesson(s)), None)
+
+
+def _second_half_sentences(transcript: str) -> list[str]:
+    """The sentences that end past the answer's middle word, the one crossing it cut to its tail."""
+    midpoint = len(transcript.split()) // 2
+    tail: list[str] = []
+    seen = 0
+    for sentence in feedback.sentences(transcript):
+        words = sentence.split()
+        if seen + len(words) > midpoint:
+            tail.append(" ".join(words[max(0, midpoint - seen) :]))
+        seen += len(words)
+    return tail
+
+
+def _step_or_lesson(sentence: str) -> bool:
+    return "action" in feedback.star_labels(sentence) or bool(LESSON.search(sentence))
