@@ -64,6 +64,18 @@ def embedder():
     return OnnxEmbedder(models.embedding_model().path, models.embedding_tokenizer().path)
 
 
+@pytest.fixture
+def inline_tasks():
+    """The windows' background jobs run at once on the test's thread and report before the call that
+    started them returns, so a test asserts on the next line instead of polling. Tests of real
+    threading (work that waits on the GUI thread, cancelling a job in flight) do not use it."""
+    from ui.common.bridge import InlineExecutor, use_executor
+
+    previous = use_executor(InlineExecutor())
+    yield
+    use_executor(previous)
+
+
 def speak(text: str, path: Path, voice: str = "en-us") -> Path:
     """Real synthetic speech for tests: espeak-ng at 16 kHz mono (flite as a fallback)."""
     if shutil.which("espeak-ng"):

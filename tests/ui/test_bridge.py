@@ -12,7 +12,7 @@ from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from copilot.events import StageError  # noqa: E402
-from ui.common.bridge import BackgroundTask, CoreBridge  # noqa: E402
+from ui.common.bridge import BackgroundTask, CoreBridge, InlineExecutor  # noqa: E402
 
 
 def test_event_sunk_on_a_worker_thread_arrives_on_the_gui_thread(qtbot) -> None:
@@ -83,3 +83,33 @@ def test_background_task_failure_is_reported_not_raised(qtbot) -> None:
         task.start()
     assert isinstance(blocker.args[0], RuntimeError)
     assert str(blocker.args[0]) == "no speech model"
+
+
+def test_an_inline_task_reports_on_the_calling_thread_before_start_returns(qtbot) -> None:
+    """What the tests' `inline_tasks` fixture relies on: no event loop turn, no polling."""
+    gui_thread = QApplication.instance().thread()
+    seen: list[tuple[str, object, bool]] = []
+
+    def work(report) -> int:
+        report("half way")
+        return 7
+
+    task = BackgroundTask(work)
+    task.progress.connect(lambda text: seen.append(("progress", text, QThread.currentThread() is gui_thread)))
+    task.finished.connect(lambda value: seen.append(("finished", value, QThread.currentThread() is gui_thread)))
+    task.start(InlineExecutor())
+    assert seen == [("progress", "half way", True), ("finished", 7, True)]
+
+    failing = BackgroundTask(lambda report: 1 / 0)
+    errors: list[BaseException] = []
+    failing.failed.connect(errors.append)
+    failing.start(InlineExecutor())
+    assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
+
+
+def test_the_inline_tasks_fixture_makes_inline_the_default_for_one_test(qtbot, inline_tasks) -> None:
+    done: list[int] = []
+    task = BackgroundTask(lambda report: threading.get_ident())
+    task.finished.connect(done.append)
+    task.start()
+    assert done == [threading.get_ident()]  # ran here, and reported already

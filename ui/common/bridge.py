@@ -8,6 +8,8 @@ producer and nobody calls processEvents().
 
 `BackgroundTask` runs slow work (loading models, stopping a session that joins threads) on the
 global QThreadPool and reports progress, the result or the error through the same kind of relay.
+Where the work runs is an `Executor`: the pool in the app; tests may install an `InlineExecutor`
+(`use_executor`), so a window's job finishes inside the click that started it and nothing polls.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
@@ -47,6 +49,33 @@ class CoreBridge(QObject):
             self.event.emit(event)
 
 
+class Executor(Protocol):
+    """Where a BackgroundTask's work runs (QThreadPool is one)."""
+
+    def start(self, runnable: QRunnable, /) -> None: ...
+
+
+class InlineExecutor:
+    """Runs the work at once on the calling thread; its signals fire before `start()` returns.
+
+    For tests only: the GUI thread would freeze on real work. A job then completes inside the call
+    that started it, so a test checks the result on the next line instead of polling for it.
+    """
+
+    def start(self, runnable: QRunnable, /) -> None:
+        runnable.run()
+
+
+_default_executor: Executor | None = None  # None: the global QThreadPool
+
+
+def use_executor(executor: Executor | None) -> Executor | None:
+    """Where BackgroundTasks run unless told (None: the global pool); returns the previous choice."""
+    global _default_executor
+    previous, _default_executor = _default_executor, executor
+    return previous
+
+
 class _TaskSignals(QObject):
     """Lives on the GUI thread; the worker emits the private signals, the public ones fire there."""
 
@@ -59,10 +88,12 @@ class _TaskSignals(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        queued = Qt.ConnectionType.QueuedConnection
-        self._progress_in.connect(self.progress, queued)
-        self._finished_in.connect(self.finished, queued)
-        self._failed_in.connect(self.failed, queued)
+        # Auto, not forced queued: work on a pool thread (always, in the app) is queued to this thread;
+        # work an InlineExecutor ran on this very thread is delivered at once, which is its point.
+        auto = Qt.ConnectionType.AutoConnection
+        self._progress_in.connect(self.progress, auto)
+        self._finished_in.connect(self.finished, auto)
+        self._failed_in.connect(self.failed, auto)
 
 
 class _Runnable(QRunnable):
@@ -107,5 +138,5 @@ class BackgroundTask(QObject):
         self._runnable = _Runnable(work, self._signals)
         self._runnable.setAutoDelete(False)  # we own it; Python's reference keeps it alive
 
-    def start(self, pool: QThreadPool | None = None) -> None:
-        (pool or QThreadPool.globalInstance()).start(self._runnable)
+    def start(self, executor: Executor | None = None) -> None:
+        (executor or _default_executor or QThreadPool.globalInstance()).start(self._runnable)

@@ -1,0 +1,75 @@
+"""Fakes shared by the tests, and the one helper that drives a stage.
+
+The real adapters are tested on their own (the real-model tests, marked `slow`); elsewhere these
+stand in for them so a test of reload, matching or healing logic takes milliseconds, not seconds.
+Nothing here imports Qt, so the core's tests can use it too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+DIMENSIONS = 384  # the real MiniLM's width, so a fake's rows fit an index the real model could open
+
+
+class HashEmbedder:
+    """A deterministic stand-in for MiniLM: a hashed bag of words, one unit-length row per text.
+
+    Texts that share words score higher than texts that do not (cosine = shared word weight), which
+    is all that reload, matching and healing logic needs; it knows nothing of synonyms or meaning.
+    """
+
+    def __init__(self, dimensions: int = DIMENSIONS) -> None:
+        self.dimensions = dimensions
+        self.calls = 0  # how many embed() calls, for tests of caching
+        self.texts_embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        rows = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                rows[row, self._slot(word)] += 1.0
+        rows[:, 0] += 1e-3  # an empty text still has a direction (the real model never returns zeros)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def _slot(self, word: str) -> int:
+        return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % self.dimensions
+
+
+class VectorEmbedder:
+    """Chosen vectors for chosen texts (normalised), for tests that need exact similarities."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.array([self.vectors[t] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+class StaticKey:
+    """A history key source that always gives the same key (no keychain, no key file)."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    def get_key(self) -> bytes:
+        return self.key
+
+
+def run_stage(stage: Any, events: Iterable[object]) -> list[object]:
+    """Feed `events` to `stage.process` one by one, as the runner does; everything it emitted, in order."""
+    out: list[object] = []
+    for event in events:
+        out.extend(stage.process(event))
+    return out
