@@ -84,35 +84,30 @@ def bank_questions(path: Path = QUESTION_BANK) -> list[str]:
     return [t for t in texts if 6 <= len(t.split()) <= 30]
 
 
+def speech_command(voice: tuple[str, str, int], text: str, out: Path) -> list[str]:
+    engine, name, rate = voice
+    if engine == "espeak-ng":
+        return ["espeak-ng", "-v", name, "-s", str(rate), "-w", str(out), text]
+    return ["flite", "-voice", name, "--setf", f"duration_stretch={rate / 100}", "-t", text, "-o", str(out)]
+
+
 def synthesise(text: str, voice: tuple[str, str, int], cache: Path) -> np.ndarray:
     """16 kHz mono float32 speech, cached by text and voice so a rebuild is quick."""
-    engine, name, rate = voice
-    key = hashlib.sha256(f"{engine}|{name}|{rate}|{text}".encode()).hexdigest()[:20]
+    key = hashlib.sha256("|".join(map(str, (*voice, text))).encode()).hexdigest()[:20]
     raw = cache / f"{key}.s16"
     if not raw.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        spoken = cache / f"{key}.wav"
-        if engine == "espeak-ng":
-            command = ["espeak-ng", "-v", name, "-s", str(rate), "-w", str(spoken), text]
-        else:
-            command = [
-                "flite",
-                "-voice",
-                name,
-                "--setf",
-                f"duration_stretch={rate / 100}",
-                "-t",
-                text,
-                "-o",
-                str(spoken),
-            ]
-        subprocess.run(command, check=True, capture_output=True)
+        # Private names, renamed into place at the end: two soaks building at once never read half a
+        # file. sox -D: no dither, which is random, so a seed gives the same track to the last sample.
+        spoken, partial = cache / f"{key}.{os.getpid()}.wav", cache / f"{key}.{os.getpid()}.s16"
+        subprocess.run(speech_command(voice, text, spoken), check=True, capture_output=True)
         subprocess.run(
-            ["sox", str(spoken), "-t", "raw", "-r", str(SR), "-c", "1", "-b", "16", "-e", "signed", str(raw)],
+            ["sox", "-D", str(spoken), "-t", "raw", "-r", str(SR), "-c", "1", "-b", "16", "-e", "signed", str(partial)],
             check=True,
             capture_output=True,
         )
         spoken.unlink()
+        partial.replace(raw)
     return np.frombuffer(raw.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
 
 
@@ -410,6 +405,13 @@ def report_of(track: Track, run: Run, load: str) -> dict:
     }
 
 
+def save_raw(run: Run, path: Path) -> None:
+    """Every event with its wall time, and the stderr: a long run's evidence, kept for a second look."""
+    lines = [json.dumps({"wall_s": round(t, 2)} | e) for t, e in run.events]
+    lines += [json.dumps({"stderr": line}) for line in run.stderr]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 
@@ -440,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     report = report_of(track, run, load)
     out = args.out or args.work / f"report-{kind}-{args.minutes:g}min.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    save_raw(run, out.with_suffix(".events.jsonl"))
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     summary = {k: report[k] for k in ("ok", "failures", "timing")} | {"rss": report["rss"]}
     print(json.dumps(summary | {"report": str(out)}, indent=2))
