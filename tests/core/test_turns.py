@@ -1,16 +1,11 @@
+from fakes import run_stage
+
 from copilot.events import CANDIDATE, INTERVIEWER, Question, Transcript
 from copilot.live.turns import AnswerNow, Tick, TurnDetector, reads_as_question
 
 
 def said(text, t0, t1, final=True, speaker=INTERVIEWER, uid=1):
     return Transcript(uid, speaker, text, final, t0, t1, 0.0)
-
-
-def run(detector, events):
-    out = []
-    for event in events:
-        out.extend(detector.process(event))
-    return out
 
 
 def finals(questions):
@@ -27,23 +22,23 @@ def test_question_like_text():
 
 
 def test_question_ends_turn_at_once():
-    out = run(TurnDetector(), [said("Tell me about a time you failed.", 0.0, 2.0)])
+    out = run_stage(TurnDetector(), [said("Tell me about a time you failed.", 0.0, 2.0)])
     assert [(q.text, q.is_final, q.t_end_s) for q in out] == [("Tell me about a time you failed.", True, 2.0)]
 
 
 def test_partials_give_early_questions_with_the_same_id():
     detector = TurnDetector()
-    out = run(
+    out = run_stage(
         detector, [said("Tell me about", 0, 1, final=False), said("Tell me about a time you led", 0, 2, final=False)]
     )
     assert [q.is_final for q in out] == [False, False] and len({q.question_id for q in out}) == 1
-    final = run(detector, [said("Tell me about a time you led a team.", 0, 3)])
+    final = run_stage(detector, [said("Tell me about a time you led a team.", 0, 3)])
     assert final[0].is_final and final[0].question_id == out[0].question_id
 
 
 def test_preamble_waits_then_merges_with_the_question():
     detector = TurnDetector(merge_window_s=2.0)
-    out = run(
+    out = run_stage(
         detector,
         [
             said("I'd like to hear about your last project.", 0.0, 2.0),
@@ -57,44 +52,44 @@ def test_preamble_waits_then_merges_with_the_question():
 
 def test_preamble_alone_becomes_a_question_after_the_window():
     detector = TurnDetector(merge_window_s=2.0)
-    out = run(detector, [said("Let's talk about your experience with Kafka.", 0.0, 2.0), Tick(3.9)])
+    out = run_stage(detector, [said("Let's talk about your experience with Kafka.", 0.0, 2.0), Tick(3.9)])
     assert finals(out) == []
-    out = run(detector, [Tick(4.1)])
+    out = run_stage(detector, [Tick(4.1)])
     assert [q.text for q in finals(out)] == ["Let's talk about your experience with Kafka."]
 
 
 def test_resumed_question_is_merged_under_a_new_id():
     detector = TurnDetector(merge_window_s=2.0)
-    first = finals(run(detector, [said("Tell me about a time you failed.", 0.0, 2.0)]))[0]
-    second = finals(run(detector, [said("What did you learn from it?", 2.8, 4.0)]))[0]
+    first = finals(run_stage(detector, [said("Tell me about a time you failed.", 0.0, 2.0)]))[0]
+    second = finals(run_stage(detector, [said("What did you learn from it?", 2.8, 4.0)]))[0]
     assert second.question_id > first.question_id
     assert second.text == "Tell me about a time you failed. What did you learn from it?"
 
 
 def test_a_later_question_is_separate():
     detector = TurnDetector(merge_window_s=2.0)
-    run(detector, [said("Tell me about a time you failed.", 0.0, 2.0)])
-    later = finals(run(detector, [said("Why do you want to join us?", 30.0, 32.0)]))[0]
+    run_stage(detector, [said("Tell me about a time you failed.", 0.0, 2.0)])
+    later = finals(run_stage(detector, [said("Why do you want to join us?", 30.0, 32.0)]))[0]
     assert later.text == "Why do you want to join us?"
 
 
 def test_candidate_never_triggers_but_ends_a_pending_turn():
     detector = TurnDetector()
-    assert run(detector, [said("Well, I think that", 0, 1, speaker=CANDIDATE)]) == []
-    out = run(detector, [said("Let's talk about testing.", 2, 3), said("Sure, so", 3.5, 4, speaker=CANDIDATE)])
+    assert run_stage(detector, [said("Well, I think that", 0, 1, speaker=CANDIDATE)]) == []
+    out = run_stage(detector, [said("Let's talk about testing.", 2, 3), said("Sure, so", 3.5, 4, speaker=CANDIDATE)])
     assert [q.text for q in finals(out)] == ["Let's talk about testing."]
     assert [t.text for t in detector.candidate_transcripts] == ["Well, I think that", "Sure, so"]
 
 
 def test_answer_now_flushes():
     detector = TurnDetector()
-    out = run(detector, [said("And your view on", 0, 1, final=False), AnswerNow()])
+    out = run_stage(detector, [said("And your view on", 0, 1, final=False), AnswerNow()])
     assert [q.text for q in finals(out)] == ["And your view on"]
-    assert run(detector, [AnswerNow()]) == []  # nothing pending: no empty question
+    assert run_stage(detector, [AnswerNow()]) == []  # nothing pending: no empty question
 
 
 def test_questions_are_questions():
-    out = run(TurnDetector(), [said("Explain dropout.", 0, 1)])
+    out = run_stage(TurnDetector(), [said("Explain dropout.", 0, 1)])
     assert isinstance(out[0], Question)
 
 
@@ -121,7 +116,7 @@ def test_a_turn_in_several_utterances_never_takes_in_its_partials():
         t_end = t + 0.4 * len(words)
         events += [said(text, t, t_end, uid=uid), Tick(t_end + 0.1)]
         t = t_end + 0.3
-    out = run(detector, events)
+    out = run_stage(detector, events)
     (question,) = finals(out)
     assert question.full_text == " ".join(LONG_PARTS)
     assert question.utterance_ids == (1, 2, 3)
@@ -132,10 +127,10 @@ def test_a_turn_in_several_utterances_never_takes_in_its_partials():
 
 def test_answer_now_mid_utterance_then_the_rest_of_it_reopens_from_the_finals():
     detector = TurnDetector(merge_window_s=2.0)
-    run(detector, [said(LONG_PARTS[0], 0.0, 3.0, uid=1), said("We run a marketplace", 3.2, 5.0, final=False, uid=2)])
-    (early,) = finals(run(detector, [AnswerNow()]))
+    run_stage(detector, [said(LONG_PARTS[0], 0.0, 3.0, uid=1), said("We run a marketplace", 3.2, 5.0, final=False, uid=2)])
+    (early,) = finals(run_stage(detector, [AnswerNow()]))
     assert early.full_text == LONG_PARTS[0] + " We run a marketplace"
-    out = run(detector, [said(LONG_PARTS[1], 3.2, 8.0, uid=2), Tick(10.5)])
+    out = run_stage(detector, [said(LONG_PARTS[1], 3.2, 8.0, uid=2), Tick(10.5)])
     (later,) = finals(out)
     assert later.question_id > early.question_id
     assert later.full_text == " ".join(LONG_PARTS[:2])  # the partial is not in it twice
@@ -143,9 +138,9 @@ def test_answer_now_mid_utterance_then_the_rest_of_it_reopens_from_the_finals():
 
 def test_a_revision_replaces_the_last_questions_text_only_while_it_is_current():
     detector = TurnDetector(merge_window_s=2.0)
-    (question,) = finals(run(detector, [said("Tell me about a time you failed.", 0.0, 2.0)]))
+    (question,) = finals(run_stage(detector, [said("Tell me about a time you failed.", 0.0, 2.0)]))
     revised = detector.revise(question.question_id, "Tell me about a time you failed badly.")
     assert revised is not None and revised.revised and revised.question_id == question.question_id
     assert revised.text == "Tell me about a time you failed badly."
-    run(detector, [said("What did you learn?", 2.5, 3.5, final=False, uid=2)])  # the interviewer goes on
+    run_stage(detector, [said("What did you learn?", 2.5, 3.5, final=False, uid=2)])  # the interviewer goes on
     assert detector.revise(question.question_id, "anything") is None

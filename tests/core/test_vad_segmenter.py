@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import JFK_WAV, speak
+from fakes import run_stage
 
 from copilot.audio.decode import load_audio
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, Utterance
@@ -51,10 +52,8 @@ def frames(samples: np.ndarray, size: int = BLOCK_SAMPLES, source: str = INTERVI
 
 
 def run(segmenter: Segmenter, samples: np.ndarray, size: int = BLOCK_SAMPLES) -> list[object]:
-    out: list[object] = []
-    for frame in frames(samples, size, segmenter.source):
-        out.extend(segmenter.process(frame))
-    return out
+    """Everything the segmenter emits for `samples`, fed as its source's frames of `size` samples."""
+    return run_stage(segmenter, frames(samples, size, segmenter.source))
 
 
 def finals(events: list[object]) -> list[Utterance]:
