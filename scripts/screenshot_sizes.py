@@ -195,6 +195,8 @@ def save_small(window: Any, out: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--all-sizes", action="store_true", help="also 800x600 and 1600x1000, to a temp folder")
+    parser.add_argument("--out", type=Path, help="write every grab here instead (to compare a change before/after)")
+    parser.add_argument("--only", nargs="*", choices=list(WINDOWS), help="just these windows")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="copilot-shots-"))
     private_folders(tmp, "config", "data", "cache")
@@ -204,6 +206,8 @@ def main() -> int:
     for theme in ("dark", "light"):
         apply_theme(theme)
         for name, build in WINDOWS.items():
+            if args.only and name not in args.only:
+                continue
             window = build(tmp / f"{name}-{theme}")
             window.show()
             deadline = time.monotonic() + 20
@@ -215,7 +219,9 @@ def main() -> int:
                 for _ in range(30):
                     app.processEvents()
                 suffix = "" if theme == "dark" else "-light"
-                if label == "1024":
+                if args.out:
+                    save_small(window, args.out / f"{name}-{label}{suffix}.png")
+                elif label == "1024":
                     save_small(window, SHOTS / f"{name}{suffix}.png")
                 else:
                     save_small(window, tmp / "sizes" / f"{name}-{label}{suffix}.png")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.common.bridge import BackgroundTask, Progress
+from ui.common.theme import color
 
 ICONS = Path(__file__).resolve().parents[1] / "icons"
 
@@ -38,77 +39,77 @@ class TranscriptLine(Protocol):
     @property
     def is_final(self) -> bool: ...
 STYLE = """
-QMainWindow, QWidget#central { background: #1e2126; }
-QWidget { color: #d8dde3; font-size: 13px; }
-QToolBar { background: #262a30; border: none; border-bottom: 1px solid #33383f; spacing: 6px; padding: 4px; }
+QMainWindow, QWidget#central { background: @window; }
+QWidget { color: @text; font-size: 13px; }
+QToolBar { background: @surface; border: none; border-bottom: 1px solid @divider; spacing: 6px; padding: 4px; }
 QToolBar QToolButton { padding: 4px 10px; border-radius: 4px; }
-QToolBar QToolButton:hover { background: #343a42; }
-QToolBar QToolButton:checked { background: #3d5a80; }
-QToolBar QToolButton:disabled { color: #6b717a; }
-QComboBox { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; padding: 2px 6px; min-width: 150px; }
-QStatusBar { background: #262a30; color: #a9b0b9; border-top: 1px solid #33383f; }
-QLabel#sectionTitle { color: #8d96a0; font-size: 11px; font-weight: 600; letter-spacing: 1px; }
-QLabel#question { font-size: 18px; font-weight: 600; color: #f2f4f7; }
-QLabel#questionPartial { font-size: 18px; font-style: italic; color: #8d96a0; }
-QLabel#chip { background: #3d5a80; color: #eef3f8; border-radius: 9px; padding: 2px 10px; font-weight: 600; }
-QLabel#confidence { color: #a9b0b9; }
-QLabel#muted { color: #8d96a0; font-style: italic; }
-QFrame#card { background: #262a30; border: 1px solid #353b43; border-radius: 8px; }
-QFrame#card:hover { border-color: #4d6b91; }
-QFrame#card:focus { border: 2px solid #7fa7d4; }
-QFrame#bullets { background: #23303d; border: 1px solid #3d5a80; border-radius: 8px; }
-QLabel#cardTitle { font-weight: 600; color: #f2f4f7; }
-QLabel#cardKind { color: #7fa7d4; font-size: 11px; font-weight: 600; }
-QTextBrowser { background: #23272d; border: 1px solid #33383f; border-radius: 6px; padding: 4px; }
-QProgressBar { background: #2b3037; border: 1px solid #3a4048; border-radius: 4px; max-height: 8px; }
-QProgressBar::chunk { background: #5fb37a; border-radius: 3px; }
-QFrame#banner { background: #5a2a2a; border: 1px solid #8a3b3b; border-radius: 6px; }
-QFrame#banner QLabel { color: #ffdede; }
-QPushButton { background: #343a42; border: 1px solid #454c55; border-radius: 4px; padding: 3px 10px; }
-QPushButton:hover { background: #3d444d; }
+QToolBar QToolButton:hover { background: @button; }
+QToolBar QToolButton:checked { background: @accent; }
+QToolBar QToolButton:disabled { color: @text_disabled; }
+QComboBox { background: @control; border: 1px solid @border; border-radius: 4px; padding: 2px 6px; min-width: 150px; }
+QStatusBar { background: @surface; color: @text_secondary; border-top: 1px solid @divider; }
+QLabel#sectionTitle { color: @text_muted; font-size: 11px; font-weight: 600; letter-spacing: 1px; }
+QLabel#question { font-size: 18px; font-weight: 600; color: @text_strong; }
+QLabel#questionPartial { font-size: 18px; font-style: italic; color: @text_muted; }
+QLabel#chip { background: @accent; color: @on_accent; border-radius: 9px; padding: 2px 10px; font-weight: 600; }
+QLabel#confidence { color: @text_secondary; }
+QLabel#muted { color: @text_muted; font-style: italic; }
+QFrame#card { background: @surface; border: 1px solid @border_soft; border-radius: 8px; }
+QFrame#card:hover { border-color: @accent_hover; }
+QFrame#card:focus { border: 2px solid @focus; }
+QFrame#bullets { background: @callout; border: 1px solid @accent; border-radius: 8px; }
+QLabel#cardTitle { font-weight: 600; color: @text_strong; }
+QLabel#cardKind { color: @link; font-size: 11px; font-weight: 600; }
+QTextBrowser { background: @pane; border: 1px solid @divider; border-radius: 6px; padding: 4px; }
+QProgressBar { background: @control; border: 1px solid @border; border-radius: 4px; max-height: 8px; }
+QProgressBar::chunk { background: @success; border-radius: 3px; }
+QFrame#banner { background: @banner_bg; border: 1px solid @banner_border; border-radius: 6px; }
+QFrame#banner QLabel { color: @banner_text; }
+QPushButton { background: @button; border: 1px solid @border_strong; border-radius: 4px; padding: 3px 10px; }
+QPushButton:hover { background: @button_hover; }
 QScrollArea { border: none; background: transparent; }
-QWidget#cardsHost { background: #1e2126; }
-QScrollBar:vertical { background: #1e2126; width: 10px; margin: 0; }
-QScrollBar::handle:vertical { background: #3a4048; border-radius: 5px; min-height: 30px; }
+QWidget#cardsHost { background: @window; }
+QScrollBar:vertical { background: @window; width: 10px; margin: 0; }
+QScrollBar::handle:vertical { background: @border; border-radius: 5px; min-height: 30px; }
 QScrollBar::add-line, QScrollBar::sub-line { height: 0; width: 0; }
 QScrollBar::add-page, QScrollBar::sub-page { background: none; }
-QToolBar::separator { background: #3a4048; width: 1px; margin: 4px 6px; }
+QToolBar::separator { background: @border; width: 1px; margin: 4px 6px; }
 QComboBox::drop-down { border: none; width: 18px; }
-QComboBox QAbstractItemView { background: #2b3037; selection-background-color: #3d5a80; }
-QLabel#bulletText { font-size: 15px; color: #f2f4f7; }
-QLabel#bulletSource { color: #a9b0b9; font-size: 11px; }
-QSplitter::handle { background: #1e2126; }
+QComboBox QAbstractItemView { background: @control; selection-background-color: @accent; }
+QLabel#bulletText { font-size: 15px; color: @text_strong; }
+QLabel#bulletSource { color: @text_secondary; font-size: 11px; }
+QSplitter::handle { background: @window; }
 QSplitter::handle:horizontal { width: 8px; }
 QSplitter::handle:vertical { height: 8px; }
 QStatusBar QLabel { padding: 0 8px; }
-QPushButton:disabled { color: #6b717a; background: #2b3037; border-color: #353b43; }
-QAbstractSpinBox { background: #2b3037; color: #f2f4f7; border: 1px solid #454c55; border-radius: 4px;
+QPushButton:disabled { color: @text_disabled; background: @control; border-color: @border_soft; }
+QAbstractSpinBox { background: @control; color: @text_strong; border: 1px solid @border_strong; border-radius: 4px;
   padding: 2px 20px 2px 6px; }
-QAbstractSpinBox:disabled { color: #6b717a; background: #23272d; border-color: #353b43; }
+QAbstractSpinBox:disabled { color: @text_disabled; background: @pane; border-color: @border_soft; }
 QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { subcontrol-origin: border; width: 16px;
-  background: #343a42; border-left: 1px solid #454c55; }
+  background: @button; border-left: 1px solid @border_strong; }
 QAbstractSpinBox::up-button { subcontrol-position: top right; border-top-right-radius: 4px; }
 QAbstractSpinBox::down-button { subcontrol-position: bottom right; border-bottom-right-radius: 4px; }
 QAbstractSpinBox::up-arrow { image: url(ICONS/dark/up.svg); width: 10px; height: 6px; }
 QAbstractSpinBox::down-arrow, QComboBox::down-arrow { image: url(ICONS/dark/down.svg); width: 10px; height: 6px; }
 QAbstractSpinBox::up-arrow:disabled { image: url(ICONS/dark/up-disabled.svg); }
 QAbstractSpinBox::down-arrow:disabled, QComboBox::down-arrow:disabled { image: url(ICONS/dark/down-disabled.svg); }
-QComboBox:disabled { color: #6b717a; background: #23272d; border-color: #353b43; }
+QComboBox:disabled { color: @text_disabled; background: @pane; border-color: @border_soft; }
 QCheckBox, QRadioButton { spacing: 6px; padding: 1px 3px; }
-QCheckBox::indicator, QRadioButton::indicator { width: 14px; height: 14px; border: 1px solid #a9b0b9;
-  background: #23272d; }
+QCheckBox::indicator, QRadioButton::indicator { width: 14px; height: 14px; border: 1px solid @text_secondary;
+  background: @pane; }
 QCheckBox::indicator { border-radius: 3px; }
 QRadioButton::indicator { border-radius: 8px; }
-QCheckBox::indicator:checked { background: #7fa7d4; border-color: #7fa7d4; image: url(ICONS/dark/check.svg); }
-QRadioButton::indicator:checked { border-color: #7fa7d4; background: qradialgradient(cx:0.5, cy:0.5, radius:0.5,
-  fx:0.5, fy:0.5, stop:0 #7fa7d4, stop:0.5 #7fa7d4, stop:0.6 #23272d, stop:1 #23272d); }
-QCheckBox:disabled, QRadioButton:disabled { color: #6b717a; }
-QCheckBox::indicator:disabled, QRadioButton::indicator:disabled { border-color: #454c55; background: #2b3037; }
-QPushButton:focus { border: 2px solid #7fa7d4; }
-QToolBar QToolButton:focus { border: 1px solid #7fa7d4; }
-QComboBox:focus, QAbstractSpinBox:focus { border: 1px solid #7fa7d4; }
-QCheckBox:focus, QRadioButton:focus { background: #2f4560; border-radius: 3px; }
-QListWidget:focus, QTableWidget:focus, QTextBrowser:focus { border: 1px solid #7fa7d4; }
+QCheckBox::indicator:checked { background: @focus; border-color: @focus; image: url(ICONS/dark/check.svg); }
+QRadioButton::indicator:checked { border-color: @focus; background: qradialgradient(cx:0.5, cy:0.5, radius:0.5,
+  fx:0.5, fy:0.5, stop:0 @focus, stop:0.5 @focus, stop:0.6 @pane, stop:1 @pane); }
+QCheckBox:disabled, QRadioButton:disabled { color: @text_disabled; }
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled { border-color: @border_strong; background: @control; }
+QPushButton:focus { border: 2px solid @focus; }
+QToolBar QToolButton:focus { border: 1px solid @focus; }
+QComboBox:focus, QAbstractSpinBox:focus { border: 1px solid @focus; }
+QCheckBox:focus, QRadioButton:focus { background: @selection; border-radius: 3px; }
+QListWidget:focus, QTableWidget:focus, QTextBrowser:focus { border: 1px solid @focus; }
 """.replace("ICONS", ICONS.as_posix())  # arrows and ticks drawn from ui/icons (ui/common/theme.py swaps dark for light)
 
 
@@ -209,7 +210,7 @@ class LaneView(QWidget):
             if line.is_final:
                 parts.append(f"<p style='margin:0 0 6px 0'>{text}</p>")
             else:
-                parts.append(f"<p style='margin:0 0 6px 0; color:#8d96a0'><i>{text} …</i></p>")
+                parts.append(f"<p style='margin:0 0 6px 0; color:{color('text_muted')}'><i>{text} …</i></p>")
         self.text.setHtml("".join(parts))
         bar = self.text.verticalScrollBar()
         bar.setValue(bar.maximum())  # follow the conversation
@@ -319,12 +320,13 @@ class WindowErrors(ErrorBanner):
 
 # --- shared by the drill and job-description windows -----------------------------------------------
 
-SCORE_LEVELS = ((0.75, "strong", "#5fb37a"), (0.5, "fair", "#d7b65a"), (0.0, "weak", "#e06c6c"))
+SCORE_LEVELS = ((0.75, "strong", "success"), (0.5, "fair", "caution"), (0.0, "weak", "danger"))  # colour tokens
 
 
 def score_level(score: float) -> tuple[str, str]:
-    """(word, colour) for a 0..1 score: the word is always shown beside the colour, never colour alone."""
-    return next((word, colour) for floor, word, colour in SCORE_LEVELS if score >= floor)
+    """(word, colour in the current theme) for a 0..1 score: the word is always shown beside the colour,
+    never colour alone."""
+    return next((word, color(token)) for floor, word, token in SCORE_LEVELS if score >= floor)
 
 
 def score_html(score: float) -> str:
@@ -422,18 +424,18 @@ class TaskRunner(QObject):
 REHEARSAL_STYLE = (
     STYLE
     + """
-QLineEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px; }
-QListWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
-QListWidget::item { padding: 6px 6px; border-bottom: 1px solid #2b3037; }
-QListWidget::item:selected { background: #2f4560; color: #f2f4f7; }
-QPushButton#primary { background: #3d5a80; border-color: #4d6b91; color: #eef3f8; font-weight: 600; }
-QPushButton#primary:disabled { background: #2b3037; border-color: #353b43; color: #6b717a; font-weight: 400; }
-QPushButton#primary:focus { border: 2px solid #dce8f5; }
-QPushButton#recording { background: #8a3b3b; border-color: #a04848; color: #fff; font-weight: 600; }
-QWidget#panelHost { background: #1e2126; }
-QLabel#metric { font-size: 20px; font-weight: 700; color: #f2f4f7; }
-QLabel#metricName { color: #a9b0b9; font-size: 11px; }
-QFrame#metricBox { background: #262a30; border: 1px solid #353b43; border-radius: 6px; }
-QLabel#hint { color: #8d96a0; font-size: 11px; }
+QLineEdit { background: @pane; border: 1px solid @border; border-radius: 5px; padding: 4px 6px; }
+QListWidget { background: @pane; border: 1px solid @divider; border-radius: 6px; outline: none; }
+QListWidget::item { padding: 6px 6px; border-bottom: 1px solid @control; }
+QListWidget::item:selected { background: @selection; color: @text_strong; }
+QPushButton#primary { background: @accent; border-color: @accent_hover; color: @on_accent; font-weight: 600; }
+QPushButton#primary:disabled { background: @control; border-color: @border_soft; color: @text_disabled; font-weight: 400; }
+QPushButton#primary:focus { border: 2px solid @callout_text; }
+QPushButton#recording { background: @banner_border; border-color: @recording_border; color: @on_danger; font-weight: 600; }
+QWidget#panelHost { background: @window; }
+QLabel#metric { font-size: 20px; font-weight: 700; color: @text_strong; }
+QLabel#metricName { color: @text_secondary; font-size: 11px; }
+QFrame#metricBox { background: @surface; border: 1px solid @border_soft; border-radius: 6px; }
+QLabel#hint { color: @text_muted; font-size: 11px; }
 """
 )

@@ -46,12 +46,12 @@ log = logging.getLogger(__name__)
 HISTORY_STYLE = (
     REHEARSAL_STYLE
     + """
-QTableWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; gridline-color: #2b3037; }
+QTableWidget { background: @pane; border: 1px solid @divider; border-radius: 6px; gridline-color: @control; }
 QTableWidget::item { padding: 4px 6px; }
-QTableWidget::item:selected { background: #2f4560; color: #f2f4f7; }
-QHeaderView::section { background: #262a30; color: #8d96a0; border: none; padding: 4px 6px; font-size: 11px; }
-QPushButton#danger { background: #5a2a2a; border-color: #8a3b3b; color: #ffdede; }
-QPushButton#danger:disabled { color: #6b717a; background: #2b3037; border-color: #454c55; }
+QTableWidget::item:selected { background: @selection; color: @text_strong; }
+QHeaderView::section { background: @surface; color: @text_muted; border: none; padding: 4px 6px; font-size: 11px; }
+QPushButton#danger { background: @banner_bg; border-color: @banner_border; color: @banner_text; }
+QPushButton#danger:disabled { color: @text_disabled; background: @control; border-color: @border_strong; }
 """
 )
 COLUMNS = ("Date", "Kind", "Asked", "Duration")  # "Asked": questions, short enough for 800 px

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 from copilot.errors import InputFileError
 from copilot.stories.library import LibraryLoad, export_stories, import_stories, is_story_file, load_library
 from ui.common.bridge import BackgroundTask, CoreBridge, Progress
-from ui.common.theme import set_window_sheet, tone
+from ui.common.theme import color, set_window_sheet
 from ui.common.widgets import STYLE, section_title, set_central, wrapped_label
 from ui.library.model import (
     COVERAGE,
@@ -76,7 +76,7 @@ SECTION_HEIGHTS = {
     "lessons": (60, 90),
 }
 STORY_FILTER = "Stories (*.md *.zip);;All files (*)"
-SEVERITY = {"error": ("●", "#e06c6c"), "warning": ("▲", "#e0b070"), "info": ("ℹ", "#7fa7d4")}
+SEVERITY = {"error": ("●", "danger"), "warning": ("▲", "warning"), "info": ("ℹ", "link")}  # (mark, colour token)
 HINTS = {
     "situation": "Where and when: the team, the product, what was at stake.",
     "task": "What you owned, and what success meant.",
@@ -88,26 +88,26 @@ HINTS = {
 LIBRARY_STYLE = (
     STYLE
     + """
-QLineEdit, QPlainTextEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px;
-  selection-background-color: #3d5a80; }
-QLineEdit:focus, QPlainTextEdit:focus { border: 1px solid #7fa7d4; }
-QLineEdit[invalid="true"] { border-color: #e06c6c; }
-QListWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
-QListWidget::item { padding: 6px 6px; border-bottom: 1px solid #2b3037; }
-QListWidget::item:selected { background: #2f4560; color: #f2f4f7; }
-QTabWidget::pane { border: 1px solid #33383f; border-radius: 6px; top: -1px; background: #23272d; }
-QTabBar::tab { background: #262a30; color: #a9b0b9; padding: 5px 14px; border: 1px solid #33383f;
+QLineEdit, QPlainTextEdit { background: @pane; border: 1px solid @border; border-radius: 5px; padding: 4px 6px;
+  selection-background-color: @accent; }
+QLineEdit:focus, QPlainTextEdit:focus { border: 1px solid @focus; }
+QLineEdit[invalid="true"] { border-color: @danger; }
+QListWidget { background: @pane; border: 1px solid @divider; border-radius: 6px; outline: none; }
+QListWidget::item { padding: 6px 6px; border-bottom: 1px solid @control; }
+QListWidget::item:selected { background: @selection; color: @text_strong; }
+QTabWidget::pane { border: 1px solid @divider; border-radius: 6px; top: -1px; background: @pane; }
+QTabBar::tab { background: @surface; color: @text_secondary; padding: 5px 14px; border: 1px solid @divider;
   border-bottom: none; border-top-left-radius: 5px; border-top-right-radius: 5px; margin-right: 2px; }
-QTabBar::tab:selected { background: #23272d; color: #f2f4f7; }
-QWidget#editorHost, QWidget#coachHost { background: #1e2126; }
-QLabel#score { font-size: 28px; font-weight: 700; color: #f2f4f7; }
-QLabel#scoreNote { color: #a9b0b9; }
-QLabel#storyTitle { font-size: 17px; font-weight: 600; color: #f2f4f7; }
-QLabel#hint { color: #8d96a0; font-size: 11px; }
-QLabel#fieldLabel { color: #a9b0b9; }
-QFrame#finding { background: #262a30; border: 1px solid #353b43; border-radius: 6px; }
-QFrame#info { background: #23303d; border: 1px solid #3d5a80; border-radius: 6px; }
-QFrame#info QLabel { color: #dce8f5; }
+QTabBar::tab:selected { background: @pane; color: @text_strong; }
+QWidget#editorHost, QWidget#coachHost { background: @window; }
+QLabel#score { font-size: 28px; font-weight: 700; color: @text_strong; }
+QLabel#scoreNote { color: @text_secondary; }
+QLabel#storyTitle { font-size: 17px; font-weight: 600; color: @text_strong; }
+QLabel#hint { color: @text_muted; font-size: 11px; }
+QLabel#fieldLabel { color: @text_secondary; }
+QFrame#finding { background: @surface; border: 1px solid @border_soft; border-radius: 6px; }
+QFrame#info { background: @callout; border: 1px solid @accent; border-radius: 6px; }
+QFrame#info QLabel { color: @callout_text; }
 """
 )
 
@@ -648,7 +648,7 @@ class LibraryWindow(QMainWindow):
             label = f"{row.competency} · {row.count}" if row.count else f"{row.competency} · no story"
             item = QListWidgetItem(("○  " if row.is_gap else "●  ") + label)
             item.setData(Qt.ItemDataRole.UserRole, row.competency)
-            item.setForeground(QBrush(QColor(tone("#e0b070" if row.is_gap else "#d8dde3"))))  # readable in both themes
+            item.setForeground(QBrush(QColor(color("warning" if row.is_gap else "text"))))  # readable in both themes
             item.setToolTip("\n".join(row.titles) or "No story shows this yet: write one.")
             self.coverage_list.addItem(item)
 
@@ -748,7 +748,7 @@ def _field_label(text: str) -> QLabel:
 def _list_item(entry: Entry) -> QListWidgetItem:
     if entry.error is not None:
         item = QListWidgetItem(f"⚠ {entry.title}\n{entry.detail}")
-        item.setForeground(QBrush(QColor(tone("#e06c6c"))))
+        item.setForeground(QBrush(QColor(color("danger"))))
         item.setToolTip(entry.error)
     else:
         tags = ", ".join(entry.competencies)
@@ -759,12 +759,12 @@ def _list_item(entry: Entry) -> QListWidgetItem:
 
 
 def _finding_widget(severity: str, section: str | None, message: str) -> QFrame:
-    icon, colour = SEVERITY.get(severity, SEVERITY["info"])
+    icon, token = SEVERITY.get(severity, SEVERITY["info"])
     frame = QFrame()
     frame.setObjectName("finding")
     frame.setProperty("message", message)
     where = f" · {section.capitalize()}" if section else ""
-    head = QLabel(f"<span style='color:{tone(colour)}'>{icon} {severity.upper()}</span>{html.escape(where)}")
+    head = QLabel(f"<span style='color:{color(token)}'>{icon} {severity.upper()}</span>{html.escape(where)}")
     head.setObjectName("cardKind")
     body = wrapped_label(message)
     layout = QVBoxLayout(frame)
