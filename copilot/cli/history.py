@@ -91,7 +91,8 @@ def _summary_dict(s: SessionSummary) -> dict[str, Any]:
 def _summary_line(s: SessionSummary) -> str:
     ended = s.ended_at or "unfinished"
     items = sum(s.item_counts.values())
-    return f"{s.id:>4}  {s.kind:<9}  {s.started_at}  {ended:<29}  {s.questions} questions, {items} items"
+    questions = s.questions + s.item_counts.get("mock_answer", 0)  # a mock records its questions as answers
+    return f"{s.id:>4}  {s.kind:<9}  {s.started_at}  {ended:<29}  {questions} questions, {items} items"
 
 
 @_handler

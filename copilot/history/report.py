@@ -12,6 +12,13 @@ Payloads read here: the live records (copilot/live/report.py `event_record`, min
     or the short form {"words_per_minute", "content": {"star": {part: bool | 0..1}}}; either may carry
     a "question_id". A feedback item with no question before it starts its own answer (drills).
   timings  {"question_id"?, "timings_ms": {stage: ms}}  (or the stage keys at top level)
+  mock_answer  copilot/cli/mock.py's line per question: {"index", "round", "question", "question_type",
+    "transcript", "follow_ups": [str], "follow_up_answers": [str], "rubric": {criterion: {"score",
+    "evidence": [str]}}, "red_flags": [{"id", "message", "evidence"?}]}
+  mock_summary  {"role", "level", "questions", "rounds": {round: {criterion: mean}}, "red_flags": [id],
+    "next_drills": [criterion]}
+Read as plain dictionaries: the history sits beside copilot.practice, not above it, so it does not
+import the mock interviewer's types.
 """
 
 from __future__ import annotations
@@ -193,6 +200,7 @@ def to_markdown(session: Session) -> str:
     lines = [f"# {_title(session)}", "", f"Started {_when(session.started_at)}; ended {_when(session.ended_at)}.", ""]
     for answer in answers(session):
         lines += _answer_markdown(answer)
+    lines += _mock_markdown(session)
     said = transcripts(session)
     if said:
         lines += ["## Transcript", ""]
@@ -223,6 +231,92 @@ def _answer_markdown(answer: Answer) -> list[str]:
     if answer.timings_ms:
         lines += ["", "| stage | ms |", "|---|---:|"] + [f"| {s} | {ms:.0f} |" for s, ms in answer.timings_ms.items()]
     return lines + [""]
+
+
+# --- mock interviews ------------------------------------------------------------------------------
+
+
+def mock_answers(session: Session) -> list[dict[str, Any]]:
+    return [item.payload for item in session.items if item.kind == "mock_answer"]
+
+
+def mock_summary(session: Session) -> dict[str, Any] | None:
+    found = session.of_kind("mock_summary")
+    return found[-1].payload if found else None
+
+
+def _label(name: Any) -> str:
+    return str(name).replace("_", " ")
+
+
+def _rubric_rows(answer: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(criterion, "3/4", first quoted evidence) per rubric criterion, in the order graded."""
+    rubric = answer.get("rubric")
+    rows = []
+    for name, score in rubric.items() if isinstance(rubric, dict) else []:
+        score = score if isinstance(score, dict) else {}
+        evidence = score.get("evidence") or []
+        value = _number(score.get("score"))
+        rows.append(
+            (_label(name), f"{value:.0f}/4" if value is not None else "?", str(evidence[0]) if evidence else "")
+        )
+    return rows
+
+
+def _flags(payload: dict[str, Any]) -> list[str]:
+    flags = payload.get("red_flags")
+    return [
+        str(f.get("message") or _label(f.get("id", "?"))) if isinstance(f, dict) else _label(f)
+        for f in (flags if isinstance(flags, list) else [])
+    ]
+
+
+def _follow_ups(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(follow-up asked, how it was answered or None): only the first is asked aloud; others were not reached."""
+    asked = [str(q) for q in answer.get("follow_ups") or []]
+    replies = [str(a) for a in answer.get("follow_up_answers") or []]
+    return [(q, replies[i] if i < len(replies) else None) for i, q in enumerate(asked)]
+
+
+def _summary_lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """(heading, text) rows of a mock's summary: per round, then red flags and next drills."""
+    rounds = summary.get("rounds") if isinstance(summary.get("rounds"), dict) else {}
+    rows = [
+        (_label(r), ", ".join(f"{_label(c)} {m:.1f}" for c, m in crit.items() if _number(m) is not None))
+        for r, crit in rounds.items()
+        if isinstance(crit, dict)
+    ]
+    rows.append(("red flags", ", ".join(_label(f) for f in summary.get("red_flags") or []) or "none"))
+    rows.append(("next drills", ", ".join(_label(d) for d in summary.get("next_drills") or []) or "-"))
+    return rows
+
+
+def _mock_heading(n: int, answer: dict[str, Any]) -> str:
+    where = " · ".join(dict.fromkeys(_label(x) for x in (answer.get("round"), answer.get("question_type")) if x))
+    return f"Q{answer.get('index', n)}. {answer.get('question', '')}" + (f" ({where})" if where else "")
+
+
+def _mock_markdown(session: Session) -> list[str]:
+    lines: list[str] = []
+    for n, answer in enumerate(mock_answers(session), 1):
+        lines += [f"## {_mock_heading(n, answer)}", ""]
+        if answer.get("transcript"):
+            lines += ["Your answer:", "", "> " + str(answer["transcript"]), ""]
+        for question, reply in _follow_ups(answer):
+            lines.append(f"- Follow-up: {question}")
+            lines.append(f"  - Answered: {reply}" if reply is not None else "  - Not answered")
+        rows = _rubric_rows(answer)
+        if rows:
+            lines += ["", "| criterion | score | evidence |", "|---|---:|---|"]
+            lines += [f"| {name} | {score} | {quote.replace('|', '/')} |" for name, score, quote in rows]
+        flags = _flags(answer)
+        lines += ["", "Red flags: " + ("; ".join(flags) if flags else "none"), ""]
+    summary = mock_summary(session)
+    if summary is not None:
+        role = " · ".join(_label(x) for x in (summary.get("role"), summary.get("level")) if x)
+        lines += [f"## Summary{f' ({role})' if role else ''}", ""]
+        lines += [f"- {heading}: {text}" for heading, text in _summary_lines(summary)] + [""]
+    return lines
 
 
 def _score_and_advice(answer: Answer) -> tuple[float | None, list[str]]:
@@ -405,10 +499,11 @@ def to_html(session: Session) -> str:
         f"<title>{e(_title(session))}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{e(_title(session))}</h1>",
         f'<p class="meta">Started {e(_when(session.started_at))} · ended {e(_when(session.ended_at))} · '
-        f"{len(found)} question{'s' if len(found) != 1 else ''}</p>",
+        f"{_count(len(found) + len(mock_answers(session)), 'question')}</p>",
     ]
     parts += _charts(found)
     parts += [_answer_html(a) for a in found]
+    parts += _mock_html(session)
     parts.append(_transcript_html(transcripts(session)))
     parts.append("</main></body></html>")
     return "\n".join(p for p in parts if p) + "\n"
@@ -439,6 +534,38 @@ def _answer_html(answer: Answer) -> str:
         )
         out.append(f"<table>{rows}</table>")
     return "".join(out) + "</section>"
+
+
+def _mock_html(session: Session) -> list[str]:
+    e = html.escape
+    out = []
+    for n, answer in enumerate(mock_answers(session), 1):
+        part = [f'<section class="answer"><h2>{e(_mock_heading(n, answer))}</h2>']
+        if answer.get("transcript"):
+            part.append(f'<div class="note">Your answer</div><blockquote>{e(str(answer["transcript"]))}</blockquote>')
+        for question, reply in _follow_ups(answer):
+            said = (
+                f"<blockquote>{e(reply)}</blockquote>" if reply is not None else '<div class="note">Not answered</div>'
+            )
+            part.append(f'<div class="note">Follow-up: <b>{e(question)}</b></div>{said}')
+        rows = "".join(
+            f'<tr><td>{e(name)}</td><td class="n">{e(score)}</td><td>{e(quote)}</td></tr>'
+            for name, score, quote in _rubric_rows(answer)
+        )
+        if rows:
+            part.append(f"<table><tr><th>criterion</th><th>score</th><th>evidence</th></tr>{rows}</table>")
+        flags = _flags(answer)
+        part.append('<div class="note">Red flags: ' + (e("; ".join(flags)) if flags else "none") + "</div>")
+        out.append("".join(part) + "</section>")
+    summary = mock_summary(session)
+    if summary is not None:
+        rows = "".join(f"<tr><th>{e(h)}</th><td>{e(text)}</td></tr>" for h, text in _summary_lines(summary))
+        out.append(f'<section class="answer"><h2>Summary</h2><table>{rows}</table></section>')
+    return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _transcript_html(said: list[dict[str, Any]]) -> str:
