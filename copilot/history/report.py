@@ -280,7 +280,8 @@ def _follow_ups(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
 
 def _summary_lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(heading, text) rows of a mock's summary: per round, then red flags and next drills."""
-    rounds = summary.get("rounds") if isinstance(summary.get("rounds"), dict) else {}
+    rounds = summary.get("rounds")
+    rounds = rounds if isinstance(rounds, dict) else {}
     rows = [
         (_label(r), ", ".join(f"{_label(c)} {m:.1f}" for c, m in crit.items() if _number(m) is not None))
         for r, crit in rounds.items()
