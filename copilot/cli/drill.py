@@ -74,13 +74,16 @@ def _drill(args: argparse.Namespace) -> None:
     try:
         candidates = _candidates(args, core, transcriber)
         with recorded_session("drill") as history:
-            drill = DrillSession.start(candidates, args.count, book, assess_with(core, transcriber), history, args.seed)
+            # Each --type named comes up at least once while the count allows, as the app's ticked types do.
+            drill = DrillSession.start(
+                candidates, args.count, book, assess_with(core, transcriber), history, args.seed, cover=args.type
+            )
             while (question := drill.current) is not None:
                 samples, audio = _answer(args, question, drill.index)
                 _print_one(args, drill.answer(samples, audio).to_dict())
     finally:
         core.close()
-    _print_summary(args, drill.summary())
+    _print_summary(args, drill.summary().to_dict())
 
 
 def _candidates(args: argparse.Namespace, core: Any, transcriber: Any) -> list[Any]:

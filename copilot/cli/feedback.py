@@ -55,7 +55,7 @@ def _feedback(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError(f"{args.question_audio}: no speech was recognised in the question; check the recording")
     core = open_core(settings, args.stories, with_transcriber=False, with_generator=False)
     try:
-        result = answer_feedback(core, question, answer, transcriber)
+        result = answer_feedback(core, question, answer, transcriber).to_dict()
         if not result["transcript"].strip():
             raise UserError(f"{args.answer}: no speech was recognised in the answer; check the recording")
         result["answer_audio"] = str(args.answer)

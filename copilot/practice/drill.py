@@ -1,6 +1,6 @@
 """Drills: N questions picked so the question types you answer worst come back most often.
 
-No Qt and no models here: the plan, the score of one answer (from the feedback dict of
+No Qt and no models here: the plan, the score of one answer (from the AnswerFeedback of
 copilot/practice/feedback.py), the per-type score book kept in the data folder, playing a question and
 recording an answer. copilot/cli/drill.py wires them to the speech model and the classifier.
 
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -32,6 +32,10 @@ from copilot.audio.decode import SUPPORTED_SUFFIXES
 from copilot.audio.levels import rms_dbfs
 from copilot.errors import UsageError
 from copilot.pipeline.knowledge import BankQuestion
+from copilot.wording import PACE_BAND_WPM
+
+if TYPE_CHECKING:
+    from copilot.practice.feedback import AnswerFeedback, Delivery
 
 SCORES_FILE = "drill_scores.json"
 RECENT_SCORES = 5  # the mean over the last few answers: recent enough to notice you improved
@@ -41,7 +45,7 @@ WEIGHT_FLOOR = 0.15
 # "other" is small talk and logistics: nothing to practise.
 DRILL_TYPES = ("behavioral", "situational", "technical", "system_design", "coding", "motivation", "closing")
 
-PACE_LOW_WPM, PACE_HIGH_WPM = 130.0, 170.0  # calm, followable speech (feedback.py advises 130-160)
+PACE_LOW_WPM, PACE_HIGH_WPM = PACE_BAND_WPM  # calm, followable speech: the band the feedback advises
 PACE_FALLOFF_WPM = 40.0  # the pace score reaches 0 this far outside the band
 FILLERS_OK_PER_MIN, FILLERS_BAD_PER_MIN = 2.0, 8.0
 
@@ -163,18 +167,18 @@ class DrillPlan:
 # --- scoring --------------------------------------------------------------------------------------
 
 
-def score_answer(feedback: dict[str, Any]) -> float:
+def score_answer(feedback: AnswerFeedback) -> float:
     """0..1 for one answer: 60% what the framework for its type asks for, 40% delivery (pace, fillers).
 
     An empty answer scores 0. A type with no content checks (situational) is scored on delivery alone.
     """
-    delivery = feedback.get("delivery") or {}
-    if not feedback.get("transcript", "").strip() or not delivery.get("words"):
+    delivery = feedback.delivery
+    if not feedback.transcript.strip() or not delivery.words:
         return 0.0
-    content = content_score(feedback.get("question_type", ""), feedback.get("content", {}).get("checks", {}))
-    if content is not None and (feedback.get("topic") or {}).get("off_topic"):
+    content = content_score(feedback.question_type, feedback.checks)
+    if content is not None and feedback.topic.off_topic:
         content /= 2  # every check can pass on a good story told for another question
-    spoken = (pace_score(delivery.get("words_per_minute", 0.0)) + filler_score(delivery)) / 2
+    spoken = (pace_score(delivery.words_per_minute) + filler_score(delivery)) / 2
     total = spoken if content is None else 0.6 * content + 0.4 * spoken
     return round(min(1.0, max(0.0, total)), 3)
 
@@ -194,13 +198,13 @@ def content_score(question_type: str, checks: dict[str, Any]) -> float | None:
 
 
 def pace_score(wpm: float) -> float:
-    """1 inside 130-170 words a minute, falling linearly to 0 at PACE_FALLOFF_WPM outside it."""
+    """1 inside the pace band (130-160 words a minute), falling linearly to 0 at PACE_FALLOFF_WPM outside it."""
     off = max(PACE_LOW_WPM - wpm, wpm - PACE_HIGH_WPM, 0.0)
     return max(0.0, 1.0 - off / PACE_FALLOFF_WPM)
 
 
-def filler_score(delivery: dict[str, Any]) -> float:
-    rate = float(delivery.get("filler_rate_per_min", 0.0))
+def filler_score(delivery: Delivery) -> float:
+    rate = delivery.filler_rate_per_min
     span = FILLERS_BAD_PER_MIN - FILLERS_OK_PER_MIN
     return min(1.0, max(0.0, 1.0 - (rate - FILLERS_OK_PER_MIN) / span))
 
@@ -288,7 +292,7 @@ def _stderr(message: str) -> None:
 
 # --- one drill, question by question --------------------------------------------------------------
 
-Assess = Callable[[DrillQuestion, np.ndarray], dict[str, Any]]
+Assess = Callable[[DrillQuestion, np.ndarray], "AnswerFeedback"]
 
 
 class HistoryRecord(Protocol):
@@ -302,12 +306,12 @@ class DrillAnswer:
     index: int  # 1-based
     question: DrillQuestion
     score: float
-    feedback: dict[str, Any]
+    feedback: AnswerFeedback
     answer_audio: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON line `copilot drill --json` prints for it."""
-        f = self.feedback
+        f = self.feedback.to_dict()
         return {
             "index": self.index,
             "question": self.question.text,
@@ -326,7 +330,7 @@ def assess_with(core: Any, transcriber: Any) -> Assess:
     """Feedback on an answer from the core (classifier, embedder, stories) and a word-timing transcriber."""
     from copilot.practice.feedback import answer_feedback
 
-    def assess(question: DrillQuestion, samples: np.ndarray) -> dict[str, Any]:
+    def assess(question: DrillQuestion, samples: np.ndarray) -> AnswerFeedback:
         return answer_feedback(core, question.text, samples, transcriber, question_type=question.question_type)
 
     return assess
@@ -397,7 +401,7 @@ class DrillSession:
         self.book.save()
         if self._history is not None:
             self._history.record("question", {"question_id": result.index, "final": True, "text": question.text})
-            self._history.record("feedback", {"question_id": result.index, "score": result.score, **feedback})
+            self._history.record("feedback", {"question_id": result.index, "score": result.score, **feedback.to_dict()})
         self.results.append(result)
         return result
 
@@ -408,13 +412,24 @@ class DrillSession:
             per_type.setdefault(r.question.question_type, []).append(r.score)
         return {t: round(sum(v) / len(v), 3) for t, v in per_type.items()}
 
-    def summary(self) -> dict[str, Any]:
-        """The summary line of `copilot drill --json`: this drill's means and the weakest types overall."""
+    def summary(self) -> DrillSummary:
+        """This drill's means and the weakest types overall."""
+        return DrillSummary(len(self.results), self.mean_by_type(), tuple(self.book.weakest()))
+
+
+@dataclass(frozen=True)
+class DrillSummary:
+    questions: int  # answered in this drill
+    mean_score_by_type: dict[str, float]  # this drill's, in the order the types were first asked
+    weakest_types: tuple[str, ...]  # over recent drills, by the score book
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary line of `copilot drill --json`."""
         return {
             "summary": True,
-            "questions": len(self.results),
-            "mean_score_by_type": self.mean_by_type(),
-            "weakest_types": self.book.weakest(),
+            "questions": self.questions,
+            "mean_score_by_type": dict(self.mean_score_by_type),
+            "weakest_types": list(self.weakest_types),
         }
 
 

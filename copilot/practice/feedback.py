@@ -12,16 +12,21 @@ import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from copilot.adapters.transcribe import TimedWord, WhisperTranscriber
 from copilot.pipeline.phrases import any_phrase
+from copilot.practice.filler import is_filler_only
 from copilot.stories.coach import pronoun_counts
 from copilot.stories.library import slugify
 from copilot.stories.model import Story
 from copilot.stories.write import render_story
+from copilot.wording import PACE_BAND_WPM, has_number, pace_band_text
+
+if TYPE_CHECKING:
+    from copilot.practice.mock.session import Assessment
 
 LONG_PAUSE_S = 1.5  # a silence the interviewer notices; shorter gaps are breathing and commas
 # An answer is compared with each story as a whole and with each of its sections (title + section), and
@@ -40,8 +45,6 @@ STORY_MATCH_THRESHOLD = 0.58
 OFF_TOPIC_BELOW = 0.15
 _STORY_VECTOR_CACHE_SIZE = 512  # story chunks embedded once per process, not once per answer
 CONSTRAINTS_WINDOW = 0.25  # "constraints first": within the first quarter of the answer's words
-PACE_FAST_WPM = 170  # above this, interviewers lose the thread; calm pace is 130-160 (coach.py uses 150)
-PACE_SLOW_WPM = 110
 MAX_SUGGESTIONS = 4
 
 
@@ -72,7 +75,7 @@ class Delivery:
     filler_rate_per_min: float
     fillers: dict[str, int]
     long_pauses: list[tuple[float, float]]  # (start_s, length_s) of each silence over LONG_PAUSE_S
-    longest_pause_s: float
+    longest_pause_s: float  # the longest silence between two words, over LONG_PAUSE_S or not
 
 
 _ALWAYS_FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "basically", "actually", "literally"})
@@ -122,11 +125,8 @@ def delivery_metrics(words: Sequence[TimedWord], duration_s: float) -> Delivery:
     """Pace over `duration_s` (the caller decides whether silence before and after counts)."""
     fillers = find_fillers(words)
     minutes = duration_s / 60 if duration_s > 0 else 0.0
-    pauses = [
-        (round(a.end_s, 2), round(b.start_s - a.end_s, 2))
-        for a, b in zip(words, words[1:], strict=False)
-        if b.start_s - a.end_s > LONG_PAUSE_S
-    ]
+    gaps = [(round(a.end_s, 2), round(b.start_s - a.end_s, 2)) for a, b in zip(words, words[1:], strict=False)]
+    pauses = [(start, length) for start, length in gaps if length > LONG_PAUSE_S]
     return Delivery(
         duration_s=round(duration_s, 2),
         words=len(words),
@@ -135,7 +135,8 @@ def delivery_metrics(words: Sequence[TimedWord], duration_s: float) -> Delivery:
         filler_rate_per_min=round(len(fillers) / minutes, 1) if minutes else 0.0,
         fillers=dict(Counter(fillers).most_common()),
         long_pauses=pauses,
-        longest_pause_s=max((p[1] for p in pauses), default=0.0),
+        # The longest silence between two words, long or not: "0.0 s" only when the words ran together.
+        longest_pause_s=max((max(0.0, length) for _start, length in gaps), default=0.0),
     )
 
 
@@ -189,11 +190,6 @@ _STAR_CUES: dict[str, re.Pattern[str]] = {
 }
 # Past-tense "I ...ed" verbs that set the scene or the task, not steps taken.
 _NOT_ACTIONS = re.compile(r"\bi (?:was|had|needed|wanted|asked|volunteered|joined|used|started at)\b", re.IGNORECASE)
-_NUMBER = re.compile(
-    r"\d|[%$€£]|\b(?:half|halved|double|doubled|tripled|twice|quarter|third|two|three|four|five|six|seven|eight|"
-    r"nine|ten|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|percent)\b",
-    re.IGNORECASE,
-)  # "one" is left out on purpose: "no one", "one of them" are not results (as in coach.py).
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -264,8 +260,8 @@ def behavioral_checks(transcript: str) -> dict[str, Any]:
         "star_in_order": len(order) == 3 and order == sorted(order),
         "i_count": i_count,
         "we_count": we_count,
-        "number_stated": bool(_NUMBER.search(transcript)),
-        "result_has_number": bool(_NUMBER.search(split.get("result", ""))),
+        "number_stated": has_number(transcript),
+        "result_has_number": has_number(split.get("result", "")),
     }
 
 
@@ -524,10 +520,11 @@ def suggestions(delivery: Delivery, content: Content) -> list[str]:
 
 def _delivery_suggestions(d: Delivery) -> list[str]:
     out: list[str] = []
-    if d.words >= 20 and d.words_per_minute > PACE_FAST_WPM:
-        out.append(f"Slow down: {d.words_per_minute:.0f} words per minute; aim for 130-160.")
-    elif d.words >= 20 and d.words_per_minute < PACE_SLOW_WPM:
-        out.append(f"Pick up the pace a little: {d.words_per_minute:.0f} words per minute; aim for 130-160.")
+    low, high = PACE_BAND_WPM
+    if d.words >= 20 and d.words_per_minute > high:
+        out.append(f"Slow down: {d.words_per_minute:.0f} words per minute; aim for {pace_band_text()}.")
+    elif d.words >= 20 and d.words_per_minute < low:
+        out.append(f"Pick up the pace a little: {d.words_per_minute:.0f} words per minute; aim for {pace_band_text()}.")
     if d.filler_count >= 3 and d.filler_rate_per_min > 3:
         top = ", ".join(f'"{w}" {n}x' for w, n in list(d.fillers.items())[:2])
         out.append(f"Fewer fillers ({top}): a short silence sounds more confident.")
@@ -634,23 +631,83 @@ def topic_relevance(question: str, transcript: str, embedder: Embedder | None) -
     return float(question_vec @ answer_vec)
 
 
-def topic_check(question: str, transcript: str, embedder: Embedder | None) -> dict[str, Any]:
-    """{"relevance", "off_topic", "advice"}: a well-told story for another question ticks every STAR
-    box, so the answer is also compared with what was asked."""
+@dataclass(frozen=True)
+class TopicCheck:
+    """Whether the answer is about what was asked: `relevance` is the cosine of question and answer (None
+    without an embedder or either text); `advice` the warning shown first when it is off topic."""
+
+    relevance: float | None
+    off_topic: bool
+    advice: tuple[str, ...] = ()
+
+
+_OFF_TOPIC_ADVICE = (
+    "Off topic? This answer shares little with the question asked. Answer that question first, "
+    "then bring in the story that fits it."
+)
+
+
+def topic_check(question: str, transcript: str, embedder: Embedder | None) -> TopicCheck:
+    """A well-told story for another question ticks every STAR box, so the answer is also compared with
+    what was asked."""
     relevance = topic_relevance(question, transcript, embedder)
     off_topic = relevance is not None and relevance < OFF_TOPIC_BELOW
-    advice = (
-        [
-            "Off topic? This answer shares little with the question asked. Answer that question first, "
-            "then bring in the story that fits it."
-        ]
-        if off_topic
-        else []
-    )
-    return {"relevance": None if relevance is None else round(relevance, 3), "off_topic": off_topic, "advice": advice}
+    advice = (_OFF_TOPIC_ADVICE,) if off_topic else ()
+    return TopicCheck(None if relevance is None else round(relevance, 3), off_topic, advice)
 
 
 # --- the whole answer -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerFeedback:
+    """Feedback on one answer. `interviewer` is the mock interviewer's view (follow-ups, rubric, red
+    flags); `draft_story` the Markdown of a story drafted from an answer that matched none."""
+
+    question: str
+    question_type: str
+    transcript: str
+    delivery: Delivery
+    content: Content
+    suggestions: tuple[str, ...] = ()
+    topic: TopicCheck = TopicCheck(None, False)
+    draft_story: str | None = None
+    interviewer: Assessment | None = None
+
+    @property
+    def checks(self) -> dict[str, Any]:
+        return self.content.checks
+
+    @property
+    def matched_story(self) -> StoryMatch | None:
+        return self.content.matched_story
+
+    @property
+    def heard_only_filler(self) -> bool:
+        """Nothing but what speech recognition invents in silence ("you", "Thank you.") was heard."""
+        return is_filler_only(self.transcript)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of `copilot feedback --json` and of a history "feedback" item (same keys as ever)."""
+        return {
+            "question": self.question,
+            "question_type": self.question_type,
+            "transcript": self.transcript,
+            "delivery": asdict(self.delivery),
+            "content": {"checks": self.content.checks, "sections": self.content.sections},
+            "suggestions": list(self.suggestions),
+            "topic": {"relevance": self.topic.relevance, "off_topic": self.topic.off_topic},
+            "matched_story": asdict(self.matched_story) if self.matched_story else None,
+            "draft_story": self.draft_story,
+            **_interviewer_dict(self.interviewer),
+        }
+
+
+def _interviewer_dict(view: Assessment | None) -> dict[str, Any]:
+    if view is None:
+        return {"follow_ups": [], "rubric": {}, "red_flags": []}
+    every = view.to_dict()
+    return {key: every[key] for key in ("follow_ups", "rubric", "red_flags")}
 
 
 def answer_feedback(
@@ -659,8 +716,8 @@ def answer_feedback(
     answer_samples: np.ndarray,
     transcriber: WordSource,
     question_type: str | None = None,
-) -> dict[str, Any]:
-    """Feedback on one answer, JSON-friendly. `core` needs .classifier, .embedder and .library.stories."""
+) -> AnswerFeedback:
+    """Feedback on one answer. `core` needs .classifier, .embedder and .library.stories."""
     words = transcriber.words(answer_samples)
     transcript = transcript_of(words)
     if question_type is None:
@@ -671,23 +728,21 @@ def answer_feedback(
     draft = None
     if question_type == "behavioral" and content.matched_story is None and transcript.strip():
         draft = draft_story(question_text, transcript)
-    return {
-        "question": question_text,
-        "question_type": question_type,
-        "transcript": transcript,
-        "delivery": asdict(delivery),
-        "content": {"checks": content.checks, "sections": content.sections},
-        "suggestions": topic["advice"] + suggestions(delivery, content),
-        "topic": {k: topic[k] for k in ("relevance", "off_topic")},
-        "matched_story": asdict(content.matched_story) if content.matched_story else None,
-        "draft_story": render_story(draft) if draft else None,
-        **_interviewer_view(question_text, question_type, transcript, delivery.duration_s),
-    }
+    return AnswerFeedback(
+        question=question_text,
+        question_type=question_type,
+        transcript=transcript,
+        delivery=delivery,
+        content=content,
+        suggestions=(*topic.advice, *suggestions(delivery, content)),
+        topic=topic,
+        draft_story=render_story(draft) if draft else None,
+        interviewer=_interviewer_view(question_text, question_type, transcript, delivery.duration_s),
+    )
 
 
-def _interviewer_view(question: str, question_type: str, transcript: str, duration_s: float) -> dict[str, Any]:
-    """What the mock interviewer would ask next and how it grades the answer (copilot/mock)."""
+def _interviewer_view(question: str, question_type: str, transcript: str, duration_s: float) -> Assessment:
+    """What the mock interviewer would ask next and how it grades the answer (copilot/practice/mock)."""
     from copilot.practice.mock.session import assess  # imported here: copilot.practice.mock builds on this module
 
-    view = assess(question, question_type, transcript, duration_s or None).to_dict()
-    return {key: view[key] for key in ("follow_ups", "rubric", "red_flags")}
+    return assess(question, question_type, transcript, duration_s or None)

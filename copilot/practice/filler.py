@@ -18,9 +18,10 @@ def is_filler_only(text: str) -> bool:
     return all(w.strip("'") in _FILLER_WORDS for w in words)
 
 
-def filler_error(source: str, text: str) -> str:
+def filler_error(source: str, text: str, heard: str = "question") -> str:
+    """Why a recording whose transcript is only filler is not used; `heard` names what was missing."""
     sample = " ".join(text.split()[:6]) + (" ..." if len(text.split()) > 6 else "")
     return (
-        f"{source}: no question was heard (only '{sample}', which speech recognition invents in silence "
+        f"{source}: no {heard} was heard (only '{sample}', which speech recognition invents in silence "
         "or noise); check the recording"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,81 @@ class RehearsalInput:
     text: str | None
 
 
-def rehearse_all(core: Core, inputs: list[RehearsalInput]) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class CardRef:
+    """A card the pipeline retrieved, as a rehearsal shows it; `score` is kept for stories only."""
+
+    id: str
+    title: str
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        plain: dict[str, Any] = {"id": self.id, "title": self.title}
+        return plain if self.score is None else {**plain, "score": self.score}
+
+
+@dataclass(frozen=True)
+class RehearsalResult:
+    """One question through the pipeline: what was heard, its type, the cards, the bullets and timings."""
+
+    audio: str | None
+    transcript: str  # the whole recording (or the typed text)
+    question: str  # the question inside it, what was classified and retrieved on
+    preamble: str
+    question_type: str
+    type_confidence: float
+    frameworks: tuple[CardRef, ...]
+    stories: tuple[CardRef, ...]
+    topics: tuple[CardRef, ...]
+    bullets: tuple[str, ...]
+    bullets_source: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    llm_error: str | None = None  # why the rewrite was skipped, when it failed
+
+    def stories_best_first(self) -> list[CardRef]:
+        """The story cards by score, best first (the result keeps them in retrieval order)."""
+        return sorted(self.stories, key=lambda c: -(c.score or 0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line of `copilot rehearse --json` (the contract in DESIGN.md) and what history reads."""
+        out: dict[str, Any] = {
+            "audio": self.audio,
+            "transcript": self.transcript,
+            "question": self.question,
+            "preamble": self.preamble,
+            "question_type": self.question_type,
+            "type_confidence": self.type_confidence,
+            "frameworks": [c.to_dict() for c in self.frameworks],
+            "stories": [c.to_dict() for c in self.stories],
+            "topics": [c.to_dict() for c in self.topics],
+            "bullets": list(self.bullets),
+            "bullets_source": self.bullets_source,
+            "timings_ms": dict(self.timings_ms),
+        }
+        return {**out, "llm_error": self.llm_error} if self.llm_error else out
+
+
+@dataclass(frozen=True)
+class RehearsalFailure:
+    """An input that could not be rehearsed, and why (one line naming the file)."""
+
+    audio: str | None
+    text: str | None
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"audio": self.audio, "text": self.text, "error": self.error}
+
+
+def rehearse_all(core: Core, inputs: list[RehearsalInput]) -> Iterator[RehearsalResult | RehearsalFailure]:
     for number, item in enumerate(inputs, start=1):
         try:
             yield rehearse_one(core, item, number)
         except UserError as exc:
-            yield {"audio": str(item.audio) if item.audio else None, "text": item.text, "error": str(exc)}
+            yield RehearsalFailure(str(item.audio) if item.audio else None, item.text, str(exc))
 
 
-def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str, Any]:
+def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> RehearsalResult:
     timings = {
         "transcribe": 0.0,
         "classify": 0.0,
@@ -79,21 +145,21 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> dict[str
     timings["first_bullet"] = timings["transcribe"] + typed.latency_ms + cards.latency_ms + bullets[0].latency_ms
     # More than the composer's event means the generator ran; its last event carries its total time.
     timings["generate"] = bullets[-1].latency_ms if len(bullets) > 1 else 0.0
-    return {
-        "audio": str(item.audio) if item.audio else None,
-        "transcript": text,
-        "question": focus.question,
-        "preamble": focus.preamble,
-        "question_type": typed.question_type,
-        "type_confidence": round(typed.confidence, 3),
-        "frameworks": [_card(h) for h in cards.frameworks],
-        "stories": [{**_card(h), "score": h.score} for h in cards.stories],
-        "topics": [_card(h) for h in cards.topics],
-        "bullets": list(bullets[-1].bullets),
-        "bullets_source": bullets[-1].source,
-        "timings_ms": {k: round(v, 1) for k, v in timings.items()},
-        **({"llm_error": llm_error} if llm_error else {}),
-    }
+    return RehearsalResult(
+        audio=audio,
+        transcript=text,
+        question=focus.question,
+        preamble=focus.preamble,
+        question_type=typed.question_type,
+        type_confidence=round(typed.confidence, 3),
+        frameworks=tuple(_card(h) for h in cards.frameworks),
+        stories=tuple(_card(h, with_score=True) for h in cards.stories),
+        topics=tuple(_card(h) for h in cards.topics),
+        bullets=tuple(bullets[-1].bullets),
+        bullets_source=bullets[-1].source,
+        timings_ms={k: round(v, 1) for k, v in timings.items()},
+        llm_error=llm_error,
+    )
 
 
 def _bullets(stage: BulletStage, cards: CardsReady) -> tuple[list[Bullets], str | None]:
@@ -132,5 +198,5 @@ def _first(events: list[Any], kind: type) -> Any:
     return next(e for e in events if isinstance(e, kind))
 
 
-def _card(hit: Hit) -> dict[str, str]:
-    return {"id": hit.id, "title": hit.title}
+def _card(hit: Hit, with_score: bool = False) -> CardRef:
+    return CardRef(hit.id, hit.title, hit.score if with_score else None)

@@ -1,10 +1,11 @@
-"""Drills without models: weighted sampling, scoring a feedback dict, the score book on disk,
+"""Drills without models: weighted sampling, scoring an answer's feedback, the score book on disk,
 and the answer recorder's stop rule on synthetic frames."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from copilot.audio import SAMPLE_RATE
 from copilot.pipeline.knowledge import question_bank
 from copilot.practice.drill import (
+    PACE_HIGH_WPM,
+    PACE_LOW_WPM,
     AnswerRecorder,
     DrillPlan,
     DrillQuestion,
@@ -20,6 +23,8 @@ from copilot.practice.drill import (
     score_answer,
     type_weights,
 )
+from copilot.wording import PACE_BAND_WPM
+from tests.practice_fakes import feedback as typed_feedback
 
 
 def candidates(per_type: int = 50) -> list[DrillQuestion]:
@@ -60,13 +65,8 @@ def test_bank_questions_filter_by_type_and_competency():
     assert not any(q.question_type == "other" for q in bank_questions(bank))
 
 
-def feedback(question_type: str, checks: dict, wpm: float = 150, filler_rate: float = 0.0) -> dict:
-    return {
-        "question_type": question_type,
-        "transcript": "some words were said",
-        "delivery": {"words": 120, "words_per_minute": wpm, "filler_rate_per_min": filler_rate},
-        "content": {"checks": checks},
-    }
+def feedback(question_type: str, checks: dict, wpm: float = 150, filler_rate: float = 0.0) -> Any:
+    return typed_feedback(question_type, checks, words_per_minute=wpm, filler_rate_per_min=filler_rate)
 
 
 STRONG_STAR = {
@@ -110,8 +110,15 @@ def test_other_types_are_scored_on_their_own_checks():
 
 
 def test_an_empty_answer_scores_zero():
-    empty = {**feedback("behavioral", STRONG_STAR), "transcript": "  "}
+    empty = typed_feedback("behavioral", STRONG_STAR, transcript="  ")
     assert score_answer(empty) == 0.0
+
+
+def test_the_drill_scores_pace_on_the_band_the_feedback_advises():
+    assert (PACE_LOW_WPM, PACE_HIGH_WPM) == PACE_BAND_WPM
+    inside = score_answer(feedback("technical", {"definition": True}, wpm=158))
+    above = score_answer(feedback("technical", {"definition": True}, wpm=168))
+    assert inside == 1.0 and above < inside  # 168 was a full pace score before, while the advice said 130-160
 
 
 def test_scores_persist_and_only_recent_ones_count(tmp_path):

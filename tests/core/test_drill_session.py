@@ -1,5 +1,5 @@
 """DrillSession, the one drill loop behind `copilot drill` and the app's drill window: no models, a fake
-assessor that returns feedback dicts."""
+assessor that returns typed feedback."""
 
 from __future__ import annotations
 
@@ -12,21 +12,23 @@ import pytest
 from copilot.errors import UsageError
 from copilot.pipeline.knowledge import BankQuestion
 from copilot.practice.drill import DrillPlan, DrillQuestion, DrillSession, ScoreBook, drill_candidates
+from copilot.practice.feedback import AnswerFeedback
+from tests.practice_fakes import feedback
 
 GOOD = {"definition": True, "example": True, "limitation": True}
 BAD = {"definition": False, "example": False, "limitation": False}
 
 
-def fake_feedback(question: DrillQuestion, samples: np.ndarray) -> dict:
+def fake_feedback(question: DrillQuestion, samples: np.ndarray) -> AnswerFeedback:
     checks = GOOD if samples.mean() > 0 else BAD
-    return {
-        "question": question.text,
-        "question_type": question.question_type,
-        "transcript": "an answer",
-        "delivery": {"words": 100, "words_per_minute": 150.0, "filler_rate_per_min": 0.0},
-        "content": {"checks": checks},
-        "suggestions": [] if checks is GOOD else ["Give a concrete example."],
-    }
+    return feedback(
+        question.question_type,
+        checks,
+        question=question.text,
+        transcript="an answer",
+        words=100,
+        suggestions=() if checks is GOOD else ("Give a concrete example.",),
+    )
 
 
 class History:
@@ -53,7 +55,7 @@ def test_the_session_walks_the_plan_and_saves_each_score_at_once(tmp_path):
     assert session.current == QUESTIONS[1] and not session.done
     second = session.answer(np.zeros(10, dtype=np.float32))
     assert second.score < first.score and session.done and session.current is None
-    assert session.summary() == {
+    assert session.summary().to_dict() == {
         "summary": True,
         "questions": 2,
         "mean_score_by_type": {"technical": 1.0, "motivation": second.score},
@@ -61,6 +63,9 @@ def test_the_session_walks_the_plan_and_saves_each_score_at_once(tmp_path):
     }
     assert [kind for kind, _ in history.items] == ["question", "feedback", "question", "feedback"]
     assert history.items[3][1]["score"] == second.score and history.items[2][1]["question_id"] == 2
+    # History gets plain JSON, with the keys `copilot feedback --json` has always had.
+    assert history.items[3][1]["content"]["checks"] == BAD and history.items[3][1]["transcript"] == "an answer"
+    assert json.loads(json.dumps(history.items[3][1]))["delivery"]["words"] == 100
     with pytest.raises(UsageError, match="over"):
         session.answer(np.ones(10, dtype=np.float32))
 

@@ -53,6 +53,27 @@ def test_long_pauses_are_found_with_start_and_length():
     assert all(length > LONG_PAUSE_S for _start, length in d.long_pauses)
 
 
+def test_the_longest_pause_is_measured_even_when_none_is_long():
+    # Issue 9: "longest pause" read 0.0 s for every answer with no pause over LONG_PAUSE_S.
+    words = timed("one two three four", step_s=0.5, gaps={2: 0.6})
+    d = delivery_metrics(words, 5.0)
+    assert d.long_pauses == [] and d.longest_pause_s == pytest.approx(0.725, abs=0.01)  # 0.125 s + 0.6 s before "three"
+    assert delivery_metrics(timed("alone"), 1.0).longest_pause_s == 0.0
+
+
+def test_pace_advice_uses_the_one_pace_band():
+    from copilot.wording import PACE_BAND_WPM
+
+    low, high = PACE_BAND_WPM
+    content = Content("situational", {})  # a type with no content advice: only the pace can speak
+    fast = delivery_metrics(timed(" ".join(["word"] * 40)), 40 / (high + 8) * 60)
+    slow = delivery_metrics(timed(" ".join(["word"] * 40)), 40 / (low - 8) * 60)
+    calm = delivery_metrics(timed(" ".join(["word"] * 40)), 40 / ((low + high) / 2) * 60)
+    assert suggestions(fast, content)[0].startswith("Slow down") and "aim for 130-160" in suggestions(fast, content)[0]
+    assert suggestions(slow, content)[0].startswith("Pick up the pace")
+    assert suggestions(calm, content) == []
+
+
 def test_fillers_are_counted_and_rated_per_minute():
     text = "So, um, I built it. You know, it was like really fast. Uh I mean it basically worked. What kind of model? Kind of big."
     d = delivery_metrics(timed(text), 30.0)
@@ -191,15 +212,15 @@ def test_a_spoken_retelling_matches_its_story(real_core, tmp_path):
     core, transcriber = real_core
     samples = load_audio(speak(RETELLING, tmp_path / "retelling.wav"))
     result = answer_feedback(core, "Tell me about a time you reduced costs.", samples, transcriber)
-    assert result["question_type"] == "behavioral"
-    assert result["matched_story"]["id"] == "distilled-intent-classifier"
-    assert result["matched_story"]["score"] > 0.6
-    assert result["draft_story"] is None
-    checks = result["content"]["checks"]
+    assert result.question_type == "behavioral"
+    assert result.matched_story.id == "distilled-intent-classifier"
+    assert result.matched_story.score > 0.6
+    assert result.draft_story is None
+    checks = result.checks
     assert checks["situation_heard"] and checks["action_heard"] and checks["result_heard"]
     assert checks["star_in_order"] and checks["number_stated"] and checks["result_has_number"]
-    assert result["suggestions"] == []  # a complete, calm retelling leaves nothing to fix
-    assert 100 < result["delivery"]["words_per_minute"] < 220
+    assert result.suggestions == ()  # a complete, calm retelling leaves nothing to fix
+    assert 100 < result.delivery.words_per_minute < 220
 
 
 @pytest.mark.slow
@@ -211,11 +232,11 @@ def test_an_unrelated_spoken_answer_matches_nothing_and_gets_a_draft(real_core, 
     samples = load_audio(speak(GARDENING, tmp_path / "gardening.wav"))
     question = "Tell me about a time you learned something new outside work."
     result = answer_feedback(core, question, samples, transcriber, question_type="behavioral")
-    assert result["matched_story"] is None
-    assert "gardening" in result["transcript"].lower()
-    draft = parse_story(result["draft_story"], "draft.md")
+    assert result.matched_story is None
+    assert "gardening" in result.transcript.lower()
+    draft = parse_story(result.draft_story, "draft.md")
     assert "tomatoes" in draft.section("action") + draft.section("situation")
-    assert 100 < result["delivery"]["words_per_minute"] < 220
+    assert 100 < result.delivery.words_per_minute < 220
 
 
 @pytest.mark.slow

@@ -82,10 +82,10 @@ def test_a_spoken_short_retelling_matches_and_an_unrelated_one_does_not(stories,
     retold = answer_feedback(
         core, question, load_audio(speak(SPOKEN_RETELLING, tmp_path / "a.wav")), transcriber, "behavioral"
     )
-    assert retold["matched_story"] is not None and retold["matched_story"]["id"] == "killed-visual-dedup"
-    assert retold["draft_story"] is None
+    assert retold.matched_story is not None and retold.matched_story.id == "killed-visual-dedup"
+    assert retold.draft_story is None
     other = answer_feedback(core, question, load_audio(speak(UNRELATED, tmp_path / "b.wav")), transcriber, "behavioral")
-    assert other["matched_story"] is None and other["draft_story"] is not None
+    assert other.matched_story is None and other.draft_story is not None
 
 
 # --- a failed check always yields a suggestion ------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 
 from copilot.practice.drill import score_answer
 from copilot.practice.feedback import OFF_TOPIC_BELOW, topic_check
+from tests.practice_fakes import feedback
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "mock_eval"
 COST_QUESTION = "Tell me about a time you cut the cost of serving a model."
@@ -35,17 +36,14 @@ class FakeEmbedder:
 
 def test_an_answer_far_from_the_question_is_flagged_and_scored_lower() -> None:
     embedder = FakeEmbedder({"q": [1.0, 0.0], "near": [0.9, 0.3], "far": [0.05, 1.0]})
-    assert not topic_check("q", "near", embedder)["off_topic"]
+    assert not topic_check("q", "near", embedder).off_topic
     far = topic_check("q", "far", embedder)
-    assert far["off_topic"] and far["relevance"] < OFF_TOPIC_BELOW and far["advice"][0].startswith("Off topic?")
-    assert not topic_check("q", "", embedder)["off_topic"] and topic_check("q", "far", None)["relevance"] is None
-    feedback = {
-        "transcript": "far",
-        "question_type": "technical",
-        "delivery": {"words": 90, "words_per_minute": 150.0, "filler_rate_per_min": 0.0},
-        "content": {"checks": {"definition": True, "example": True}},
-    }
-    assert score_answer({**feedback, "topic": {"off_topic": True}}) < score_answer(feedback)
+    assert far.off_topic and (far.relevance or 1) < OFF_TOPIC_BELOW and far.advice[0].startswith("Off topic?")
+    assert not topic_check("q", "", embedder).off_topic and topic_check("q", "far", None).relevance is None
+    checks = {"definition": True, "example": True}
+    on = feedback("technical", checks, transcript="far", words=90)
+    off = feedback("technical", checks, transcript="far", words=90, off_topic=True)
+    assert score_answer(off) < score_answer(on)
 
 
 def _pairs(split: str) -> list[dict[str, Any]]:
@@ -72,4 +70,4 @@ def test_report_half_figures(embedder: Any) -> None:
     # The issue's own case sits at a cosine of about 0.20: above the threshold, so it is not flagged.
     # A higher threshold (or adding a word-overlap rule) caught it but flagged 4-5 of the 21 real
     # answers of the tune half; a false "off topic" on a real answer was judged worse than a miss.
-    assert 0.1 < (topic_check(COST_QUESTION, LAUNCH_ANSWER, embedder)["relevance"] or 0) < 0.3
+    assert 0.1 < (topic_check(COST_QUESTION, LAUNCH_ANSWER, embedder).relevance or 0) < 0.3

@@ -19,6 +19,8 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
 from copilot.practice.drill import DrillQuestion, ScoreBook  # noqa: E402
+from copilot.practice.feedback import AnswerFeedback  # noqa: E402
+from tests.practice_fakes import feedback  # noqa: E402
 from ui.practice.drill_window import DrillWindow  # noqa: E402
 
 BANK = [
@@ -28,18 +30,16 @@ BANK = [
 ]
 
 
-def fake_assess(question: DrillQuestion, samples: np.ndarray) -> dict:
+def fake_assess(question: DrillQuestion, samples: np.ndarray) -> AnswerFeedback:
     good = samples.size > 1000
-    checks = {"definition": good, "example": good, "limitation": True}
-    return {
-        "question": question.text,
-        "question_type": question.question_type,
-        "transcript": f"{samples.size} samples of answer",
-        "delivery": {"words": 90, "words_per_minute": 150.0, "filler_rate_per_min": 0.0, "filler_count": 0},
-        "content": {"checks": checks},
-        "suggestions": [] if good else ["Give a concrete example."],
-        "matched_story": None,
-    }
+    return feedback(
+        question.question_type,
+        {"definition": good, "example": good, "limitation": True},
+        question=question.text,
+        transcript=f"{samples.size} samples of answer",
+        suggestions=() if good else ("Give a concrete example.",),
+        words=90,
+    )
 
 
 def make_window(qtbot: Any, tmp_path: Path, **kwargs: Any) -> DrillWindow:
@@ -95,7 +95,7 @@ def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Pat
     assert window.record_button.text() == "■ Stop"
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.last_answer is not None)
-    assert window.last_answer.feedback["transcript"] == "2048 samples of answer"
+    assert window.last_answer.feedback.transcript == "2048 samples of answer"
     assert "1.00" in window.score_label.text() and "strong" in window.score_label.text()
     assert window.answers_list.count() == 1 and window.next_button.isEnabled()
     assert not window.record_button.isEnabled()  # one answer per question
@@ -188,7 +188,7 @@ def test_a_drill_from_spoken_recordings_is_scored_and_kept(qtbot: Any, tmp_path:
     assert sorted(asked) == ["behavioral", "technical"]  # both recordings, transcribed and classified
     by_type = {r.question.question_type: r for r in window.session.results}
     # tiny.en hears "regularization" differently from run to run; "penalty" and "overfitting" it always gets.
-    assert "penalty" in by_type["technical"].feedback["transcript"].lower()
+    assert "penalty" in by_type["technical"].feedback.transcript.lower()
     assert by_type["technical"].score > by_type["behavioral"].score
     assert window.answers_list.count() == 2
     summary = window.summary_text()
@@ -238,10 +238,21 @@ def test_the_summary_names_no_weakest_type_when_only_one_was_drilled(qtbot: Any,
     assert "Weakest" not in summary and "Only technical drilled so far" in summary
 
 
-def test_no_long_pause_reads_as_under_the_threshold_not_zero(qtbot: Any, tmp_path: Path) -> None:
+def test_the_longest_pause_shows_its_length_even_when_short(qtbot: Any, tmp_path: Path) -> None:
     window = make_window(qtbot, tmp_path)
-    window.feedback_panel.render(fake_assess(DrillQuestion("What is overfitting?", "technical"), np.ones(4000)))
-    assert window.metric_labels["pause"].text() == "< 1.5 s"
+    window.feedback_panel.render(feedback("technical", {}, words=90, longest_pause_s=0.6))
+    assert window.metric_labels["pause"].text() == "0.6 s"  # it read 0.0 s, then "< 1.5 s", for every answer
+    window.feedback_panel.render(feedback("technical", {}, words=1, longest_pause_s=0.0))
+    assert window.metric_labels["pause"].text() == "–"  # one word has no pause to measure
+
+
+def test_an_answer_of_only_whispers_inventions_says_so_instead_of_advice(qtbot: Any, tmp_path: Path) -> None:
+    # Issue 13: on silence whisper "hears" "you" or "Thank you."; the CLI refused it, the windows scored it.
+    window = make_window(qtbot, tmp_path)
+    tip = "Give a concrete example."
+    window.feedback_panel.render(feedback("technical", {}, transcript="you you Thank you.", suggestions=(tip,)))
+    text = window.suggestions_label.text()
+    assert "no answer was heard" in text and "invents in silence" in text and tip not in text
 
 
 @pytest.mark.parametrize("width", [800, 1024])

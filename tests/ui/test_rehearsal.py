@@ -16,6 +16,9 @@ import pytest  # noqa: E402
 
 from copilot.errors import UserError  # noqa: E402
 from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
+from copilot.practice.feedback import AnswerFeedback, StoryMatch  # noqa: E402
+from copilot.practice.rehearse import RehearsalResult  # noqa: E402
+from tests.practice_fakes import feedback, rehearsal  # noqa: E402
 from ui.practice.rehearsal_window import RehearsalWindow  # noqa: E402
 
 BANK = [
@@ -23,23 +26,27 @@ BANK = [
     BankQuestion("Design a URL shortener.", "system_design"),
     BankQuestion("What is overfitting?", "technical"),
 ]
-CARDS = {
-    "transcript": "Tell me about a time you cut costs.",
-    "question_type": "behavioral",
-    "type_confidence": 0.91,
-    "frameworks": [{"id": "star", "title": "STAR"}],
-    "stories": [{"id": "distill", "title": "Distilled the intent classifier", "score": 0.71}],
-    "topics": [{"id": "cost", "title": "Serving cost"}],
-    "bullets": ["Open with the $38k bill", "Say why you chose distillation"],
-    "timings_ms": {},
-}
-FEEDBACK = {
-    "transcript": "At my last company I distilled the classifier and cost fell by 76%.",
-    "delivery": {"words_per_minute": 142.0, "filler_count": 2, "longest_pause_s": 1.4, "duration_s": 12.0},
-    "content": {"checks": {"situation_heard": True, "result_has_number": False}},
-    "suggestions": ["Put a number on the result."],
-    "matched_story": {"id": "distill", "title": "Distilled the intent classifier", "score": 0.64},
-}
+CARDS = rehearsal(
+    "Tell me about a time you cut costs.",
+    "behavioral",
+    type_confidence=0.91,
+    frameworks=(("star", "STAR"),),
+    stories=(("distill", "Distilled the intent classifier", 0.71),),
+    topics=(("cost", "Serving cost"),),
+    bullets=("Open with the $38k bill", "Say why you chose distillation"),
+)
+FEEDBACK = feedback(
+    "behavioral",
+    {"situation_heard": True, "result_has_number": False},
+    transcript="At my last company I distilled the classifier and cost fell by 76%.",
+    suggestions=("Put a number on the result.",),
+    matched=StoryMatch("distill", "Distilled the intent classifier", 0.64),
+    words=28,
+    words_per_minute=142.0,
+    filler_count=2,
+    longest_pause_s=1.4,
+    duration_s=12.0,
+)
 
 
 class Calls:
@@ -56,11 +63,11 @@ def calls() -> Calls:
 def make_window(qtbot: Any, calls: Calls, rehearse: Any = None, **kwargs: Any) -> RehearsalWindow:
     core = SimpleNamespace(transcriber=object())
 
-    def fake_rehearse(core_: Any, item: Any, number: int) -> dict:
+    def fake_rehearse(core_: Any, item: Any, number: int) -> RehearsalResult:
         calls.rehearse.append((core_, item, number))
         return CARDS
 
-    def fake_feedback(core_: Any, text: str, samples: np.ndarray, transcriber: Any, qtype: Any) -> dict:
+    def fake_feedback(core_: Any, text: str, samples: np.ndarray, transcriber: Any, qtype: Any) -> AnswerFeedback:
         calls.feedback.append((text, samples.shape, transcriber, qtype))
         return FEEDBACK
 
@@ -124,11 +131,11 @@ def test_recording_question_is_transcribed_before_feedback(qtbot: Any, calls: Ca
     window.use_answer_file(tmp_path / "answer.wav")
     qtbot.waitUntil(lambda: bool(calls.feedback))
     assert calls.rehearse[0][1].audio == tmp_path / "q1.wav"
-    assert calls.feedback[0][0] == CARDS["transcript"] and calls.feedback[0][3] == "behavioral"
+    assert calls.feedback[0][0] == CARDS.transcript and calls.feedback[0][3] == "behavioral"
 
 
 def test_failing_rehearse_shows_banner(qtbot: Any, calls: Calls) -> None:
-    def broken(*_: Any) -> dict:
+    def broken(*_: Any) -> RehearsalResult:
         raise UserError("q.wav: no speech was recognised; check the recording")
 
     window = make_window(qtbot, calls, rehearse=broken)
@@ -159,7 +166,7 @@ def test_gui_thread_is_not_blocked(qtbot: Any, calls: Calls) -> None:
     release = threading.Event()
     started = threading.Event()
 
-    def slow(*_: Any) -> dict:
+    def slow(*_: Any) -> RehearsalResult:
         started.set()
         assert release.wait(10)
         return CARDS
@@ -255,13 +262,9 @@ def test_shared_core_is_used_and_left_open(qtbot: Any) -> None:
 
 def test_story_cards_are_shown_best_match_first(qtbot: Any, calls: Calls) -> None:
     window = make_window(qtbot, calls)
-    stories = [
-        {"id": "a", "title": "Launch disagreement", "score": 0.39},
-        {"id": "b", "title": "Halved serving cost", "score": 0.49},
-        {"id": "c", "title": "Eval harness", "score": 0.41},
-    ]
+    stories = (("a", "Launch disagreement", 0.39), ("b", "Halved serving cost", 0.49), ("c", "Eval harness", 0.41))
     window.select_bank_question("Tell me about a time you cut costs.")
-    window.render_cards({**CARDS, "stories": stories})
+    window.render_cards(rehearsal(topics=(("cost", "Serving cost"),), stories=stories))
     titles = window.card_titles()
     assert titles[1:4] == ["Halved serving cost", "Eval harness", "Launch disagreement"]  # after the framework
 

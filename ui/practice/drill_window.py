@@ -42,12 +42,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copilot.pipeline.knowledge import question_bank
 from copilot.practice.coverage import COMPETENCY_RULES
 from copilot.practice.drill import (
     DRILL_TYPES,
     Assess,
     DrillAnswer,
     DrillSession,
+    DrillSummary,
     ScoreBook,
     assess_with,
     drill_candidates,
@@ -68,9 +70,10 @@ from ui.common.widgets import (
     type_chip_row,
     wrapped_label,
 )
-from ui.practice.answer_recording import FeedbackPanel, HistoryMessages, MicRecorder, ask_answer_file
-from ui.practice.rehearsal_window import (
-    _bank,
+from ui.practice.answer_recording import (
+    AnswerRecording,
+    FeedbackPanel,
+    HistoryMessages,
     default_decode,
     default_microphone,
     default_play,
@@ -121,7 +124,7 @@ class DrillWindow(QMainWindow):
         set_window_sheet(self, DRILL_STYLE)
         self.resize(1360, 860)
         self.core = core
-        self._bank = list(bank) if bank is not None else list(_bank())
+        self._bank = list(bank) if bank is not None else list(question_bank())
         self._decode, self._probe = decode, probe
         self._play, self._synthesize, self._seed = play, synthesize, seed
         self._assess = assess  # None: the core's feedback (copilot.practice.feedback via copilot.practice.drill.assess_with)
@@ -131,9 +134,19 @@ class DrillWindow(QMainWindow):
         self._recordings: Path | None = None
         self._no_mic: str | None = "Checking for a microphone…"
         self._no_output: str | None = "Checking for an audio output…"
-        self.recorder = MicRecorder(self, microphone)
-        self.recorder.error.connect(self.show_error)
-        self.recorder.lost.connect(self.stop_recording)
+        self.answering = AnswerRecording(
+            self,
+            microphone,
+            decode,
+            self._may_record,
+            doing="scoring",
+            stop_tip="Stop and score it (Space)",
+            start_tip="Answer (Space)",
+        )
+        self.answering.error.connect(self.show_error)
+        self.answering.started.connect(self._recording_started)
+        self.answering.answer.connect(self._answer)
+        self.recorder = self.answering.recorder
         # Session history: one "drill" session per drill run, opened at its first answer.
         self.history: Any = None  # copilot.history.session.SessionRecorder of the current run
         self._history_bridge = HistoryMessages(self)
@@ -228,11 +241,7 @@ class DrillWindow(QMainWindow):
         self.type_chip.hide()
         self.replay_button = QPushButton("▶ Play again")
         self.replay_button.clicked.connect(self.play_current)
-        self.record_button = QPushButton("● Record answer")
-        self.record_button.clicked.connect(self.toggle_recording)
-        self.answer_file_button = QPushButton("Answer file…")  # short: it sits beside Record on a laptop screen
-        self.answer_file_button.setToolTip("Use a recorded answer (audio file) instead of the microphone")
-        self.answer_file_button.clicked.connect(self._answer_file_dialog)
+        self.record_button, self.answer_file_button = self.answering.record_button, self.answering.file_button
         self.next_button = QPushButton("Next question →")
         self.next_button.setObjectName("primary")
         self.next_button.setToolTip("Ctrl+Return")
@@ -366,14 +375,10 @@ class DrillWindow(QMainWindow):
         self.start_button.setToolTip("" if ready else "The models are still loading")
         self.start_button.setText("Start a new drill" if self.session is not None else "Start drill")
         self.folder_button.setEnabled(self.folder_radio.isChecked())
-        can_record = waiting and self._no_mic is None and not answering and not self.is_busy("play")
-        self.record_button.setEnabled(recording or can_record)
-        self.record_button.setToolTip(self._no_mic or ("Stop and score it (Space)" if recording else "Answer (Space)"))
-        self.record_button.setText("■ Stop" if recording else "● Record answer")
-        self.record_button.setObjectName("recording" if recording else "")
-        self.record_button.style().polish(self.record_button)
-        self.record_action.setEnabled(recording or can_record)
-        self.answer_file_button.setEnabled(waiting and not recording and not answering)
+        can_record = self.answering.update(
+            can_answer=waiting and not answering, no_mic=self._no_mic, can_record_now=not self.is_busy("play")
+        )
+        self.record_action.setEnabled(can_record)
         self.replay_button.setEnabled(
             running and self._no_output is None and not self.is_busy("play") and not recording
         )
@@ -514,36 +519,28 @@ class DrillWindow(QMainWindow):
 
     # --- the answer -----------------------------------------------------------------------------
 
-    def _answer_file_dialog(self) -> None:
-        path = ask_answer_file(self)
-        if path:
-            self.use_answer_file(path)
-
     def use_answer_file(self, path: Path | str) -> None:
-        decode, path = self._decode, Path(path)
-        self._answer(lambda: decode(path), path, f"scoring {path.name}…")
+        self.answering.use_file(path)
 
     def use_answer_samples(self, samples: np.ndarray) -> None:
-        self._answer(lambda: samples, None, "scoring your answer…")
+        self.answering.use_samples(samples)
 
     def toggle_recording(self) -> None:
-        if self.recorder.recording:
-            self.stop_recording()
-        else:
-            self.start_recording()
+        self.answering.toggle()
 
     def start_recording(self) -> None:
-        waiting = self.session is not None and not self.session.done and self.last_answer is None
-        if self.recorder.recording or self._no_mic is not None or not waiting or self.is_busy("answer"):
-            return
-        if self.recorder.start():
-            self.tasks.set_status("recording… press Space or Stop when you are done")
-            self._update_buttons()
+        self.answering.start()
 
     def stop_recording(self) -> None:
-        samples = self.recorder.stop()
-        if samples is not None:
-            self._answer(samples, None, "scoring your answer…")
+        self.answering.stop()
+
+    def _may_record(self) -> bool:
+        waiting = self.session is not None and not self.session.done and self.last_answer is None
+        return self._no_mic is None and waiting and not self.is_busy("answer")
+
+    def _recording_started(self) -> None:
+        self.tasks.set_status("recording… press Space or Stop when you are done")
+        self._update_buttons()
 
     def _answer(self, get_samples: Callable[[], np.ndarray], audio: Path | None, status: str) -> None:
         session = self.session
@@ -556,7 +553,7 @@ class DrillWindow(QMainWindow):
             return session.answer(samples, audio)
 
         self._clear_answer()
-        self.transcript_view.setPlaceholderText(status)
+        self.feedback_panel.waiting(status)
         self.tasks.run("answer", status, work, lambda result: self._answered(session, result), self._answer_failed)
 
     def _answer_failed(self, exc: BaseException) -> None:
@@ -594,7 +591,7 @@ class DrillWindow(QMainWindow):
         kind = result.question.question_type.replace("_", " ")
         item = QListWidgetItem(f"Q{result.index} · {kind} · {result.score:.2f} {word}\n{result.question.text}")
         item.setForeground(QColor(colour))
-        item.setToolTip("\n".join(result.feedback.get("suggestions") or []) or "Nothing to add")
+        item.setToolTip("\n".join(result.feedback.suggestions) or "Nothing to add")
         self.answers_list.addItem(item)
         self.answers_list.scrollToBottom()
 
@@ -629,10 +626,10 @@ class DrillWindow(QMainWindow):
         return f"{score:.2f} {word}", colour
 
     def _render_summary(self, session: DrillSession) -> None:
-        summary = session.summary()
+        summary: DrillSummary = session.summary()
         rows = "".join(
             f"<tr><td style='padding-right:12px'>{html.escape(kind.replace('_', ' '))}</td><td>{score_html(mean)}</td></tr>"
-            for kind, mean in summary["mean_score_by_type"].items()
+            for kind, mean in summary.mean_score_by_type.items()
         )
         drilled = self.book.means()
         if len(drilled) < 2:  # one type drilled so far: "weakest" would name the only one there is
@@ -640,10 +637,10 @@ class DrillWindow(QMainWindow):
             verdict = f"Only {html.escape(only)} drilled so far: drill other types too to see which is weakest."
         else:
             best = max(drilled.values())  # of two types drilled, only the one below the other is "weakest"
-            weakest = ", ".join(t.replace("_", " ") for t in summary["weakest_types"] if drilled.get(t, 0) < best)
+            weakest = ", ".join(t.replace("_", " ") for t in summary.weakest_types if drilled.get(t, 0) < best)
             weakest = weakest or "none: your types score the same"
             verdict = f"Weakest over recent drills: <b>{html.escape(weakest)}</b>; they come back more often next time."
-        self.summary_label.setText(f"{summary['questions']} questions answered.<table>{rows}</table><p>{verdict}</p>")
+        self.summary_label.setText(f"{summary.questions} questions answered.<table>{rows}</table><p>{verdict}</p>")
         self.summary_frame.show()
         self.progress_label.setText(f"Drill done: {session.total} of {session.total} answered")
         self.tasks.set_status("drill done; scores saved")
@@ -656,7 +653,7 @@ class DrillWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self._history_bridge.close()
         self._end_history()
-        self.recorder.close("drill-mic-stop")
+        self.answering.close("drill-mic-stop")
         self.closing.emit()
         super().closeEvent(event)
 

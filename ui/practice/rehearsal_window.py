@@ -2,9 +2,11 @@
 out loud and read the feedback.
 
 Everything slow (the pipeline, transcribing the answer, decoding files, playing audio, stopping the
-microphone) runs in a `BackgroundTask`; the window only renders results. The core's functions are
-injected (`rehearse`, `feedback`, `decode`, `probe`, `microphone`, `play`), so tests drive the window
-with fakes and no model loads.
+microphone) runs in a `BackgroundTask`; the window only renders results. What an answer is judged
+against is copilot/practice/answering.py's; the Record and Answer-file buttons and the feedback panel
+are the drill's too (ui/practice/answer_recording.py). The core's functions are injected (`rehearse`,
+`feedback`, `decode`, `probe`, `microphone`, `play`), so tests drive the window with fakes and no
+model loads.
 """
 
 from __future__ import annotations
@@ -36,6 +38,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copilot.pipeline.knowledge import question_bank
+from copilot.practice.answering import (
+    Feedback,
+    Rehearse,
+    cards_for,
+    default_feedback,
+    feedback_on_answer,
+    question_heard,
+)
+from copilot.practice.feedback import AnswerFeedback
+from copilot.practice.rehearse import RehearsalInput, RehearsalResult, rehearse_one
 from ui.common.bridge import Progress
 from ui.common.theme import set_window_sheet
 from ui.common.widgets import (
@@ -50,15 +63,21 @@ from ui.common.widgets import (
     type_chip_row,
     wrapped_label,
 )
-from ui.practice.answer_recording import AUDIO_FILTER, FeedbackPanel, HistoryMessages, MicRecorder, ask_answer_file
+from ui.practice.answer_recording import (
+    AUDIO_FILTER,
+    AnswerRecording,
+    FeedbackPanel,
+    HistoryMessages,
+    probe_audio_devices,
+)
+
+# The devices live with the answer-recording panel; named here too for the windows that import them from here.
+from ui.practice.answer_recording import default_decode as default_decode
+from ui.practice.answer_recording import default_microphone as default_microphone
+from ui.practice.answer_recording import default_play as default_play
 
 log = logging.getLogger(__name__)
-SAMPLE_RATE = 16_000
 ALL_TYPES = "All types"
-
-
-Rehearse = Callable[[Any, Any, int], dict]
-Feedback = Callable[..., dict]
 
 
 @dataclass(frozen=True)
@@ -74,62 +93,6 @@ class PickedQuestion:
         return self.text if self.text is not None else f"🎧 {self.audio.name if self.audio else ''}"
 
 
-def default_rehearse(core: Any, item: Any, question_id: int) -> dict:
-    from copilot.practice.rehearse import rehearse_one
-
-    return rehearse_one(core, item, question_id)
-
-
-def default_feedback(core: Any, question_text: str, samples: np.ndarray, transcriber: Any, question_type: Any) -> dict:
-    from copilot.practice.feedback import answer_feedback
-
-    return answer_feedback(core, question_text, samples, transcriber, question_type=question_type)
-
-
-def default_decode(path: Path) -> np.ndarray:
-    from copilot.audio.decode import load_audio
-
-    return load_audio(path)
-
-
-def probe_audio_devices() -> tuple[str | None, str | None]:
-    """(why there is no microphone, why there is no output); None where the device exists."""
-    try:
-        from copilot.audio.devices import import_sounddevice
-
-        sd = import_sounddevice()
-        devices = list(sd.query_devices())
-    except Exception as exc:  # UserError (no PortAudio) or PortAudioError
-        reason = str(exc) or type(exc).__name__
-        return reason, reason
-    has_in = any(int(d.get("max_input_channels", 0)) > 0 for d in devices)
-    has_out = any(int(d.get("max_output_channels", 0)) > 0 for d in devices)
-    return (
-        None if has_in else "No microphone was found (PortAudio lists no input device)",
-        None if has_out else "No audio output was found (PortAudio lists no output device)",
-    )
-
-
-def default_microphone() -> Any:
-    from copilot.audio.sources import MicrophoneSource
-
-    return MicrophoneSource()
-
-
-def default_play(samples: np.ndarray) -> None:
-    from copilot.audio.devices import import_sounddevice
-
-    sd = import_sounddevice()
-    sd.play(samples, SAMPLE_RATE)
-    sd.wait()
-
-
-def _bank() -> Sequence[Any]:
-    from copilot.pipeline.knowledge import question_bank
-
-    return question_bank()
-
-
 class RehearsalWindow(QMainWindow):
     closing = Signal()
 
@@ -137,7 +100,7 @@ class RehearsalWindow(QMainWindow):
         self,
         core: Any = None,
         *,
-        rehearse: Rehearse = default_rehearse,
+        rehearse: Rehearse = rehearse_one,
         feedback: Feedback = default_feedback,
         decode: Callable[[Path], np.ndarray] = default_decode,
         bank: Sequence[Any] | None = None,
@@ -153,16 +116,18 @@ class RehearsalWindow(QMainWindow):
         self.core = core
         self._rehearse, self._feedback, self._decode = rehearse, feedback, decode
         self._play = play
-        self._bank = list(bank) if bank is not None else list(_bank())
+        self._bank = list(bank) if bank is not None else list(question_bank())
         self._question: PickedQuestion | None = None
         self._extras: list[PickedQuestion] = []  # typed questions and recordings, newest first
-        self._cards: dict | None = None  # the last rehearse result for the current question
+        self._cards: RehearsalResult | None = None  # the last rehearse result for the current question
         self._question_id = 0
         self._no_mic: str | None = "Checking for a microphone…"
         self._no_output: str | None = "Checking for an audio output…"
-        self.recorder = MicRecorder(self, microphone)
-        self.recorder.error.connect(self.show_error)
-        self.recorder.lost.connect(self.stop_recording)
+        self.answering = AnswerRecording(self, microphone, decode, self._may_record)
+        self.answering.error.connect(self.show_error)
+        self.answering.started.connect(self._recording_started)
+        self.answering.answer.connect(self._answer)
+        self.recorder = self.answering.recorder
         # Session history: one "rehearsal" session per window, opened at the first question.
         self.history: Any = None  # copilot.history.session.SessionRecorder, once a question was asked
         self._cards_id: int | None = None  # the question id the current cards were recorded under
@@ -267,11 +232,7 @@ class RehearsalWindow(QMainWindow):
         return scroll
 
     def _build_answer(self) -> QWidget:
-        self.record_button = QPushButton("● Record answer")
-        self.record_button.clicked.connect(self.toggle_recording)
-        self.answer_file_button = QPushButton("Answer file…")  # short: it sits beside Record on a laptop screen
-        self.answer_file_button.setToolTip("Use a recorded answer (audio file) instead of the microphone")
-        self.answer_file_button.clicked.connect(self._answer_file_dialog)
+        self.record_button, self.answer_file_button = self.answering.record_button, self.answering.file_button
         buttons = QHBoxLayout()
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.answer_file_button)
@@ -335,7 +296,6 @@ class RehearsalWindow(QMainWindow):
     def _update_buttons(self) -> None:
         q = self._question
         ready = self.core is not None
-        recording = self.recorder.recording
         self.cards_button.setEnabled(ready and q is not None and not self.is_busy("cards"))
         self.cards_button.setToolTip("" if ready else "The models are still loading")
         can_play = q is not None and q.audio is not None and self._no_output is None and not self.is_busy("play")
@@ -347,12 +307,7 @@ class RehearsalWindow(QMainWindow):
         else:
             self.play_button.setToolTip("Play the recorded question")
         answering = self.is_busy("feedback") or self.is_busy("stop")
-        self.record_button.setEnabled(recording or (self._no_mic is None and ready and q is not None and not answering))
-        self.record_button.setToolTip(self._no_mic or ("Stop and get feedback" if recording else "Answer out loud"))
-        self.record_button.setText("■ Stop" if recording else "● Record answer")
-        self.record_button.setObjectName("recording" if recording else "")
-        self.record_button.style().polish(self.record_button)
-        self.answer_file_button.setEnabled(ready and q is not None and not recording and not answering)
+        self.answering.update(can_answer=ready and q is not None and not answering, no_mic=self._no_mic)
 
     def _devices_probed(self, reasons: tuple[str | None, str | None]) -> None:
         self._no_mic, self._no_output = reasons
@@ -447,8 +402,6 @@ class RehearsalWindow(QMainWindow):
         q = self._question
         if q is None or self.core is None or self.is_busy("cards"):
             return
-        from copilot.practice.rehearse import RehearsalInput
-
         self._question_id += 1
         core, rehearse, number = self.core, self._rehearse, self._question_id
         item = RehearsalInput(audio=q.audio, text=q.text)
@@ -458,13 +411,13 @@ class RehearsalWindow(QMainWindow):
         self.tasks.run(
             "cards",
             "running the pipeline…",
-            lambda _: rehearse(core, item, number),
+            lambda _: cards_for(core, item, number, rehearse),
             lambda result: self._cards_ready(q, result, number),
             lambda exc: self._cards_failed(q, exc),
         )
 
-    def _cards_ready(self, question: PickedQuestion, result: dict, number: int) -> None:
-        self.history_recorder().record_rehearsal(result, number)  # question, cards, bullets, timings
+    def _cards_ready(self, question: PickedQuestion, result: RehearsalResult, number: int) -> None:
+        self.history_recorder().record_rehearsal(result.to_dict(), number)  # question, cards, bullets, timings
         if question != self._question:
             return  # the user moved on while it ran
         self._cards, self._cards_id = result, number
@@ -485,25 +438,27 @@ class RehearsalWindow(QMainWindow):
             if widget is not None:
                 widget.deleteLater()
 
-    def render_cards(self, result: dict) -> None:
+    def render_cards(self, result: RehearsalResult) -> None:
         self._clear_cards()
         if self._question is not None and self._question.audio is not None:
-            self.question_label.setText(result.get("transcript") or str(self._question.audio))
+            self.question_label.setText(result.transcript or str(self._question.audio))
             self.question_label.setObjectName("question")
             self.question_label.style().polish(self.question_label)
-        self.type_chip.setText(str(result.get("question_type", "?")).replace("_", " "))
+        self.type_chip.setText(result.question_type.replace("_", " "))
         self.type_chip.show()
-        self.confidence_label.setText(f"confidence {float(result.get('type_confidence', 0.0)):.0%}")
-        bullets = list(result.get("bullets") or [])
-        self.bullets_label.setText(bullet_html(bullets) or "<i>No bullets for this one.</i>")
+        self.confidence_label.setText(f"confidence {result.type_confidence:.0%}")
+        self.bullets_label.setText(bullet_html(list(result.bullets)) or "<i>No bullets for this one.</i>")
         self.bullets_frame.show()
-        for kind, key in (("framework", "frameworks"), ("story", "stories"), ("topic", "topics")):
-            # Best match first, as the live window shows them (the result lists them in retrieval order).
-            hits = sorted(result.get(key) or [], key=lambda h: -float(h.get("score", 0.0)))
+        # Best match first, as the live window shows them (the result lists them in retrieval order).
+        for kind, hits in (
+            ("framework", result.frameworks),
+            ("story", result.stories_best_first()),
+            ("topic", result.topics),
+        ):
             for hit in hits:
-                body = f"score {hit['score']:.2f}" if "score" in hit else ""
-                card = Card(kind, str(hit.get("title", hit.get("id", ""))), html.escape(body))
-                card.setProperty("card_id", hit.get("id"))
+                body = f"score {hit.score:.2f}" if hit.score is not None else ""
+                card = Card(kind, hit.title or hit.id, html.escape(body))
+                card.setProperty("card_id", hit.id)
                 self.cards_layout.addWidget(card)
 
     def card_titles(self) -> list[str]:
@@ -517,34 +472,26 @@ class RehearsalWindow(QMainWindow):
 
     # --- the answer -----------------------------------------------------------------------------
 
-    def _answer_file_dialog(self) -> None:
-        path = ask_answer_file(self)
-        if path:
-            self.use_answer_file(path)
-
     def use_answer_file(self, path: Path | str) -> None:
-        decode = self._decode
-        self._answer(lambda: decode(Path(path)), f"transcribing {Path(path).name}…")
+        self.answering.use_file(path)
 
     def toggle_recording(self) -> None:
-        if self.recorder.recording:
-            self.stop_recording()
-        else:
-            self.start_recording()
+        self.answering.toggle()
 
     def start_recording(self) -> None:
-        if self.recorder.recording or self._no_mic is not None or self._question is None:
-            return
-        if self.recorder.start():
-            self.status_label.setText("recording… press Stop when you are done")
-            self._update_buttons()
+        self.answering.start()
 
     def stop_recording(self) -> None:
-        samples = self.recorder.stop()
-        if samples is not None:
-            self._answer(samples, "transcribing your answer…")
+        self.answering.stop()
 
-    def _answer(self, get_samples: Callable[[], np.ndarray], status: str) -> None:
+    def _may_record(self) -> bool:
+        return self._no_mic is None and self._question is not None
+
+    def _recording_started(self) -> None:
+        self.status_label.setText("recording… press Stop when you are done")
+        self._update_buttons()
+
+    def _answer(self, get_samples: Callable[[], np.ndarray], _answer_file: Path | None, status: str) -> None:
         q = self._question
         if q is None or self.core is None or self.is_busy("feedback"):
             return
@@ -553,22 +500,16 @@ class RehearsalWindow(QMainWindow):
         self._question_id += 1
         number = self._question_id
 
-        def work(progress: Progress) -> dict:
+        def work(progress: Progress) -> AnswerFeedback:
             samples = get_samples()
-            text, qtype = q.text, cards.get("question_type") if cards else None
-            if text is None:  # a recording we have not transcribed yet
-                from copilot.practice.rehearse import RehearsalInput
-
+            if q.text is None and cards is None:
                 progress("transcribing the question…")
-                first = rehearse(core, RehearsalInput(audio=q.audio, text=None), number)
-                text, qtype = first.get("transcript", ""), first.get("question_type")
-            elif cards and cards.get("transcript"):
-                text = cards["transcript"]
+            heard = question_heard(core, q.text, q.audio, cards, number, rehearse)
             progress(status)
-            return feedback(core, text, samples, getattr(core, "transcriber", None), qtype)
+            return feedback_on_answer(core, heard, samples, feedback)
 
-        self._clear_feedback()
-        self.transcript_view.setPlaceholderText(status)
+        self.feedback_panel.waiting(status)
+        self.story_label.clear()
         self.tasks.run(
             "feedback",
             status,
@@ -583,12 +524,14 @@ class RehearsalWindow(QMainWindow):
         self.feedback_panel.failed()
         self.show_error(exc)
 
-    def _feedback_ready(self, question: PickedQuestion, result: dict, question_id: int, had_cards: bool) -> None:
+    def _feedback_ready(
+        self, question: PickedQuestion, result: AnswerFeedback, question_id: int, had_cards: bool
+    ) -> None:
         history = self.history_recorder()
         if not had_cards:  # the question was recorded with its cards; else record it now
-            text = question.text or result.get("question") or ""
+            text = question.text or result.question
             history.record("question", {"question_id": question_id, "final": True, "text": text})
-        history.record("feedback", {"question_id": question_id, **result})
+        history.record("feedback", {"question_id": question_id, **result.to_dict()})
         if question != self._question:
             return
         self.render_feedback(result)
@@ -597,11 +540,11 @@ class RehearsalWindow(QMainWindow):
         self.feedback_panel.clear()
         self.story_label.clear()
 
-    def render_feedback(self, result: dict) -> None:
+    def render_feedback(self, result: AnswerFeedback) -> None:
         self.feedback_panel.render(result)
-        story = result.get("matched_story")
+        story = result.matched_story
         if story:
-            self.story_label.setText(f"{story.get('title', story.get('id', ''))}  ·  score {story.get('score', 0):.2f}")
+            self.story_label.setText(f"{story.title or story.id}  ·  score {story.score:.2f}")
         else:
             self.story_label.setText("No story from your library matched this answer.")
 
@@ -611,7 +554,7 @@ class RehearsalWindow(QMainWindow):
         self._history_bridge.close()
         if self.history is not None:
             self.history.close()  # the end time and the store's closing happen on its own thread
-        self.recorder.close("rehearsal-mic-stop")
+        self.answering.close("rehearsal-mic-stop")
         self.closing.emit()
         super().closeEvent(event)
 
