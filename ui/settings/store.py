@@ -1,36 +1,30 @@
-"""Reading, checking and writing the user's settings file for the settings dialog (no widgets here).
+"""The settings dialog's form over the user's settings file (no widgets here).
 
 `read_form()` gives the values the dialog edits; `save_form()` checks them, stores a server API key
-in the OS keychain (never in the file) and writes config.toml atomically. Keys and sections this
-version does not know are kept: the existing file is parsed and only our keys are replaced. Nothing
-is written, and no key is stored, when a value is invalid. `save_live_choices()` writes only what
-the live window's toolbar changes (the audio devices and the pause), the same way.
+in the OS keychain (never in the file) and writes config.toml. Keys and sections this version does
+not know are kept. Nothing is written, and no key is stored, when a value is invalid.
+`save_live_choices()` writes only what the live window's toolbar changes (the audio devices and the
+pause). Reading, the keychain and the one writer (atomic, one write at a time) are copilot/config/'s;
+this module only maps the form to [section] keys and says what is wrong with a value.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import math
-import threading
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from copilot.atomic import write_text_atomic
 from copilot.config import paths
+from copilot.config import write as config_write
 from copilot.config.settings import PAUSE_RANGE, load_settings
-from copilot.errors import InputFileError, UserError
+from copilot.errors import UserError
 
 WHISPER_SIZES = ("tiny.en", "base.en", "small.en")
 BACKENDS = ("packaged", "gguf", "server", "none")  # the dialog's four choices
 THEMES = ("dark", "light", "system")
 MERGE_RANGE = (0.0, 10.0)
-# The dialog (GUI thread) and the live window (a pool thread) both read, change and write the file.
-_write_lock = threading.Lock()
 
 
 @dataclass
@@ -61,9 +55,7 @@ class SettingsInvalid(UserError):
 
 def read_form(path: Path | None = None) -> SettingsForm:
     """The current values: defaults overlaid with the file (environment overrides are not saved back)."""
-    path = path or paths.config_file()
-    settings = load_settings(path, environ={})
-    raw = _read_raw(path)
+    settings = load_settings(path or paths.config_file(), environ={})
     llm = settings.llm
     if llm.backend == "server":
         backend = "server"
@@ -71,22 +63,18 @@ def read_form(path: Path | None = None) -> SettingsForm:
         backend = "none"
     else:
         backend = "gguf" if llm.model_path else "packaged"
-    audio = raw.get("audio", {}) if isinstance(raw.get("audio"), dict) else {}
-    ui = raw.get("ui", {}) if isinstance(raw.get("ui"), dict) else {}
-    theme = str(ui.get("theme", "dark"))
-    history = raw.get("history", {}) if isinstance(raw.get("history"), dict) else {}
     return SettingsForm(
         whisper=settings.models.whisper,
         backend=backend,
         gguf_path=llm.model_path,
         server_url=llm.server_url,
         server_model=llm.server_model,
-        microphone=str(audio.get("microphone", "")),
-        system_audio=str(audio.get("system_audio", "")),
+        microphone=settings.audio.microphone,
+        system_audio=settings.audio.system_audio,
         pause_s=settings.turn.pause_s,
         merge_window_s=settings.turn.merge_window_s,
-        theme=theme if theme in THEMES else "dark",
-        history=history.get("enabled") is not False,
+        theme=settings.ui.theme,
+        history=settings.history.enabled,
     )
 
 
@@ -129,18 +117,22 @@ def save_form(
     set_key: Callable[[str, str], None] | None = None,
 ) -> Path:
     """Check, store the API key (if one was typed), then write the file. Raises SettingsInvalid or UserError."""
-    path = path or paths.config_file()
     errors = validate(form)
     if errors:
         raise SettingsInvalid(errors)
-    with _write_lock:
-        raw = _read_raw(path)  # an unreadable file raises InputFileError before anything changes
+
+    def store_key() -> None:  # once the file was read: an unreadable one raises before any key is stored
         if form.backend == "server" and form.api_key.strip():
-            if set_key is None:
-                from copilot.config.secrets import set_api_key as set_key
-            set_key(form.server_url.strip(), form.api_key)  # UserError without a keychain: nothing written
-        write_text_atomic(path, render_toml(merge(raw, form)))
-    return path
+            store = set_key or _keychain_setter()
+            store(form.server_url.strip(), form.api_key)  # UserError without a keychain: nothing written
+
+    return config_write.update_file(path or paths.config_file(), lambda raw: merge(raw, form), before_write=store_key)
+
+
+def _keychain_setter() -> Callable[[str, str], None]:
+    from copilot.config.secrets import set_api_key
+
+    return set_api_key
 
 
 def save_live_choices(
@@ -156,24 +148,15 @@ def save_live_choices(
     saves them. Raises SettingsInvalid for a pause out of range, InputFileError when the file is not
     valid TOML (it is then left alone).
     """
-    path = path or paths.config_file()
     if pause_s is not None and not PAUSE_RANGE[0] <= pause_s <= PAUSE_RANGE[1]:
         raise SettingsInvalid({"pause_s": f"pause must be between {PAUSE_RANGE[0]} and {PAUSE_RANGE[1]} s"})
-    with _write_lock:
-        raw = _read_raw(path)
-        out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
-        for section, key, value in (
-            ("audio", "system_audio", system_audio),
-            ("audio", "microphone", microphone),
-            ("turn", "pause_s", None if pause_s is None else round(float(pause_s), 3)),
-        ):
-            if value is None:
-                continue
-            if not isinstance(out.get(section), dict):
-                out[section] = {}
-            out[section][key] = value
-        write_text_atomic(path, render_toml(out))
-    return path
+    chosen = {
+        "audio": {"system_audio": system_audio, "microphone": microphone},
+        "turn": {"pause_s": None if pause_s is None else round(float(pause_s), 3)},
+    }
+    values = {section: {k: v for k, v in keys.items() if v is not None} for section, keys in chosen.items()}
+    values = {section: keys for section, keys in values.items() if keys}
+    return config_write.update_file(path or paths.config_file(), lambda raw: config_write.with_values(raw, values))
 
 
 def merge(raw: dict[str, Any], form: SettingsForm) -> dict[str, Any]:
@@ -203,83 +186,6 @@ def merge(raw: dict[str, Any], form: SettingsForm) -> dict[str, Any]:
     section("ui")["theme"] = form.theme
     section("history")["enabled"] = bool(form.history)
     return out
-
-
-def render_toml(data: dict[str, Any]) -> str:
-    """TOML for what tomllib gives back: top-level values first, then one [table] per section."""
-    lines: list[str] = []
-    _render_table(data, [], lines)
-    return "\n".join(lines).strip() + "\n"
-
-
-def _render_table(table: dict[str, Any], prefix: list[str], lines: list[str]) -> None:
-    scalars = {k: v for k, v in table.items() if not _is_table(v)}
-    tables = {k: v for k, v in table.items() if _is_table(v)}
-    if prefix and (scalars or not tables):
-        lines.append(f"[{'.'.join(_key(p) for p in prefix)}]")
-    for key, value in scalars.items():
-        lines.append(f"{_key(key)} = {_value(value)}")
-    if prefix and (scalars or not tables):
-        lines.append("")
-    elif scalars:
-        lines.append("")
-    for key, value in tables.items():
-        if isinstance(value, list):  # an array of tables
-            for item in value:
-                lines.append(f"[[{'.'.join(_key(p) for p in [*prefix, key])}]]")
-                for k, v in item.items():
-                    lines.append(f"{_key(k)} = {_value(v)}")
-                lines.append("")
-        else:
-            _render_table(value, [*prefix, key], lines)
-
-
-def _is_table(value: Any) -> bool:
-    return isinstance(value, dict) or (
-        isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-    )
-
-
-def _key(key: str) -> str:
-    if key and all(c.isalnum() and c.isascii() or c in "-_" for c in key):
-        return key
-    return _string(key)
-
-
-def _string(text: str) -> str:
-    # JSON's escapes (\" \\ \n \t \uXXXX) are all valid in a TOML basic string.
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):  # an inline table inside an array
-        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _read_raw(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"is not valid TOML ({exc}); fix or delete it to use the defaults") from exc
 
 
 def is_first_run(path: Path | None = None) -> bool:
