@@ -67,7 +67,7 @@ def main() -> None:
 
 
 def run(core, path: Path, number: int) -> dict:
-    result = rehearse_one(core, RehearsalInput(path, None), number)
+    result = rehearse_one(core, RehearsalInput(path, None), number).to_dict()
     row = {
         "audio": path.name,
         "seconds": round(_duration(path), 2),

@@ -77,30 +77,41 @@ def library(tmp: Path) -> Any:
 
 def rehearsal(tmp: Path) -> Any:
     from copilot.pipeline.knowledge import question_bank
+    from copilot.practice.feedback import AnswerFeedback, Content, Delivery, StoryMatch
+    from copilot.practice.rehearse import CardRef, RehearsalResult
     from ui.practice.rehearsal_window import RehearsalWindow
 
     window = RehearsalWindow(SimpleNamespace(transcriber=None), bank=list(question_bank()), probe=lambda: (None, None))
     window.select_bank_question(next(q.text for q in question_bank() if q.label == "behavioral"))
     window.render_cards(
-        {
-            "question_type": "behavioral",
-            "type_confidence": 0.91,
-            "frameworks": [{"id": "star", "title": "STAR: decision, reasoning, outcome"}],
-            "stories": [
-                {"id": "a", "title": "Cut intent classifier serving cost by three quarters", "score": 0.71},
-                {"id": "b", "title": "Pushed for a shadow launch of the new ranker", "score": 0.49},
-            ],
-            "bullets": ["Open with the $38k monthly bill", "Say why you chose distillation over quantization"],
-        }
+        RehearsalResult(
+            audio=None,
+            transcript=window.question_label.text(),
+            question=window.question_label.text(),
+            preamble="",
+            question_type="behavioral",
+            type_confidence=0.91,
+            frameworks=(CardRef("star", "STAR: decision, reasoning, outcome"),),
+            stories=(
+                CardRef("a", "Cut intent classifier serving cost by three quarters", 0.71),
+                CardRef("b", "Pushed for a shadow launch of the new ranker", 0.49),
+            ),
+            topics=(),
+            bullets=("Open with the $38k monthly bill", "Say why you chose distillation over quantization"),
+            bullets_source="composer",
+        )
     )
+    delivery = Delivery(75.0, 180, 142.0, 2, 1.6, {"um": 2}, [], 0.9)
+    checks = {"situation_heard": True, "task_heard": True, "action_heard": True}
     window.render_feedback(
-        {
-            "transcript": "At my last company the classifier cost $38,000 a month. I chose distillation because…",
-            "delivery": {"words": 180, "words_per_minute": 142.0, "filler_count": 2, "longest_pause_s": 0.0},
-            "content": {"checks": {"situation_heard": True, "task_heard": True, "action_heard": True}},
-            "suggestions": ["Put a number on the result: what did the bill come down to?"],
-            "matched_story": {"id": "a", "title": "Cut intent classifier serving cost", "score": 0.64},
-        }
+        AnswerFeedback(
+            question=window.question_label.text(),
+            question_type="behavioral",
+            transcript="At my last company the classifier cost $38,000 a month. I chose distillation because…",
+            delivery=delivery,
+            content=Content("behavioral", checks, {}, StoryMatch("a", "Cut intent classifier serving cost", 0.64)),
+            suggestions=("Put a number on the result: what did the bill come down to?",),
+        )
     )
     return window
 
@@ -110,18 +121,19 @@ def drill(tmp: Path) -> Any:
 
     from copilot.pipeline.knowledge import question_bank
     from copilot.practice.drill import DrillSession, ScoreBook, bank_questions
+    from copilot.practice.feedback import AnswerFeedback, Content, Delivery
     from ui.practice.drill_window import DrillWindow
 
-    def assess(question: Any, samples: Any) -> dict:
+    def assess(question: Any, samples: Any) -> AnswerFeedback:
         good = question.question_type == "technical"
-        return {
-            "question": question.text,
-            "question_type": question.question_type,
-            "transcript": "Overfitting is when the model learns the noise of its training data…",
-            "delivery": {"words": 120, "words_per_minute": 150.0, "filler_rate_per_min": 1.0, "filler_count": 1},
-            "content": {"checks": {"definition": True, "example": good, "limitation": good}},
-            "suggestions": [] if good else ["Give a concrete example from your own work."],
-        }
+        return AnswerFeedback(
+            question=question.text,
+            question_type=question.question_type,
+            transcript="Overfitting is when the model learns the noise of its training data…",
+            delivery=Delivery(48.0, 120, 150.0, 1, 1.0, {"um": 1}, [], 0.7),
+            content=Content(question.question_type, {"definition": True, "example": good, "limitation": good}),
+            suggestions=() if good else ("Give a concrete example from your own work.",),
+        )
 
     window = DrillWindow(
         SimpleNamespace(transcriber=None, classifier=None),

@@ -263,7 +263,7 @@ def _run_rehearse(args: argparse.Namespace) -> int:
     try:
         with recorded_session("rehearsal") as history:
             for number, raw in enumerate(rehearse_all(core, inputs), start=1):
-                result = _unless_filler(raw)
+                result = _unless_filler(raw.to_dict())  # the JSON edge: typed results become dicts here
                 failed += "error" in result
                 _print_result(result, args.json, _print_rehearsal)
                 if history is not None:

@@ -30,7 +30,7 @@ def core() -> SimpleNamespace:
 def test_feedback_returns_follow_ups_rubric_and_red_flags() -> None:
     result = answer_feedback(
         core(), "Tell me about a time you cut latency.", np.zeros(16000), FakeWords(ANSWER), "behavioral"
-    )
+    ).to_dict()
     assert result["follow_ups"] and all(isinstance(f, str) for f in result["follow_ups"])
     assert "your part" in result["follow_ups"][0] and '"We rebuilt the ranking pipeline' in result["follow_ups"][0]
     assert set(result["rubric"]) == {
@@ -47,7 +47,7 @@ def test_feedback_returns_follow_ups_rubric_and_red_flags() -> None:
 
 def test_a_long_spoken_answer_is_flagged_as_rambling_from_its_timing() -> None:
     long = " ".join(["I measured the latency and I fixed the cache, which cut p99 by 40%."] * 40)
-    result = answer_feedback(core(), "Tell me about a fix.", np.zeros(16000), FakeWords(long), "behavioral")
+    result = answer_feedback(core(), "Tell me about a fix.", np.zeros(16000), FakeWords(long), "behavioral").to_dict()
     assert result["delivery"]["duration_s"] > 180
     assert "rambling" in [f["id"] for f in result["red_flags"]]
 
@@ -55,7 +55,7 @@ def test_a_long_spoken_answer_is_flagged_as_rambling_from_its_timing() -> None:
 def test_human_output_names_the_next_question(capsys) -> None:  # type: ignore[no-untyped-def]
     result = answer_feedback(
         core(), "Tell me about a time you cut latency.", np.zeros(16000), FakeWords(ANSWER), "behavioral"
-    )
+    ).to_dict()
     _print_human(result)
     out = capsys.readouterr().out
     assert f"An interviewer would ask next: {result['follow_ups'][0]}" in out

@@ -33,6 +33,7 @@ from copilot.history.store import Session, open_default_store  # noqa: E402
 from copilot.pipeline import knowledge  # noqa: E402
 from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
 from copilot.practice.drill import ScoreBook  # noqa: E402
+from tests.practice_fakes import feedback, rehearsal  # noqa: E402
 from ui.app import LiveController  # noqa: E402
 from ui.common.bridge import CoreBridge  # noqa: E402
 from ui.live.view_models import LiveViewModel  # noqa: E402
@@ -45,25 +46,23 @@ BANK = [
     BankQuestion("Tell me about a time you cut costs.", "behavioral"),
     BankQuestion("What is overfitting?", "technical"),
 ]
-CARDS = {
-    "transcript": "Tell me about a time you cut costs.",
-    "question_type": "behavioral",
-    "type_confidence": 0.91,
-    "frameworks": [{"id": "star", "title": "STAR"}],
-    "stories": [{"id": "distill", "title": "Distilled the intent classifier", "score": 0.71}],
-    "topics": [],
-    "bullets_source": "composer",
-    "bullets": ["Open with the $38k bill"],
-    "timings_ms": {"classify": 4.0, "retrieve": 20.0},
-}
-FEEDBACK = {
-    "question": "Tell me about a time you cut costs.",
-    "transcript": "At my last company I distilled the classifier and cost fell by 76%.",
-    "delivery": {"words_per_minute": 142.0, "filler_count": 2, "longest_pause_s": 1.4, "duration_s": 12.0},
-    "content": {"checks": {"situation_heard": True, "result_heard": True}},
-    "suggestions": [],
-    "matched_story": None,
-}
+CARDS = rehearsal(
+    "Tell me about a time you cut costs.",
+    stories=(("distill", "Distilled the intent classifier", 0.71),),
+    bullets=("Open with the $38k bill",),
+    timings_ms={"classify": 4.0, "retrieve": 20.0},
+)
+FEEDBACK = feedback(
+    "behavioral",
+    {"situation_heard": True, "result_heard": True},
+    question="Tell me about a time you cut costs.",
+    transcript="At my last company I distilled the classifier and cost fell by 76%.",
+    words=28,
+    words_per_minute=142.0,
+    filler_count=2,
+    longest_pause_s=1.4,
+    duration_s=12.0,
+)
 
 
 def sessions(kind: str) -> list[Session]:
@@ -247,16 +246,9 @@ def test_history_turned_off_in_the_settings_records_nothing_and_says_nothing(
 # --- the drill ------------------------------------------------------------------------------------
 
 
-def fake_assess(question: Any, samples: np.ndarray) -> dict:
-    return {
-        "question": question.text,
-        "question_type": question.question_type,
-        "transcript": "an answer",
-        "delivery": {"words": 90, "words_per_minute": 150.0, "filler_count": 0},
-        "content": {"checks": {"definition": True, "example": True}},
-        "suggestions": [],
-        "matched_story": None,
-    }
+def fake_assess(question: Any, samples: np.ndarray) -> Any:
+    checks = {"definition": True, "example": True}
+    return feedback(question.question_type, checks, question=question.text, transcript="an answer", words=90)
 
 
 def test_a_drill_run_is_recorded(qtbot: Any, tmp_path: Path) -> None:
