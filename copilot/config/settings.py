@@ -39,6 +39,7 @@ def _choices(*values: str) -> dict[str, Any]:
 PAUSE_RANGE = (0.2, 3.0)  # what the settings dialog offers for the end-of-question pause, in seconds
 NO_MICROPHONE = "off"  # the microphone value for "listen to the interviewer only"
 
+
 @dataclass(frozen=True)
 class ModelSettings:
     # A size name ("tiny.en", "base.en") or a folder holding a CTranslate2 whisper model.

@@ -141,7 +141,9 @@ def test_the_form_and_the_commands_write_through_one_writer_without_losing_a_cha
 
     def writer(name: str) -> None:
         for i in range(rounds):  # a key of its own each time: a lost update shows as a missing key
-            config_write.update_file(config, lambda raw, i=i: config_write.with_values(raw, {"future": {f"{name}{i}": i}}))
+            config_write.update_file(
+                config, lambda raw, i=i: config_write.with_values(raw, {"future": {f"{name}{i}": i}})
+            )
 
     threads = [threading.Thread(target=toolbar)] + [threading.Thread(target=writer, args=(n,)) for n in "ab"]
     for thread in threads:
@@ -154,7 +156,9 @@ def test_the_form_and_the_commands_write_through_one_writer_without_losing_a_cha
     assert raw["future"] == expected
 
 
-@pytest.mark.parametrize("text", ["plain", "tab\there", 'quote " and \\ backslash', "del \x7f char", "line\nbreak", "é ü 中"])
+@pytest.mark.parametrize(
+    "text", ["plain", "tab\there", 'quote " and \\ backslash', "del \x7f char", "line\nbreak", "é ü 中"]
+)
 def test_any_text_is_written_as_toml_that_reads_back_the_same(tmp_path: Path, text: str) -> None:
     config = tmp_path / "config.toml"
     config_write.save_values({"llm": {"server_model": text}}, config)
