@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from copilot.stories.model import STAR_SECTIONS, Story, heading_for
+from copilot.wording import SPOKEN_WPM, has_number
 
 Severity = Literal["error", "warning", "info"]
 
 MIN_SECTION_WORDS = 12  # below this a part is a heading with a phrase, not something to tell
-WORDS_PER_MINUTE = 150  # a calm interview pace
+WORDS_PER_MINUTE = round(SPOKEN_WPM)  # a calm interview pace, inside the pace band the feedback advises
 MIN_STORY_WORDS = 150  # under a minute: too thin to show judgement
 MAX_STORY_WORDS = 400  # over ~2 min 40 s: the interviewer starts to interrupt
 LENGTH_ADVICE = "aim for 1 to 2½ minutes"  # the band above, at WORDS_PER_MINUTE: said the same way for both ends
@@ -29,12 +30,6 @@ _PROMPTS = {
     "result": "what changed, with numbers",
 }
 
-_NUMBER = re.compile(
-    r"\d|[%$€£]|\b(?:half|halved|double|doubled|triple|tripled|quadrupled|twice|thrice|quarter|third|"
-    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?|percent)\b",
-    re.IGNORECASE,
-)  # "one" is left out: "no one", "one of them" are not results.
 _DECISION = re.compile(
     r"\b(?:chose|choose|chosen|decided|decide|decision|proposed|propose|picked|pick|prioriti[sz]ed|"
     r"prioriti[sz]e|pushed for|push for|opted|traded|trade-?offs?|went with|settled on|selected|"
@@ -65,7 +60,7 @@ def coach(story: Story) -> list[Finding]:
     action, result = story.section("action"), story.section("result")
     if action:
         findings += _check_pronouns(action) + _check_decision(action)
-    if result and not _NUMBER.search(result):
+    if result and not has_number(result):
         message = "Result has no number: quantify what changed (%, time saved, $, users, 'halved')."
         findings.append(Finding("result-no-number", "warning", "result", message))
     length = _check_length(story)

@@ -17,6 +17,7 @@ from copilot.pipeline.cues.guard import extract_numbers
 from copilot.pipeline.keyword_search import tokenize
 from copilot.pipeline.knowledge import Framework, Topic
 from copilot.stories.model import Story
+from copilot.wording import NUMBER
 
 MAX_BULLETS = 5
 MAX_WORDS = 12
@@ -25,7 +26,7 @@ ALSO_MIN_SHARED_TERMS = 2
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LABEL = re.compile(r"^[A-Z][A-Za-z ]{0,20}: ")
-_HAS_NUMBER = re.compile(r"\d|\b(half|double|doubled|tripled|twice|three|four|five|ten)\b", re.I)
+_HAS_NUMBER = NUMBER  # one definition of a number for the coach, the feedback and the cues
 _DECISION = re.compile(
     r"\b(chose|decided|proposed|picked|opted|prioriti[sz]ed|pushed for|traded|recommended|switched)\b", re.I
 )
