@@ -5,15 +5,14 @@ named with the room needed and nothing is deleted."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import EXAMPLE_STORIES
+from fakes import HashEmbedder
 
 from copilot.adapters.index import MARKER_NAME, ChromaIndex, DiskFullError, check_room, remove_orphan_indexes
 from copilot.composition import index_folder_for, sync_index
@@ -23,22 +22,9 @@ from copilot.pipeline.documents import story_docs
 from copilot.stories.library import load_library
 
 
-class HashEmbedder:
-    """Deterministic vectors from the text's hash: healing does not need meaning, only speed."""
-
-    def embed(self, texts):  # type: ignore[no-untyped-def]
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        for row, text in enumerate(texts):
-            seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-            out[row] = np.random.default_rng(seed).standard_normal(384)
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
-
-    def embed_one(self, text):  # type: ignore[no-untyped-def]
-        return self.embed([text])[0]
-
-
 @pytest.fixture(scope="module")
-def embedder():
+def hashed() -> HashEmbedder:
+    """Healing needs vectors of the right width, not meaning: a fake keeps these tests fast."""
     return HashEmbedder()
 
 
@@ -47,16 +33,16 @@ def stories():
     return list(load_library(EXAMPLE_STORIES).stories)
 
 
-def built(folder: Path, embedder, stories) -> int:
-    with ChromaIndex(folder, embedder) as index:
+def built(folder: Path, hashed, stories) -> int:
+    with ChromaIndex(folder, hashed) as index:
         sync_index(index, stories)
         return index.count("stories")
 
 
-def reopen(folder: Path, embedder, stories) -> tuple[list[str], int, int]:
+def reopen(folder: Path, hashed, stories) -> tuple[list[str], int, int]:
     """Open (healing if needed) and sync, as `rehearse` does: (progress lines, stories, topics)."""
     said: list[str] = []
-    with ChromaIndex(folder, embedder, progress=said.append) as index:
+    with ChromaIndex(folder, hashed, progress=said.append) as index:
         sync_index(index, stories)
         return said, index.count("stories"), index.count("topics")
 
@@ -68,17 +54,17 @@ def garble(path: Path, at: float) -> None:
 
 
 @pytest.mark.parametrize("at", [0.0, 0.5, 0.98])
-def test_a_garbled_database_is_rebuilt_on_open(embedder, stories, tmp_path: Path, at: float) -> None:
-    expected = built(tmp_path, embedder, stories)
+def test_a_garbled_database_is_rebuilt_on_open(hashed, stories, tmp_path: Path, at: float) -> None:
+    expected = built(tmp_path, hashed, stories)
     garble(tmp_path / "chroma.sqlite3", at)
-    said, count, topics = reopen(tmp_path, embedder, stories)
+    said, count, topics = reopen(tmp_path, hashed, stories)
     assert count == expected and topics == len(knowledge.topics())
     assert any("rebuilding it" in line and str(tmp_path) in line for line in said)
 
 
-def test_a_sound_index_is_not_rebuilt(embedder, stories, tmp_path: Path) -> None:
-    built(tmp_path, embedder, stories)
-    said, count, _ = reopen(tmp_path, embedder, stories)
+def test_a_sound_index_is_not_rebuilt(hashed, stories, tmp_path: Path) -> None:
+    built(tmp_path, hashed, stories)
+    said, count, _ = reopen(tmp_path, hashed, stories)
     assert said == [] and count == len(story_docs(stories))
 
 
@@ -90,32 +76,32 @@ def test_a_sound_index_is_not_rebuilt(embedder, stories, tmp_path: Path) -> None
         "not json at all",
     ],
 )
-def test_an_index_of_another_version_or_half_written_is_rebuilt(embedder, stories, tmp_path, marker) -> None:
-    built(tmp_path, embedder, stories)
+def test_an_index_of_another_version_or_half_written_is_rebuilt(hashed, stories, tmp_path, marker) -> None:
+    built(tmp_path, hashed, stories)
     current = json.loads((tmp_path / MARKER_NAME).read_text())
     if isinstance(marker, dict) and marker["chromadb"] is None:
         marker = {**marker, "chromadb": current["chromadb"]}
     (tmp_path / MARKER_NAME).write_text(marker if isinstance(marker, str) else json.dumps(marker))
-    said, count, _ = reopen(tmp_path, embedder, stories)
+    said, count, _ = reopen(tmp_path, hashed, stories)
     assert count == len(story_docs(stories)) and any("rebuilding it" in line for line in said)
 
 
-def test_an_index_folder_replaced_by_a_file_is_replaced(embedder, stories, tmp_path: Path) -> None:
+def test_an_index_folder_replaced_by_a_file_is_replaced(hashed, stories, tmp_path: Path) -> None:
     folder = tmp_path / "index"
     folder.write_text("not an index")
-    said, count, _ = reopen(folder, embedder, stories)
+    said, count, _ = reopen(folder, hashed, stories)
     assert folder.is_dir() and count == len(story_docs(stories))
     assert any("is a file where the story index belongs" in line for line in said)
 
 
-def test_a_deleted_index_is_made_again(embedder, stories, tmp_path: Path) -> None:
-    built(tmp_path / "index", embedder, stories)
+def test_a_deleted_index_is_made_again(hashed, stories, tmp_path: Path) -> None:
+    built(tmp_path / "index", hashed, stories)
     shutil.rmtree(tmp_path / "index")
-    _, count, _ = reopen(tmp_path / "index", embedder, stories)
+    _, count, _ = reopen(tmp_path / "index", hashed, stories)
     assert count == len(story_docs(stories))
 
 
-def test_a_failure_under_sync_rebuilds_once_and_succeeds(embedder, stories, tmp_path, monkeypatch) -> None:
+def test_a_failure_under_sync_rebuilds_once_and_succeeds(hashed, stories, tmp_path, monkeypatch) -> None:
     import chromadb.api.models.Collection as collection_module
 
     real = collection_module.Collection.upsert
@@ -128,15 +114,15 @@ def test_a_failure_under_sync_rebuilds_once_and_succeeds(embedder, stories, tmp_
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(collection_module.Collection, "upsert", flaky)
-    said, count, topics = reopen(tmp_path, embedder, stories)
+    said, count, topics = reopen(tmp_path, hashed, stories)
     assert count == len(story_docs(stories)) and topics == len(knowledge.topics())
     assert any("failed during the update" in line for line in said)
 
 
-def test_a_full_disk_under_sync_is_named_and_nothing_is_deleted(embedder, stories, tmp_path, monkeypatch) -> None:
+def test_a_full_disk_under_sync_is_named_and_nothing_is_deleted(hashed, stories, tmp_path, monkeypatch) -> None:
     import chromadb.api.models.Collection as collection_module
 
-    built(tmp_path, embedder, stories)
+    built(tmp_path, hashed, stories)
     before = sorted(p.name for p in tmp_path.iterdir())
 
     def full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -144,7 +130,7 @@ def test_a_full_disk_under_sync_is_named_and_nothing_is_deleted(embedder, storie
 
     monkeypatch.setattr(collection_module.Collection, "upsert", full)
     edited = [stories[0].with_section("result", "Cost fell 40%."), *stories[1:]]
-    with ChromaIndex(tmp_path, embedder) as index:
+    with ChromaIndex(tmp_path, hashed) as index:
         with pytest.raises(DiskFullError, match=r"the disk is full .*needs about \d+ MB"):
             sync_index(index, edited)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
@@ -191,7 +177,7 @@ def test_an_orphan_in_use_is_left_alone(tmp_path: Path) -> None:
     assert gone.exists()
 
 
-def test_disk_full_on_open_is_named(embedder, tmp_path, monkeypatch) -> None:
+def test_disk_full_on_open_is_named(hashed, tmp_path, monkeypatch) -> None:
     import copilot.adapters.index as index_module
 
     def full(folder):  # type: ignore[no-untyped-def]
@@ -199,4 +185,4 @@ def test_disk_full_on_open_is_named(embedder, tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(index_module, "_open_client", full)
     with pytest.raises(DiskFullError, match="the disk is full"):
-        ChromaIndex(tmp_path, embedder)
+        ChromaIndex(tmp_path, hashed)
