@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from copilot.config.settings import NO_MICROPHONE
 from copilot.errors import UserError
 from ui.common.bridge import BackgroundTask, Progress
-from ui.common.theme import apply_theme, set_window_sheet, tone
+from ui.common.theme import apply_theme, color, set_window_sheet
 from ui.common.widgets import STYLE
 from ui.settings.models_page import ModelsPage
 from ui.settings.store import (
@@ -58,24 +58,29 @@ __all__ = ["SettingsDialog", "doctor_html", "is_first_run", "open_settings_dialo
 DIALOG_STYLE = (
     STYLE
     + """
-QDialog { background: #1e2126; }
-QLineEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px;
-  selection-background-color: #3d5a80; }
-QLineEdit:focus { border: 1px solid #7fa7d4; }
-QTabWidget::pane { border: 1px solid #33383f; border-radius: 6px; top: -1px; background: #23272d; }
-QTabBar::tab { background: #262a30; color: #a9b0b9; padding: 5px 14px; border: 1px solid #33383f;
+QDialog { background: @window; }
+QLineEdit { background: @pane; border: 1px solid @border; border-radius: 5px; padding: 4px 6px;
+  selection-background-color: @accent; }
+QLineEdit:focus { border: 1px solid @focus; }
+QTabWidget::pane { border: 1px solid @divider; border-radius: 6px; top: -1px; background: @pane; }
+QTabBar::tab { background: @surface; color: @text_secondary; padding: 5px 14px; border: 1px solid @divider;
   border-bottom: none; border-top-left-radius: 5px; border-top-right-radius: 5px; margin-right: 2px; }
-QTabBar::tab:selected { background: #23272d; color: #f2f4f7; }
-QWidget#page { background: #23272d; }
-QLabel#hint { color: #8d96a0; font-size: 12px; }
-QLabel#pageTitle { font-size: 16px; font-weight: 600; color: #f2f4f7; }
-QLabel#error { color: #ffdede; background: #5a2a2a; border: 1px solid #8a3b3b; border-radius: 5px; padding: 6px; }
-QFrame#info { background: #23303d; border: 1px solid #3d5a80; border-radius: 6px; }
+QTabBar::tab:selected { background: @pane; color: @text_strong; }
+QWidget#page { background: @pane; }
+QLabel#hint { color: @text_muted; font-size: 12px; }
+QLabel#pageTitle { font-size: 16px; font-weight: 600; color: @text_strong; }
+QLabel#error { color: @banner_text; background: @banner_bg; border: 1px solid @banner_border; border-radius: 5px;
+  padding: 6px; }
+QFrame#info { background: @callout; border: 1px solid @accent; border-radius: 6px; }
 """
 )
-OK_MARK = '<span style="color:#5fb37a">●</span>'
-MISSING_MARK = '<span style="color:#e06c6c">●</span>'
-OPTIONAL_MARK = '<span style="color:#e0b070">●</span>'
+
+
+def _mark(token: str) -> str:
+    """A status dot in the token's colour, for rich text (asked when drawn, so it follows the theme)."""
+    return f'<span style="color:{color(token)}">●</span>'
+
+
 RESTART_NOTE = "Model changes apply the next time Interview Copilot starts; timing and audio apply to the next session."
 BACKEND_LABELS = {
     "packaged": "Packaged SmolLM2 (small, offline)",
@@ -446,14 +451,15 @@ class SettingsDialog(QDialog):
 def doctor_html(report: dict[str, Any]) -> str:
     """The first-run page's text: each model found or missing with what to do, then system audio."""
     esc = html.escape
+    ok, missing, optional = _mark("success"), _mark("danger"), _mark("warning")
     if "error" in report or "config_error" in report:
-        return f"{MISSING_MARK} The setup check failed: {esc(report.get('error') or report.get('config_error', ''))}"
+        return f"{missing} The setup check failed: {esc(report.get('error') or report.get('config_error', ''))}"
     parts = ["<p><b>Models</b></p><table cellspacing='4'>"]
     for m in report.get("models", []):
         if m.get("found"):
-            mark, detail = OK_MARK, f"found: {esc(str(m.get('path', '')))} ({esc(str(m.get('source', '')))})"
+            mark, detail = ok, f"found: {esc(str(m.get('path', '')))} ({esc(str(m.get('source', '')))})"
         else:
-            mark = MISSING_MARK if m.get("required") else OPTIONAL_MARK
+            mark = missing if m.get("required") else optional
             detail = "missing: " + esc(str(m.get("error", "not found")))
             if not m.get("required"):
                 detail += " <i>(not needed with the current settings)</i>"
@@ -464,18 +470,18 @@ def doctor_html(report: dict[str, Any]) -> str:
     inputs = audio.get("input_devices") or []
     parts.append("<p><b>Audio</b></p>")
     if audio.get("error"):
-        parts.append(f"<p>{MISSING_MARK} {esc(str(audio['error']))}</p>")
+        parts.append(f"<p>{missing} {esc(str(audio['error']))}</p>")
     else:
-        parts.append(f"<p>{OK_MARK if inputs else MISSING_MARK} {len(inputs)} input device(s) found</p>")
+        parts.append(f"<p>{ok if inputs else missing} {len(inputs)} input device(s) found</p>")
     loop = report.get("loopback") or {}
     available = bool(loop.get("available"))
     parts.append(
-        f"<p><b>System audio (the interviewer)</b></p><p>{OK_MARK if available else MISSING_MARK} "
+        f"<p><b>System audio (the interviewer)</b></p><p>{ok if available else missing} "
         f"{'available' if available else 'not found'} on {esc(str(report.get('platform', 'this system')))}</p>"
         f"<p>{esc(str(loop.get('help', '')))}</p>"
     )
     if report.get("config_file"):
-        parts.append(f"<p style='color:{tone('#8d96a0')}'>Settings file: {esc(str(report['config_file']))}</p>")
+        parts.append(f"<p style='color:{color('text_muted')}'>Settings file: {esc(str(report['config_file']))}</p>")
     return "".join(parts)
 
 
