@@ -3,7 +3,7 @@ sampled every few seconds (issue 13: "a 30-minute live soak holds RSS growth und
 
     python scripts/soak_live.py                      # 30 minutes of questions (30+ min of wall time)
     python scripts/soak_live.py --minutes 2          # the short version the test runs
-    python scripts/soak_live.py --silence --minutes 20   # a long silence: memory must stay bounded
+    python scripts/soak_live.py --silence --minutes 20   # a quiet room: memory must stay bounded
 
 The track is made here, reproducibly from --seed: questions from the shipped question bank, each
 spoken once by espeak-ng or flite at one of several rates, with silence and a little noise between
@@ -41,6 +41,8 @@ EXAMPLE_STORIES = REPO / "personal_stories"
 SR = 16_000
 GROWTH_LIMIT_PCT = 10.0
 BASELINE_S = 60.0  # RSS "at 1 minute": the whole path (models, index, first question) is warm by then
+LISTEN_TAIL_S = 3.0  # `listen --file` plays this much silence after the file, so its last turn can end
+WINDOW_S = 30.0  # the RSS at a moment is the median of this many seconds of samples
 MATCH_RECALL = 0.5  # share of a spoken question's content words a detected question must hold
 
 # Several voices and rates, so the transcriber and the turn detector see more than one speaker.
@@ -159,9 +161,16 @@ def build_track(minutes: float, seed: int, cache: Path) -> Track:
     return Track(np.clip(np.concatenate(pieces), -1.0, 1.0), tuple(spoken))
 
 
-def silent_track(minutes: float) -> Track:
-    """Digital silence, the case that once grew to 7 GB over two hours."""
-    return Track(np.zeros(int(minutes * 60 * SR), dtype=np.float32), ())
+def silent_track(minutes: float, seed: int) -> Track:
+    """A quiet room for `minutes`: the hiss and the odd burst, nobody speaking. (Digital silence is
+    refused before the live path starts, "contains only silence", so it would measure nothing.)"""
+    rng = np.random.default_rng(seed)
+    target = int(minutes * 60 * SR)
+    pieces, size = [], 0
+    while size < target:
+        pieces.append(gap(rng, float(rng.uniform(6.0, 18.0))))
+        size += pieces[-1].size
+    return Track(np.concatenate(pieces)[:target], ())
 
 
 def write_wav(samples: np.ndarray, path: Path) -> None:
@@ -229,6 +238,10 @@ class Run:
     returncode: int | None = None
     timed_out: bool = False
 
+    def ended_at(self) -> float | None:
+        """When the file's end reached the live path (seconds since it listened), if it did."""
+        return next((t for t, e in self.events if e.get("event") == "source_ended"), None)
+
     def since_listening(self) -> float:
         return time.monotonic() - (self.listening_at if self.listening_at is not None else self.started)
 
@@ -236,9 +249,14 @@ class Run:
 def _read_events(stream, run: Run) -> None:
     for line in stream:
         try:
-            run.events.append((run.since_listening(), json.loads(line)))
+            event = json.loads(line)
         except json.JSONDecodeError:
             run.stderr.append(f"(stdout, not JSON) {line.rstrip()}")
+            continue
+        run.events.append((run.since_listening(), event))
+        if event.get("event") in ("question", "source_ended", "error") and event.get("final", True):
+            # progress for a long run: what was heard, and when (wall seconds since it listened)
+            print(f"soak: {run.since_listening():7.1f} s {event['event']}: {event.get('text', '')}", file=sys.stderr)
 
 
 def _read_stderr(stream, run: Run) -> None:
@@ -340,17 +358,27 @@ def match_questions(track: Track, events: list[dict]) -> dict:
     }
 
 
-def rss_summary(samples: list[tuple[float, float]]) -> dict:
+def _median(values: list[float]) -> float | None:
+    return round(float(np.median(values)), 1) if values else None
+
+
+def rss_summary(samples: list[tuple[float, float]], ended_at: float | None) -> dict:
+    """RSS at 1 minute and at the end, each the median of a 30 s window (one sample swings by some
+    50 MB with the transcriber's buffers), and the growth between them. The end is the last 30 s
+    before the audio ended: after that the process is shutting down and frees its models."""
     if not samples:
         return {"at_1min_mb": None, "end_mb": None, "peak_mb": None, "growth_pct": None, "samples": 0}
-    baseline = next((mb for t, mb in samples if t >= BASELINE_S), samples[-1][1])
-    end, peak = samples[-1][1], max(mb for _t, mb in samples)
+    ended_at = samples[-1][0] if ended_at is None else ended_at
+    baseline = _median([mb for t, mb in samples if BASELINE_S <= t < BASELINE_S + WINDOW_S])
+    end = _median([mb for t, mb in samples if ended_at - WINDOW_S <= t <= ended_at])
+    peak = max(mb for _t, mb in samples)
+    growth = None if baseline is None or end is None else round((end - baseline) / baseline * 100, 2)
     return {
         "at_1min_mb": baseline,
         "end_mb": end,
         "peak_mb": peak,
-        "growth_pct": round((end - baseline) / baseline * 100, 2),
-        "peak_growth_pct": round((peak - baseline) / baseline * 100, 2),
+        "growth_pct": growth,
+        "peak_growth_pct": None if baseline is None else round((peak - baseline) / baseline * 100, 2),
         "samples": len(samples),
     }
 
@@ -358,11 +386,11 @@ def rss_summary(samples: list[tuple[float, float]]) -> dict:
 def lag_summary(track: Track, run: Run) -> dict:
     """How far behind real time the live path ran: the end of the file came `behind_s` late, and a
     final transcript arrived `transcript_lag_s` after the audio it covers was played."""
-    ended = [t for t, e in run.events if e.get("event") == "source_ended"]
+    ended = run.ended_at()
     lags = [t - e["t_end_s"] for t, e in run.events if e.get("event") == "transcript" and e.get("final")]
     return {
         "audio_s": round(track.duration_s, 1),
-        "behind_s": round(ended[0] - track.duration_s, 1) if ended else None,
+        "behind_s": None if ended is None else round(ended - track.duration_s - LISTEN_TAIL_S, 1),
         "transcript_lag_p50_s": round(float(np.median(lags)), 2) if lags else None,
         "transcript_lag_max_s": round(max(lags), 2) if lags else None,
     }
@@ -380,7 +408,7 @@ def errors_of(run: Run) -> list[str]:
 
 def report_of(track: Track, run: Run, load: str) -> dict:
     questions = match_questions(track, [e for _t, e in run.events])
-    memory = rss_summary(run.rss)
+    memory = rss_summary(run.rss, run.ended_at())
     errors = errors_of(run)
     failures = []
     if memory["growth_pct"] is None or memory["growth_pct"] >= GROWTH_LIMIT_PCT:
@@ -419,7 +447,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--minutes", type=float, default=30.0, help="length of the track (default 30)")
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--silence", action="store_true", help="digital silence instead of questions")
+    p.add_argument("--silence", action="store_true", help="a quiet room (hiss, the odd burst), no questions")
     p.add_argument("--sample-s", type=float, default=10.0, help="seconds between RSS samples (default 10)")
     p.add_argument("--stories", type=Path, default=EXAMPLE_STORIES)
     p.add_argument("--llm", action="store_true", help="keep the language-model rewrite on (default: off)")
@@ -431,7 +459,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     kind = "silence" if args.silence else "questions"
-    track = silent_track(args.minutes) if args.silence else build_track(args.minutes, args.seed, args.work / "speech")
+    track = (
+        silent_track(args.minutes, args.seed)
+        if args.silence
+        else build_track(args.minutes, args.seed, args.work / "speech")
+    )
     audio = args.work / f"{kind}-{args.minutes:g}min-seed{args.seed}.wav"
     write_wav(track.samples, audio)
     print(f"soak: {track.duration_s / 60:.1f} min of audio, {len(track.questions)} questions: {audio}", file=sys.stderr)

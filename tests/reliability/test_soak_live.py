@@ -54,6 +54,13 @@ def test_each_question_is_spoken_where_the_track_says_with_a_pause_after_it(tmp_
         assert np.sqrt(np.mean(speech**2)) > 0.02, question  # speech, not the hiss (0.002)
 
 
+def test_the_quiet_room_is_quiet_but_not_digital_silence() -> None:
+    room = soak.silent_track(2.0, seed=1)
+    assert room.duration_s == 120.0 and room.questions == ()
+    assert np.abs(room.samples).max() > 0.001  # louder than the silence `listen` refuses up front
+    assert np.sqrt(np.mean(room.samples**2)) < 0.01  # and far below speech
+
+
 def test_the_bank_gives_interview_questions_not_small_talk() -> None:
     questions = soak.bank_questions()
     assert len(questions) > 200
@@ -100,11 +107,15 @@ def test_questions_are_matched_by_their_words_despite_small_slips() -> None:
     assert result["extra_detected"] == ["You."]
 
 
-def test_growth_is_measured_from_the_first_minute_to_the_end() -> None:
-    samples = [(0.0, 300.0), (50.0, 480.0), (60.0, 500.0), (120.0, 560.0), (180.0, 540.0)]
-    memory = soak.rss_summary(samples)
-    assert memory["at_1min_mb"] == 500.0 and memory["end_mb"] == 540.0 and memory["peak_mb"] == 560.0
-    assert memory["growth_pct"] == 8.0 and memory["peak_growth_pct"] == 12.0
+def test_growth_is_measured_from_the_first_minute_to_the_end_of_the_audio() -> None:
+    # Loading before 60 s, a swing at 75 s, and the shutdown after the audio ended at 180 s: none of
+    # them is growth. Each end is the median of 30 s of samples.
+    samples = [(0.0, 300.0), (50.0, 480.0), (60.0, 500.0), (75.0, 600.0), (85.0, 505.0)]
+    samples += [(150.0, 540.0), (160.0, 545.0), (170.0, 700.0), (180.0, 550.0), (190.0, 200.0), (195.0, 190.0)]
+    memory = soak.rss_summary(samples, ended_at=180.0)
+    assert memory["at_1min_mb"] == 505.0 and memory["end_mb"] == 547.5 and memory["peak_mb"] == 700.0
+    assert memory["growth_pct"] == round(42.5 / 505 * 100, 2)
+    assert soak.rss_summary(samples, ended_at=None)["end_mb"] == 375.0  # no end seen: the last 30 s
 
 
 def test_a_report_fails_on_growth_on_a_lost_question_and_on_an_error() -> None:
