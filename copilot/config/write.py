@@ -30,12 +30,6 @@ FIX_FIRST = "fix it first, it was left unchanged"  # what a command says
 _write_lock = threading.Lock()
 
 
-def read_file(path: Path, hint: str = FIX_OR_DELETE) -> Table:
-    """The file as tomllib parses it, {} when there is none; InputFileError when it is not TOML."""
-    text = _old_text(path, hint)
-    return _parse(text, path, hint) if text else {}
-
-
 def update_file(
     path: Path,
     change: Callable[[Table], Table],
