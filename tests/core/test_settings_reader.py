@@ -210,3 +210,18 @@ def test_history_variables_keep_their_meaning() -> None:
     assert history_allowed({})
     assert history_key_file({"COPILOT_HISTORY_KEY_FILE": "  ~/k  "}) == "~/k"
     assert history_key_file({"COPILOT_HISTORY_KEY_FILE": "  "}) is None
+
+
+def test_the_dialog_stores_no_key_when_it_cannot_update_the_file(tmp_path: Path) -> None:
+    from ui.settings.store import SettingsForm, save_form
+
+    config = tmp_path / "config.toml"
+    config.write_text("[llm\n", encoding="utf-8")
+    stored: list[tuple[str, str]] = []
+    form = SettingsForm(backend="server", server_url="http://127.0.0.1:8080", api_key="sk-1")
+    with pytest.raises(InputFileError, match="config.toml.*not valid TOML.*fix or delete it"):
+        save_form(form, config, set_key=lambda url, key: stored.append((url, key)))
+    assert stored == [] and config.read_text(encoding="utf-8") == "[llm\n"
+    config.unlink()
+    save_form(form, config, set_key=lambda url, key: stored.append((url, key)))
+    assert stored == [("http://127.0.0.1:8080", "sk-1")] and "sk-1" not in config.read_text(encoding="utf-8")
