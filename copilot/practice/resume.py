@@ -186,3 +186,15 @@ def resume_coverage(job_ad: str, resume: str, stories: Sequence[Story]) -> list[
         Requirement(cid, phrase, shown.get(cid), tuple(s.id for s in stories if cid in s.competencies))
         for cid, phrase in competencies_in(job_ad).items()
     ]
+
+
+def bullets_by_competency(bullets: Sequence[ImpactBullet]) -> dict[str, list[ImpactBullet]]:
+    """Competency id -> the impact bullets that show it (coverage.py's rules, bullet by bullet), so the
+    job-ad view can say which line of the resume backs each requirement, not only that one does."""
+    from copilot.practice.coverage import competencies_in
+
+    shown: dict[str, list[ImpactBullet]] = {}
+    for bullet in bullets:
+        for cid in competencies_in(bullet.text):
+            shown.setdefault(cid, []).append(bullet)
+    return shown

@@ -1,5 +1,7 @@
 """The job-description coverage view on the real embedder and a copy of the example stories without the
-mentoring one: a pasted ad shows a covered and a missing competency, and a draft fills the gap."""
+mentoring one: a pasted ad shows a covered and a missing competency, a draft fills the gap, and a picked
+resume shows which bullet backs each competency. The waits are long: the embedder shares two cores
+with other jobs, and a first embed took over 5 s here under load."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from conftest import EXAMPLE_STORIES  # noqa: E402
 
 from copilot.stories.library import load_library  # noqa: E402
 from copilot.stories.parse import parse_story  # noqa: E402
-from ui.practice.jd_window import JdWindow  # noqa: E402
+from ui.practice.jd_window import ROLE_KIND, JdWindow  # noqa: E402
 
 JD = (
     "Senior ML Engineer. You will own features end to end, from data to production. "
@@ -41,7 +43,7 @@ def test_a_pasted_job_description_shows_covered_and_missing(qtbot: Any, core: An
     assert not window.check_button.isEnabled()  # nothing pasted yet
     window.set_text(JD)
     window.check_button.click()
-    qtbot.waitUntil(lambda: window.coverage is not None)
+    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
     rows = {(kind, key): status for kind, key, status in window.rows()}
     assert rows[("competency", "ownership")] == "✔ has stories"
     assert rows[("competency", "mentoring")] == "✘ missing"
@@ -58,7 +60,7 @@ def test_a_pasted_job_description_shows_covered_and_missing(qtbot: Any, core: An
     assert window.draft_button.isEnabled() and "mentoring" in window.draft_button.text()
     before = {p.name for p in core.library.folder.iterdir()}
     window.draft_button.click()
-    qtbot.waitUntil(lambda: "mentoring" in window.drafts)
+    qtbot.waitUntil(lambda: "mentoring" in window.drafts, timeout=15_000)
     (new,) = {p.name for p in core.library.folder.iterdir()} - before
     story = parse_story((core.library.folder / new).read_text(encoding="utf-8"), new)
     assert story.competencies == ("mentoring",) and "mentoring" in story.title
@@ -75,7 +77,7 @@ def test_a_file_is_read_and_checked(qtbot: Any, core: Any, tmp_path: Path) -> No
     window = JdWindow(core)
     qtbot.addWidget(window)
     window.open_file(jd)
-    qtbot.waitUntil(lambda: window.coverage is not None)
+    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
     assert "mentor junior engineers" in window.jd_edit.toPlainText()
     assert "ad.md" in window.source_label.text()
 
@@ -87,9 +89,59 @@ def test_a_binary_file_is_refused_in_the_banner(qtbot: Any, core: Any, tmp_path:
     qtbot.addWidget(window)
     window.show()
     window.open_file(bad)
-    qtbot.waitUntil(window.banner.isVisible)
+    qtbot.waitUntil(window.banner.isVisible, timeout=15_000)
     assert "ad.txt" in window.banner.label.text() and "binary" in window.banner.label.text()
     assert window.coverage is None
+
+
+RESUME = Path(__file__).resolve().parents[1] / "data" / "mock_eval" / "resume.md"
+
+
+def test_a_picked_resume_shows_which_requirements_its_bullets_back(qtbot: Any, core: Any) -> None:
+    window = JdWindow(core)
+    qtbot.addWidget(window)
+    window.open_resume(RESUME)  # picked before the check: kept and shown once coverage arrives
+    qtbot.waitUntil(lambda: window.resume is not None, timeout=15_000)
+    assert "resume.md" in window.resume_label.text()
+    window.set_text(JD)
+    window.check_button.click()
+    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
+    cells = {i.text(0): i.text(4) for i in _items(window) if i.data(0, ROLE_KIND) == "competency"}
+    assert cells["mentoring"] == "“Mentored two new graduates”", "the resume line that backs it, word for word"
+    assert cells["ownership"] == "not on your resume"
+    topics = [i.text(4) for i in _items(window) if i.data(0, ROLE_KIND) == "topic"]
+    assert topics and all(cell == "" for cell in topics), "only competencies are matched against the resume"
+    asked = len(window.coverage.competencies)
+    assert f"Your resume backs 1 of {asked}" in window.summary_label.text()
+    assert "not on it: " in window.summary_label.text() and "ownership" in window.summary_label.text()
+
+
+def test_a_resume_picked_after_the_check_fills_the_column(qtbot: Any, core: Any, tmp_path: Path) -> None:
+    window = JdWindow(core)
+    qtbot.addWidget(window)
+    window.set_text(JD)
+    window.check_button.click()
+    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
+    assert all(i.text(4) == "" for i in _items(window)), "no resume yet: the column stays empty"
+    resume = tmp_path / "cv.txt"
+    resume.write_text("- Owned the ranking service end to end\n- Mentored three interns\n", encoding="utf-8")
+    window.open_resume(resume)
+    qtbot.waitUntil(lambda: window.resume is not None, timeout=15_000)
+    cells = {i.text(0): i.text(4) for i in _items(window) if i.data(0, ROLE_KIND) == "competency"}
+    assert cells["mentoring"] == "“Mentored three interns”"
+    assert cells["ownership"] == "“Owned the ranking service end to end”"
+
+
+def test_an_unreadable_resume_is_named_in_the_banner(qtbot: Any, core: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "cv.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    window = JdWindow(core)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_resume(bad)
+    qtbot.waitUntil(window.banner.isVisible, timeout=15_000)
+    assert "cv.pdf" in window.banner.label.text() and "not a readable PDF" in window.banner.label.text()
+    assert window.resume is None
 
 
 def _items(window: JdWindow) -> list[Any]:

@@ -1,5 +1,7 @@
 """Job description coverage: paste a job ad (or open a .txt/.md file), see which competencies and topics
 it asks for, and which of them your stories or the topic cards already cover; draft a story for a gap.
+With a resume picked (PDF, DOCX, Markdown or text, read as `copilot stories from-resume` reads it), each
+competency also shows the resume bullet that backs it, or that the resume says nothing of it.
 
 The matching is copilot/practice/coverage.py's `jd_coverage` (the same as `copilot coverage`), run in a
 `BackgroundTask` on the core's embedder and stories; a draft is written by the story library's own
@@ -39,6 +41,8 @@ from ui.common.widgets import REHEARSAL_STYLE, TaskRunner, WindowErrors, section
 
 log = logging.getLogger(__name__)
 JD_FILTER = "Text (*.txt *.md *.markdown);;All files (*)"
+RESUME_FILTER = "Resumes (*.pdf *.docx *.md *.markdown *.txt);;All files (*)"
+RESUME_COLUMN = 4
 JD_STYLE = (
     REHEARSAL_STYLE
     + """
@@ -73,6 +77,21 @@ def read_jd_file(path: Path) -> str:
     return read_jd(str(path))
 
 
+def read_resume_bullets(path: Path) -> dict[str, list[str]]:
+    """Competency id -> the resume's impact bullets that show it (InputFileError naming a bad file)."""
+    from copilot.practice.resume import bullets_by_competency, impact_bullets, read_resume
+
+    shown = bullets_by_competency(impact_bullets(read_resume(path)))
+    return {cid: [b.text for b in bullets] for cid, bullets in shown.items()}
+
+
+def resume_cell(bullets: list[str] | None) -> str:
+    if not bullets:
+        return "not on your resume"
+    more = f" (+{len(bullets) - 1} more)" if len(bullets) > 1 else ""
+    return f"“{bullets[0]}”{more}"
+
+
 def draft_title(competency: str) -> str:
     return f"A time I showed {competency.replace('-', ' ')}"
 
@@ -95,6 +114,8 @@ class JdWindow(QMainWindow):
         self._topics = topics
         self.coverage: Coverage | None = None
         self.drafts: dict[str, Path] = {}  # competency -> the draft written for it in this window
+        self.resume: Path | None = None
+        self.resume_shows: dict[str, list[str]] = {}  # competency -> the resume bullets that show it
         self._build()
         self.tasks = TaskRunner(self, self.show_error)
         self.tasks.changed.connect(self._update_buttons)
@@ -104,6 +125,9 @@ class JdWindow(QMainWindow):
         self.check_action = QAction("Check coverage", self, shortcut=QKeySequence("Ctrl+Return"))
         self.check_action.triggered.connect(self.check_coverage)
         self.addAction(self.check_action)
+        self.resume_action = QAction("Pick a resume…", self, shortcut=QKeySequence("Ctrl+R"))
+        self.resume_action.triggered.connect(self._resume_dialog)
+        self.addAction(self.resume_action)
         self._update_buttons()
 
     # --- building -------------------------------------------------------------------------------
@@ -126,20 +150,26 @@ class JdWindow(QMainWindow):
         self.open_button = QPushButton("Open file…")
         self.open_button.setToolTip("A job description saved as plain text or Markdown (Ctrl+O)")
         self.open_button.clicked.connect(self._open_dialog)
+        self.resume_button = QPushButton("Resume…")
+        self.resume_button.setToolTip("Your resume (PDF, DOCX, Markdown or text): which requirements it backs (Ctrl+R)")
+        self.resume_button.clicked.connect(self._resume_dialog)
         self.check_button = QPushButton("Check coverage")
         self.check_button.setObjectName("primary")
         self.check_button.clicked.connect(self.check_coverage)
         row = QHBoxLayout()
         row.addWidget(self.open_button)
+        row.addWidget(self.resume_button)
         row.addStretch(1)
         row.addWidget(self.check_button)
         self.source_label = wrapped_label("", "hint")
+        self.resume_label = wrapped_label("No resume picked: pick one to see which requirements it backs.", "hint")
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 6, 0)
         layout.addWidget(section_title("Job description"))
         layout.addWidget(self.jd_edit, 1)
         layout.addWidget(self.source_label)
+        layout.addWidget(self.resume_label)
         layout.addLayout(row)
         return panel
 
@@ -148,8 +178,8 @@ class JdWindow(QMainWindow):
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Coverage of the job description")
-        self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(["Asked for", "Status", "Your material", "In the ad"])
+        self.tree.setColumnCount(5)
+        self.tree.setHeaderLabels(["Asked for", "Status", "Your material", "In the ad", "On your resume"])
         self.tree.setRootIsDecorated(False)
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
@@ -162,6 +192,7 @@ class JdWindow(QMainWindow):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setColumnWidth(0, 250)
         self.tree.setColumnWidth(2, 290)
+        self.tree.setColumnWidth(3, 160)
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.tree.itemDoubleClicked.connect(lambda *_: self.draft_selected())
         self.draft_button = QPushButton("Draft a story for it")
@@ -226,6 +257,26 @@ class JdWindow(QMainWindow):
 
         self.tasks.run("open", f"reading {path.name}…", lambda _: read_jd_file(path), loaded)
 
+    def _resume_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Pick your resume", "", RESUME_FILTER)
+        if path:
+            self.open_resume(Path(path))
+
+    def open_resume(self, path: Path | str) -> None:
+        """Read the resume's impact bullets off the GUI thread; the coverage shows which back what."""
+        path = Path(path)
+
+        def loaded(shows: dict[str, list[str]]) -> None:
+            self.resume, self.resume_shows = path, shows
+            bullets = len({b for found in shows.values() for b in found})
+            self.resume_label.setText(
+                f"Resume: {path.name} ({bullets} impact bullet{'s' if bullets != 1 else ''} name a competency)"
+            )
+            if self.coverage is not None:
+                self.render_coverage(self.coverage)
+
+        self.tasks.run("resume", f"reading {path.name}…", lambda _: read_resume_bullets(path), loaded)
+
     # --- coverage -------------------------------------------------------------------------------
 
     def check_coverage(self) -> None:
@@ -265,7 +316,11 @@ class JdWindow(QMainWindow):
                 )
             else:
                 status, material = "missing", "no story tagged with it"
-            self._add_row(competencies, "competency", c.id, c.id.replace("-", " "), status, material, c.evidence)
+            row = self._add_row(competencies, "competency", c.id, c.id.replace("-", " "), status, material, c.evidence)
+            if self.resume is not None:
+                cell = resume_cell(self.resume_shows.get(c.id))
+                row.setText(RESUME_COLUMN, cell)
+                row.setToolTip(RESUME_COLUMN, "\n".join(self.resume_shows.get(c.id, [])) or cell)
         for t in coverage.topics:
             status = "card+stories" if t.stories else "card"
             material = f"topic card: {t.title}"
@@ -273,7 +328,7 @@ class JdWindow(QMainWindow):
                 material += "; stories: " + "; ".join(titles.get(s, s) for s in t.stories)
             self._add_row(topics, "topic", t.id, t.title, status, material, t.evidence)
         if not coverage.topics:
-            QTreeWidgetItem(topics, ["none found", "", "", ""]).setFlags(Qt.ItemFlag.ItemIsEnabled)
+            QTreeWidgetItem(topics, ["none found", "", "", "", ""]).setFlags(Qt.ItemFlag.ItemIsEnabled)
         self.tree.expandAll()
         self._render_summary()
         self._update_buttons()
@@ -282,7 +337,7 @@ class JdWindow(QMainWindow):
         self, parent: QTreeWidgetItem, kind: str, key: str, name: str, status: str, material: str, evidence: str
     ) -> QTreeWidgetItem:
         mark, word, colour = STATUS[status]
-        item = QTreeWidgetItem(parent, [name, f"{mark} {word}", material, f"“{evidence}”"])
+        item = QTreeWidgetItem(parent, [name, f"{mark} {word}", material, f"“{evidence}”", ""])
         item.setData(0, ROLE_KIND, kind)
         item.setData(0, ROLE_ID, key)
         item.setForeground(1, QColor(colour))
@@ -307,7 +362,16 @@ class JdWindow(QMainWindow):
             f"{covered} of {len(coverage.competencies)} competencies asked for have a story; "
             f"{len(coverage.topics)} topics have a card."
             + (f"<br><span style='color:#e06c6c'>✘ Missing:</span> {gaps}" if missing else "")
+            + self._resume_summary(coverage)
         )
+
+    def _resume_summary(self, coverage: Coverage) -> str:
+        if self.resume is None or not coverage.competencies:
+            return ""
+        asked = [c.id for c in coverage.competencies]
+        absent = [cid for cid in asked if cid not in self.resume_shows]
+        line = f"<br>Your resume backs {len(asked) - len(absent)} of {len(asked)}"
+        return line + (f"; not on it: {html.escape(', '.join(a.replace('-', ' ') for a in absent))}" if absent else "")
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(kind, id, status text) for every row, for tests and screenshots."""
