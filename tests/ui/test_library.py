@@ -409,3 +409,35 @@ def test_discarded_edits_are_not_recovered(qtbot, window: LibraryWindow, folder:
     assert swap.exists()
     window.new_action.trigger()  # ask_unsaved answers Discard in these tests
     assert not swap.exists()
+
+
+def test_window_shares_the_folder_watch_with_the_core(qtbot, model: LibraryModel, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """The running core's watcher and the window's follow the folder on one thread (issue 10 item 5)."""
+    import threading
+
+    from copilot.stories.watch import StoryWatcher
+
+    def watch_threads() -> int:
+        return sum(t.name == "story-watch" for t in threading.enumerate())
+
+    reindexed = threading.Event()
+    core_watcher = StoryWatcher(folder, lambda paths: paths and reindexed.set()).start()
+    try:
+        assert core_watcher.ready.wait(10)
+        threads = watch_threads()
+        window = LibraryWindow(model)
+        qtbot.addWidget(window)
+        assert window.watcher is not None
+        qtbot.waitUntil(window.watcher.watcher.ready.is_set, timeout=5000)
+        assert watch_threads() == threads  # no second thread on the same folder
+        (folder / "added.md").write_text("---\ntitle: Added outside\n---\n## Situation\nx\n")
+        qtbot.waitUntil(lambda: "Added outside" in window.list_titles(), timeout=5000)
+        assert reindexed.wait(5)
+        window.watcher.stop()
+        reindexed.clear()
+        (folder / "later.md").write_text("---\ntitle: Later\n---\n## Situation\nx\n")
+        assert reindexed.wait(5) and core_watcher.running  # closing the library leaves the core's watch
+        qtbot.wait(300)
+        assert "Later" not in window.list_titles()  # and the closed window hears nothing more
+    finally:
+        core_watcher.stop()

@@ -3,23 +3,20 @@
 It renders `LibraryModel` and sends every user action to it; the model does the file work through
 the core's story API. The coach panel re-renders on a 300 ms debounce, so typing never waits on it.
 
-Watching the folder: `FolderWatcher` runs `watchfiles.watch` on a daemon thread and also *parses* the
-folder there, handing the finished `LibraryLoad` to the GUI thread through a `CoreBridge`. We chose
-watchfiles over QFileSystemWatcher because editors and our own atomic writer save by renaming a temp
-file over the story, which drops the file from a QFileSystemWatcher's list (it would have to be
-re-added after every save), and because watchfiles debounces an editor's burst of events into one.
+Watching the folder: `FolderWatcher` (ui/library/folder_watch.py) is the core's story watcher behind
+a Qt signal; it parses the folder on the watch thread and hands the finished `LibraryLoad` to the GUI
+thread.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -45,10 +42,11 @@ from PySide6.QtWidgets import (
 )
 
 from copilot.errors import InputFileError
-from copilot.stories.library import LibraryLoad, export_stories, import_stories, is_story_file, load_library
-from ui.common.bridge import BackgroundTask, CoreBridge, Progress
+from copilot.stories.library import LibraryLoad, export_stories, import_stories
+from ui.common.bridge import BackgroundTask, Progress
 from ui.common.theme import color, set_window_sheet
 from ui.common.widgets import STYLE, section_title, set_central, wrapped_label
+from ui.library.folder_watch import FolderWatcher
 from ui.library.model import (
     COVERAGE,
     CURRENT,
@@ -67,7 +65,6 @@ AUTOSAVE_MS = 1000
 INFO_MESSAGE_MS = 8000  # how long "Saved …" stays in the status bar
 PANEL_MIN_WIDTHS = (170, 340, 210)  # list, editor, coach: all three fit an 800 px screen
 PANEL_SHARES = (0.24, 0.48, 0.28)
-WATCH_DEBOUNCE_MS = 200  # an editor's save is several events within a few ms
 SECTION_HEIGHTS = {
     "situation": (70, 110),
     "task": (60, 100),
@@ -110,47 +107,6 @@ QFrame#info { background: @callout; border: 1px solid @accent; border-radius: 6p
 QFrame#info QLabel { color: @callout_text; }
 """
 )
-
-
-class FolderWatcher(QObject):
-    """Emits `loaded(LibraryLoad)` on the GUI thread whenever story files in the folder change."""
-
-    loaded = Signal(object)
-
-    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.folder = folder
-        self._stop = threading.Event()
-        self._bridge = CoreBridge(self)
-        self._bridge.event.connect(self.loaded)
-        self._thread = threading.Thread(target=self._run, name="story-watcher", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Returns at once: the thread notices the event within one `step` (50 ms) and ends."""
-        self._bridge.close()
-        self._stop.set()
-
-    def _run(self) -> None:
-        from watchfiles import watch  # lazy: only the library window needs it
-
-        def wanted(_change: Any, path: str) -> bool:
-            return is_story_file(Path(path))  # skips the atomic writer's hidden temp files
-
-        try:
-            for _ in watch(
-                self.folder,
-                watch_filter=wanted,
-                debounce=WATCH_DEBOUNCE_MS,
-                stop_event=self._stop,
-                recursive=False,
-                raise_interrupt=False,
-            ):
-                self._bridge.sink(load_library(self.folder))  # parsed here, not on the GUI thread
-        except (OSError, InputFileError, RuntimeError) as exc:  # the folder went away: stop watching, say so
-            log.warning("stopped watching %s: %s", self.folder, exc)
 
 
 class LibraryWindow(QMainWindow):
