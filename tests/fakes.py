@@ -46,6 +46,34 @@ class HashEmbedder:
         return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % self.dimensions
 
 
+class KeywordClassifier:
+    """Question types from keywords in the text, instantly (the real classifier trains on the bank
+    first: seconds, minutes on a loaded machine). The first rule whose keyword appears wins."""
+
+    def __init__(self, rules: Sequence[tuple[str, str]] = (), default: str = "behavioral") -> None:
+        self.rules = tuple(rules)
+        self.default = default
+
+    def classify(self, text: str) -> Any:
+        from copilot.pipeline.classifier import Classification
+
+        lowered = text.lower()
+        question_type = next((qtype for word, qtype in self.rules if word in lowered), self.default)
+        return Classification(question_type, 0.9, {})
+
+
+def use_fake_models(env: Any) -> None:
+    """Make `open_core()` build a HashEmbedder and a KeywordClassifier instead of MiniLM and the
+    trained classifier (`env`: a pytest MonkeyPatch); the index stays a real Chroma index. For tests
+    of what the core does with its stories (reload, index upkeep), not of how well it ranks them.
+
+    Faking the classifier also keeps its cache clean: that cache is keyed by the question bank
+    alone, so a model trained on fake vectors would be read by the real-model tests.
+    """
+    env.setattr("copilot.composition.OnnxEmbedder", lambda *args, **kwargs: HashEmbedder())
+    env.setattr("copilot.composition.QuestionClassifier", lambda *args, **kwargs: KeywordClassifier())
+
+
 class VectorEmbedder:
     """Chosen vectors for chosen texts (normalised), for tests that need exact similarities."""
 

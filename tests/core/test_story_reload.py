@@ -1,5 +1,7 @@
 """Reloading the story library in a running core: new, edited, deleted and broken story files reach
-retrieval without a restart, and the folder watcher calls back when files change. Real models."""
+retrieval without a restart, and the folder watcher calls back when files change. A real Chroma index
+on the hashed bag-of-words embedder (tests/fakes.py): the reload logic is the subject here; how well
+MiniLM ranks the stories is tested in test_index_retrieval.py."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_STORIES
+from fakes import HashEmbedder, use_fake_models
 
 from copilot.adapters.index import ChromaIndex
 from copilot.composition import Core, StoryLibrary, open_core
@@ -49,7 +52,7 @@ def story_ids(core: Core, question: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory: pytest.TempPathFactory):
-    """One core for the module (opening one indexes the examples: seconds); each test resets its folder.
+    """One core for the module (opening one indexes the examples); each test resets its folder.
 
     Module scope runs before the autouse private folders, so this sets its own.
     """
@@ -57,7 +60,8 @@ def opened(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("COPILOT_CONFIG_DIR", str(root / "config"))
         env.setenv("COPILOT_DATA_DIR", str(root / "data"))
-        env.setenv("COPILOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "shared-cache"))
+        env.setenv("COPILOT_CACHE_DIR", str(root / "cache"))
+        use_fake_models(env)
         folder = root / "stories"
         shutil.copytree(EXAMPLE_STORIES, folder)
         core = open_core(Settings(), str(folder), with_transcriber=False, with_generator=False)
@@ -184,7 +188,8 @@ def test_reloads_never_disturb_concurrent_retrieval(core: Core, folder: Path) ->
     assert failures == []
 
 
-def test_reload_after_close_is_refused(embedder, tmp_path: Path) -> None:
+def test_reload_after_close_is_refused(tmp_path: Path) -> None:
+    embedder = HashEmbedder()
     index = ChromaIndex(tmp_path / "index", embedder)
     library = StoryLibrary(tmp_path, [], [])
     retriever = Retriever(index, knowledge.frameworks(), knowledge.topics(), [])
