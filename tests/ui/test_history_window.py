@@ -242,3 +242,24 @@ def test_reports_show_live_types_drill_scores_and_only_stages_that_ran(qtbot: An
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.table.rowCount() == 2)
     qtbot.waitUntil(lambda: "Give a concrete example." in window.preview_text())  # the drill, newest
+
+
+def test_a_damaged_history_moved_aside_is_said_in_the_window(qtbot: Any) -> None:
+    """The store moves a damaged file aside and says so once, to whoever opens it (issue 13)."""
+    with open_default_store() as store:
+        path = store.path
+    path.write_bytes(b"not sqlite at all" * 100)
+    for extra in path.parent.glob(path.name + "-*"):  # the old file's WAL and shared memory
+        extra.unlink()
+    window = HistoryWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.count_label.text() == "No sessions yet")
+    (aside,) = path.parent.glob(path.name + ".damaged-*")
+    assert window.banner.isVisible()
+    shown = window.banner.label.text()
+    assert "was damaged" in shown and str(aside) in shown and "new history was started" in shown
+    window.banner.errors.clear()
+    window.refresh()  # said once: the new file is sound
+    qtbot.waitUntil(lambda: not window.tasks.is_busy())
+    assert window.banner.errors == []

@@ -223,15 +223,25 @@ class HistoryWindow(QMainWindow):
     def show_error(self, exc: BaseException | str) -> None:
         self.banner.show_error(exc)
 
-    def _with_store(self, action: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """Work for a pool thread: open the store, do `action(store)`, close it."""
+    def _run_store(self, job: str, status: str, action: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
+        """On a pool thread: open the store, do `action(store)`, close it; then `done(result)` here.
+
+        The store says once, to whoever opens it, that it found its file damaged and moved it aside
+        (`store.notice`): that goes to the banner, since the user's earlier sessions are in the moved file.
+        """
         open_store = self._open_store
 
-        def work(_: Any) -> Any:
+        def work(_: Any) -> tuple[Any, str | None]:
             with open_store() as store:
-                return action(store)
+                return action(store), store.notice
 
-        return work
+        def finished(outcome: tuple[Any, str | None]) -> None:
+            result, notice = outcome
+            if notice:
+                self.show_error(notice)
+            done(result)
+
+        self.tasks.run(job, status, work, finished)
 
     def selected(self) -> Any:
         rows = self.table.selectionModel().selectedRows()
@@ -246,7 +256,7 @@ class HistoryWindow(QMainWindow):
     # --- listing and preview --------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.tasks.run("list", "reading the history…", self._with_store(lambda s: s.list_sessions()), self._listed)
+        self._run_store("list", "reading the history…", lambda s: s.list_sessions(), self._listed)
 
     def _listed(self, sessions: list[Any]) -> None:
         keep = self.preview_id
@@ -291,9 +301,7 @@ class HistoryWindow(QMainWindow):
 
             return to_markdown(store.load_session(session_id))
 
-        self.tasks.run(
-            "preview", "decrypting the session…", self._with_store(markdown), lambda md: self._previewed(session_id, md)
-        )
+        self._run_store("preview", "decrypting the session…", markdown, lambda md: self._previewed(session_id, md))
 
     def _previewed(self, session_id: int, markdown: str) -> None:
         if session_id == self.preview_id:
@@ -325,7 +333,7 @@ class HistoryWindow(QMainWindow):
             if then is not None:
                 then(path)
 
-        self.tasks.run("export", f"writing {out.name}…", self._with_store(write), done)
+        self._run_store("export", f"writing {out.name}…", write, done)
 
     def open_in_browser(self) -> None:
         summary = self.selected()
@@ -369,7 +377,7 @@ class HistoryWindow(QMainWindow):
             self.tasks.set_status(f"session {session_id} deleted")
             self.refresh()
 
-        self.tasks.run("delete", "deleting…", self._with_store(lambda s: s.delete_session(session_id)), gone)
+        self._run_store("delete", "deleting…", lambda s: s.delete_session(session_id), gone)
 
 
 def open_history_window(parent: QWidget | None = None) -> HistoryWindow:
