@@ -1,8 +1,8 @@
 """The live window's controller keeps the running core's story index in step with the story folder.
 
-Real embedding model and index (no speech or language model): a story file written while the app
-runs is re-indexed and found by retrieval, a broken one is named without a crash, and closing stops
-the watcher before the core closes.
+A real Chroma index on the fake models of tests/fakes.py (the reload is the subject, not MiniLM's
+ranking): a story file written while the app runs is re-indexed and found by retrieval, a broken one
+is named without a crash, and closing stops the watcher before the core closes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from conftest import EXAMPLE_STORIES  # noqa: E402
+from fakes import use_fake_models  # noqa: E402
 
 from copilot.composition import open_core  # noqa: E402
 from copilot.config.settings import Settings  # noqa: E402
@@ -67,6 +68,7 @@ def controller(qtbot, folder: Path, monkeypatch):
         return open_core(Settings(), self.stories, with_transcriber=False, with_generator=False, progress=progress)
 
     monkeypatch.setattr(LiveController, "_open_core", open_small_core)
+    use_fake_models(monkeypatch)
     # Not qtbot.addWidget: pytest-qt deletes those before fixture teardown, and the controller (a
     # child of the window) must outlive its shutdown below, as it does in the app.
     window = LiveWindow(LiveViewModel())
