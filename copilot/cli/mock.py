@@ -254,7 +254,6 @@ class _Listener:
         from dataclasses import dataclass
 
         from copilot.practice.drill import AnswerRecorder, record_answer
-        from copilot.practice.feedback import spoken_span_s, transcript_of
         from copilot.practice.mock.listen import IncrementalTranscript
 
         listen = IncrementalTranscript(self._words_model())
@@ -268,8 +267,8 @@ class _Listener:
         print("  Answer now; stop talking for 3 s to finish.", file=sys.stderr)  # stdout may be JSON lines
         record_answer(Feeding())
         started = time.perf_counter()
-        words = listen.finish()
-        return transcript_of(words), spoken_span_s(words), time.perf_counter() - started
+        heard = listen.finish()
+        return heard.text, heard.duration_s, time.perf_counter() - started
 
     def _words_model(self) -> Any:
         if self._transcriber is None:
@@ -293,19 +292,24 @@ def _read_text(path: Path) -> str:
 
 
 def _speak(text: str, folder: Path | None, name: str, play: bool) -> str | None:
-    """The text as a wav in `folder` (None without a folder or a voice); played aloud when `play`."""
-    from copilot.practice.drill import DrillQuestion, play_question
-    from copilot.practice.mock.voice import VoiceUnavailable, speak_to_wav
+    """The text as a wav in `folder` (None without a folder or a voice); played aloud when `play`.
+    Synthesised once: the same speech is written and played, straight from memory."""
+    from copilot.practice.mock.voice import VoiceUnavailable, default_voice, play_sentences, speak_to_wav
+    from copilot.practice.mock.voice import play as play_speech
 
-    path = None
-    if folder is not None:
-        try:
-            path = speak_to_wav(text, folder / f"{name}.wav")
-        except VoiceUnavailable:
-            path = None
-    if play:  # the wav when there is one, else espeak-ng straight to the speaker, else the text shown
-        play_question(DrillQuestion(text=text, question_type="other", audio=path), say=lambda _t: None)
-    return str(path) if path else None
+    try:
+        voice = default_voice()
+        if folder is None:  # nothing to write: each sentence plays as soon as it is ready
+            if play:
+                play_sentences(voice.sentences(text))
+            return None
+        speech = voice.synthesize(text)
+    except VoiceUnavailable:
+        return None  # the question is printed; nothing can be heard or written
+    path = speak_to_wav(text, folder / f"{name}.wav", speech=speech)
+    if play:
+        play_speech(speech)
+    return str(path)
 
 
 def _play_file(path: Path) -> None:

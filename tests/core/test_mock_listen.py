@@ -1,8 +1,10 @@
-"""Transcribing the answer while it is spoken: chunks cut in pauses, words in order with their times,
-and (real model) the wait after the candidate stops much shorter than transcribing the whole answer."""
+"""Transcribing the answer while it is spoken: chunks cut in pauses and sent as soon as the worker is
+free, each on the short window when the model has it, the spoken length from the audio, and (real model) the wait after
+the candidate stops much shorter than transcribing the whole answer."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import speak
 
-from copilot.adapters.transcribe import TimedWord
+from copilot.adapters.transcribe import TimedWord, TranscribeOptions
 from copilot.audio import SAMPLE_RATE
 from copilot.practice.mock.listen import IncrementalTranscript
 
@@ -33,15 +35,16 @@ def frames(seconds: float, loud: bool) -> list[np.ndarray]:
     return [np.full(FRAME, value, dtype=np.float32) for _ in range(round(seconds * 10))]
 
 
-def test_chunks_are_cut_in_pauses_and_words_keep_their_times() -> None:
+def test_chunks_are_cut_in_pauses_and_the_text_keeps_its_order() -> None:
     model = LengthWords()
     listen = IncrementalTranscript(model, chunk_s=2.0)
     for f in frames(2.5, True) + frames(0.3, False) + frames(1.0, True):
         listen.feed(f)
     assert listen.chunks_sent == 1, "cut at the first pause after 2 s"
-    words = listen.finish()
+    heard = listen.finish()
     assert model.chunks == [28 * FRAME, 10 * FRAME]
-    assert [(w.text, w.start_s, w.end_s) for w in words] == [("w28", 0.0, 2.8), ("w10", 2.8, 3.8)]
+    assert heard.text == "w28 w10" and heard.chunks == 2
+    assert heard.tail_s == pytest.approx(1.0), "only the speech after the last cut was left at the stop"
 
 
 def test_speech_with_no_pause_is_cut_at_the_longest_chunk() -> None:
@@ -53,11 +56,75 @@ def test_speech_with_no_pause_is_cut_at_the_longest_chunk() -> None:
     assert model.chunks == [50 * FRAME, 50 * FRAME, 20 * FRAME]
 
 
+class BlockingWords(LengthWords):
+    """A model whose first decode waits until released: the worker is busy meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def words(self, samples: np.ndarray) -> list[TimedWord]:
+        if not self.chunks:
+            self.release.wait(5)
+        return super().words(samples)
+
+
+def test_a_stretch_goes_early_when_the_worker_is_free_and_waits_longer_while_it_is_busy() -> None:
+    model = BlockingWords()
+    listen = IncrementalTranscript(model, chunk_s=6.0, min_chunk_s=2.0)
+    phrase = frames(2.2, True) + frames(0.3, False)
+    for f in phrase:
+        listen.feed(f)
+    assert listen.chunks_sent == 1, "the worker was free: 2.5 s ending in a pause is sent at once"
+    for f in phrase * 2:  # 5 s more while the first decode is still running
+        listen.feed(f)
+    assert listen.chunks_sent == 1, "while the worker is busy, stretches build up to chunk_s"
+    for f in phrase:
+        listen.feed(f)
+    assert listen.chunks_sent == 2, "7.5 s built up: queued behind the busy worker"
+    model.release.set()
+    assert listen.finish().text == "w25 w75"
+
+
+class ShortWindowWords(LengthWords):
+    """A fake with the real transcriber's two decodes: `words` (30 s window) and `transcribe`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.short: list[tuple[int, bool]] = []
+
+    def transcribe(self, samples: np.ndarray, options: TranscribeOptions | None = None) -> str:
+        self.short.append((len(samples), bool(options and options.short_window)))
+        return f"tail{len(samples) // FRAME}"
+
+
+def test_a_model_with_the_short_window_decodes_every_stretch_on_it() -> None:
+    model = ShortWindowWords()
+    listen = IncrementalTranscript(model, chunk_s=2.0)
+    for f in frames(2.5, True) + frames(0.3, False) + frames(1.2, True):
+        listen.feed(f)
+    heard = listen.finish()
+    assert model.chunks == [], "no padded 30 s window: its cost does not fall with the clip"
+    assert model.short == [(28 * FRAME, True), (12 * FRAME, True)]
+    assert heard.text == "tail28 tail12"
+
+
+def test_the_spoken_length_is_the_loud_audio_not_the_silence_around_it() -> None:
+    listen = IncrementalTranscript(LengthWords(), chunk_s=2.0)
+    for f in frames(1.0, False) + frames(3.0, True) + frames(0.5, False) + frames(2.0, True) + frames(2.0, False):
+        listen.feed(f)
+    assert listen.finish().duration_s == pytest.approx(5.5)
+    silent = IncrementalTranscript(LengthWords())
+    for f in frames(1.0, False):
+        silent.feed(f)
+    assert silent.finish().duration_s == 0.0
+
+
 @pytest.mark.slow
 def test_the_wait_after_the_candidate_stops_is_only_the_tail(tmp_path: Path) -> None:
     from copilot.audio.decode import load_audio
     from copilot.config import models
-    from copilot.practice.feedback import WordTranscriber
+    from copilot.practice.feedback import WordTranscriber, spoken_span_s
 
     text = " ".join(
         [
@@ -80,7 +147,7 @@ def test_the_wait_after_the_candidate_stops_is_only_the_tail(tmp_path: Path) -> 
         listen.feed(samples[i : i + FRAME])
         time.sleep(0.05)
     stopped = time.perf_counter()
-    words = listen.finish()
+    heard = listen.finish()
     after_stop_s = time.perf_counter() - stopped
     print(
         f"whole answer {len(samples) / SAMPLE_RATE:.1f} s: {whole_s:.2f} s to transcribe; after stop {after_stop_s:.2f} s"
@@ -89,6 +156,7 @@ def test_the_wait_after_the_candidate_stops_is_only_the_tail(tmp_path: Path) -> 
     assert listen.chunks_sent >= 3
     assert after_stop_s < whole_s
     said = {w.text.strip(".,").lower() for w in whole}
-    heard = {w.text.strip(".,").lower() for w in words}
-    assert len(said & heard) >= 0.8 * len(said), "cutting in pauses keeps the words"
-    assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+    kept = {w.strip(".,").lower() for w in heard.text.split()}
+    assert len(said & kept) >= 0.8 * len(said), "cutting in pauses keeps the words"
+    assert heard.tail_s < 20, "the tail is what came during the last decode, not a whole chunk"
+    assert abs(heard.duration_s - spoken_span_s(whole)) < 1.5

@@ -60,10 +60,10 @@ Transcribe = Callable[[np.ndarray], "tuple[str, float | None]"]
 
 
 def default_speak(text: str) -> None:
-    """espeak-ng through the speaker when there is one (the drill's player); silent otherwise."""
-    from copilot.practice.drill import DrillQuestion, play_question
+    """The local voice through the speaker when there is one, played from memory; silent otherwise."""
+    from copilot.practice.mock.voice import say_aloud
 
-    play_question(DrillQuestion(text=text, question_type="other"), say=lambda _t: None)
+    say_aloud(text)
 
 
 def core_transcribe(core: Any) -> Transcribe:
@@ -356,10 +356,8 @@ class MockWindow(QMainWindow):
             audio = samples()  # stops the microphone (or decodes the file) off the GUI thread
             if listen is None:
                 return self._transcribe(audio)
-            from copilot.practice.feedback import spoken_span_s, transcript_of
-
-            words = listen.finish()
-            return transcript_of(words), spoken_span_s(words)
+            heard = listen.finish()  # only the tail is left: the rest was decoded while it was said
+            return heard.text, heard.duration_s
 
         self.tasks.run("listen", status, work, self._heard)
 

@@ -117,13 +117,16 @@ def spoken(workdir: Path) -> Hear:
     from copilot.config.models import whisper_model
     from copilot.config.settings import load_settings
     from copilot.practice.feedback import WordTranscriber, spoken_span_s, transcript_of
-    from copilot.practice.mock.voice import speak_to_wav
+    from copilot.practice.mock.voice import espeak_voice, speak_to_wav
 
     m = load_settings().models
     transcriber = WordTranscriber(whisper_model(m.whisper).path, m.whisper_compute_type, m.cpu_threads)
 
     def hear(a: EvalAnswer) -> tuple[str, float | None]:
-        words = transcriber.words(load_audio(speak_to_wav(a.answer, workdir / f"{a.id}.wav")))
+        spoken = speak_to_wav(
+            a.answer, workdir / f"{a.id}.wav", espeak_voice()
+        )  # as documented, whatever else is installed
+        words = transcriber.words(load_audio(spoken))
         return transcript_of(words), spoken_span_s(words)
 
     return hear

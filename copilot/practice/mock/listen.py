@@ -1,58 +1,103 @@
 """Transcribing an answer while it is spoken, so the interviewer can answer soon after the candidate stops.
 
-Whisper decodes audio in 30 s windows and each window costs about the same however much speech it
-holds (4 s for tiny.en on two busy cores, measured while five other jobs ran). Transcribing a 90 s
-answer after it ends costs three windows; here each stretch of at least `chunk_s` that ends in a pause
-is decoded on one worker thread while the candidate is still talking, so when they stop only the tail
-since the last cut is left: one window, whatever the answer's length. Cutting in pauses keeps words
-whole, as the live path does at its long-utterance seams.
+Stretches of speech that end in a pause are decoded on one worker thread while the candidate is still
+talking: a stretch is sent as soon as the worker is free and at least `min_chunk_s` has built up, so
+what is left when the candidate stops is only the speech that came during the last decode. Cutting in
+pauses keeps words whole, as the live path does at its long-utterance seams.
+
+Each stretch is decoded with the encoder run on the clip's own length (the live path's short window)
+when the model offers it. Whisper's usual decode pads every clip to a 30 s window, so its cost does
+not fall with the clip: with stretches sent early, on two cores shared by many jobs, the worker fell
+behind (25 s left to decode at the stop on a 65 s answer, measured here). On the short window the
+cost follows the speech (a 4-6 s tail: 0.2-1 s here) and the worker keeps up.
+
+The spoken length (rambling is judged on it) is measured on the audio itself, from the first loud
+frame to the last, so the tail needs no word timings.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from copilot.adapters.transcribe import TimedWord
+from copilot.adapters.transcribe import SHORT_MAX_S, TimedWord, TranscribeOptions
 from copilot.audio import SAMPLE_RATE
 from copilot.audio.levels import rms_dbfs
 
-# A chunk costs one window, so it must hold more speech than a window takes to decode, or the worker
-# falls behind: 20 s of speech against 4 s of decoding on a busy machine.
+# A stretch shorter than this is not sent early: whisper is less sure of a few words alone, and on a
+# busy machine a 2 s clip sometimes fell back through its temperatures (15 s once, measured here).
+MIN_CHUNK_S = 6.0
+# While the worker is still busy, stretches build up to this before one is queued behind it.
 CHUNK_S = 20.0
 MAX_CHUNK_S = 28.0  # with no pause at all, cut anyway, inside whisper's 30 s window
 PAUSE_S = 0.3  # a breath between phrases
 SPEECH_DBFS = -40.0  # the drill's speech gate: quieter than this is a pause
+SHORT_WINDOW = TranscribeOptions(short_window=True)
 
 
 class WordsModel(Protocol):
     def words(self, samples: np.ndarray) -> list[TimedWord]: ...
 
 
-class IncrementalTranscript:
-    """Feed it the answer's frames as they arrive (any one thread); `finish()` gives the words."""
+@dataclass(frozen=True)
+class Heard:
+    text: str
+    duration_s: float  # from the first loud frame to the last: silence before the stop is not speech
+    chunks: int  # how many stretches were decoded, the tail included
+    tail_s: float  # seconds of audio left to decode when the candidate stopped
 
-    def __init__(self, model: WordsModel, chunk_s: float = CHUNK_S, max_chunk_s: float = MAX_CHUNK_S) -> None:
+
+class IncrementalTranscript:
+    """Feed it the answer's frames as they arrive (any one thread); `finish()` gives what was said."""
+
+    def __init__(
+        self,
+        model: WordsModel,
+        chunk_s: float = CHUNK_S,
+        max_chunk_s: float = MAX_CHUNK_S,
+        min_chunk_s: float = MIN_CHUNK_S,
+    ) -> None:
         self._model = model
         self._chunk = int(chunk_s * SAMPLE_RATE)
         self._max_chunk = int(max_chunk_s * SAMPLE_RATE)
+        self._min_chunk = int(min(min_chunk_s, chunk_s) * SAMPLE_RATE)
         self._pause = int(PAUSE_S * SAMPLE_RATE)
         self._pending: list[np.ndarray] = []
         self._pending_len = 0
         self._offset = 0  # samples already handed to the worker
-        self._futures: list[Future[list[TimedWord]]] = []
+        self._fed = 0  # samples fed in all
+        self._first_loud: int | None = None
+        self._last_loud_end = 0
+        self._futures: list[Future[str]] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-listen")  # in order
 
     def feed(self, samples: np.ndarray) -> None:
+        block = np.asarray(samples, dtype=np.float32)
         with self._lock:
-            self._pending.append(np.asarray(samples, dtype=np.float32))
-            self._pending_len += len(samples)
-            if self._pending_len >= self._chunk and (self._ends_in_pause() or self._pending_len >= self._max_chunk):
-                self._submit()
+            self._note_loudness(block)
+            self._pending.append(block)
+            self._pending_len += len(block)
+            if self._should_cut():
+                self._submit(self._decode)
+
+    def _note_loudness(self, block: np.ndarray) -> None:
+        if len(block) and rms_dbfs(block) >= SPEECH_DBFS:
+            self._first_loud = self._fed if self._first_loud is None else self._first_loud
+            self._last_loud_end = self._fed + len(block)
+        self._fed += len(block)
+
+    def _should_cut(self) -> bool:
+        if self._pending_len >= self._max_chunk:
+            return True
+        idle = all(f.done() for f in self._futures)
+        wanted = self._min_chunk if idle else self._chunk
+        return self._pending_len >= wanted and self._ends_in_pause()
 
     def _ends_in_pause(self) -> bool:
         recent: list[np.ndarray] = []
@@ -62,28 +107,37 @@ class IncrementalTranscript:
                 break
         return rms_dbfs(np.concatenate(recent)[-self._pause :]) < SPEECH_DBFS
 
-    def _submit(self) -> None:
+    def _submit(self, decode: Callable[[np.ndarray], str]) -> float:
+        """Hand the pending audio to the worker; the seconds of audio handed over."""
         if not self._pending_len:
-            return
+            return 0.0
         audio = np.concatenate(self._pending)
-        start_s = self._offset / SAMPLE_RATE
-        self._futures.append(self._pool.submit(self._decode, audio, start_s))
+        self._futures.append(self._pool.submit(decode, audio))
         self._offset += len(audio)
         self._pending, self._pending_len = [], 0
+        return len(audio) / SAMPLE_RATE
 
-    def _decode(self, audio: np.ndarray, start_s: float) -> list[TimedWord]:
-        return [TimedWord(w.text, w.start_s + start_s, w.end_s + start_s) for w in self._model.words(audio)]
+    def _decode(self, audio: np.ndarray) -> str:
+        """The short window when the model has it (the transcriber falls back to the full window itself
+        when a short decode runs away); else its words, as the drill's models give them."""
+        transcribe = getattr(self._model, "transcribe", None)
+        if transcribe is None or len(audio) > SHORT_MAX_S * SAMPLE_RATE:
+            return " ".join(w.text for w in self._model.words(audio))
+        return str(transcribe(audio, SHORT_WINDOW))
 
     @property
     def chunks_sent(self) -> int:
         return len(self._futures)
 
-    def finish(self) -> list[TimedWord]:
-        """Decode the tail, wait for the chunks before it, and give every word in order."""
+    def finish(self) -> Heard:
+        """Decode the tail, wait for the stretches before it, and give the whole answer in order."""
         with self._lock:
-            self._submit()
+            tail_s = self._submit(self._decode)
             futures = list(self._futures)
+            first, last = self._first_loud, self._last_loud_end
         try:
-            return [word for f in futures for word in f.result()]
+            texts = [f.result() for f in futures]
         finally:
             self._pool.shutdown(wait=False)
+        duration = (last - first) / SAMPLE_RATE if first is not None else 0.0
+        return Heard(" ".join(t for t in texts if t.strip()), duration, len(futures), tail_s)
