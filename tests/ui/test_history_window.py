@@ -17,6 +17,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 from copilot.history.store import open_default_store  # noqa: E402
 from ui.history.window import HistoryWindow  # noqa: E402
 
+# Every store access runs through the window's TaskRunner: inline here, so each result is there on
+# the next line.
+pytestmark = pytest.mark.usefixtures("inline_tasks")
+
 LIVE_QUESTION = "Tell me about a time you cut the cost of serving a model."
 DRILL_QUESTION = "What is overfitting?"
 
@@ -56,15 +60,15 @@ def test_the_sessions_are_listed_newest_first_and_previewed(qtbot: Any) -> None:
     live, drill = seed()
     window = HistoryWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     assert [s.id for s in window.sessions] == [drill, live]
     drill_row, live_row = cells(window, 0), cells(window, 1)
     assert drill_row[1:] == ["drill", "1", "unfinished"]  # never ended
     assert live_row[1] == "live" and live_row[2] == "1" and live_row[3].endswith(" s")
     assert window.count_label.text() == "2 sessions, newest first"
-    qtbot.waitUntil(lambda: DRILL_QUESTION in window.preview_text())  # the newest is selected at once
+    assert DRILL_QUESTION in window.preview_text()  # the newest is selected at once
     window.table.selectRow(1)
-    qtbot.waitUntil(lambda: LIVE_QUESTION in window.preview_text())
+    assert LIVE_QUESTION in window.preview_text()
     assert "Lead with the $38k bill" in window.preview_text()
 
 
@@ -73,7 +77,7 @@ def test_export_html_and_markdown_to_the_chosen_path(
 ) -> None:
     seed()
     window.refresh()
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     window.table.selectRow(1)  # the live session
     asked: list[str] = []
 
@@ -85,12 +89,12 @@ def test_export_html_and_markdown_to_the_chosen_path(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     assert window.html_button.isEnabled()
     window.html_button.click()
-    qtbot.waitUntil(lambda: window.last_export == tmp_path / "report.html")
+    assert window.last_export == tmp_path / "report.html"
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html") and LIVE_QUESTION in page
     assert Path(asked[0]).name.startswith("interview-live-") and asked[0].endswith(".html")
     window.md_button.click()
-    qtbot.waitUntil(lambda: window.last_export == tmp_path / "report.md")
+    assert window.last_export == tmp_path / "report.md"
     assert LIVE_QUESTION in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert f"saved {tmp_path / 'report.md'}" in window.tasks.status_label.text()
 
@@ -100,7 +104,7 @@ def test_cancelling_the_save_dialog_writes_nothing(
 ) -> None:
     seed()
     window.refresh()
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: ("", ""))
     window.html_button.click()
     assert not window.tasks.is_busy("export") and window.last_export is None
@@ -109,10 +113,10 @@ def test_cancelling_the_save_dialog_writes_nothing(
 def test_open_report_in_browser_writes_the_html_and_opens_it(qtbot: Any, window: HistoryWindow) -> None:
     seed()
     window.refresh()
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     window.table.selectRow(1)
     window.browser_button.click()
-    qtbot.waitUntil(lambda: bool(window.opened))  # type: ignore[attr-defined]
+    assert window.opened  # type: ignore[attr-defined]
     (url,) = window.opened  # type: ignore[attr-defined]
     path = Path(url.toLocalFile())
     assert path.suffix == ".html" and LIVE_QUESTION in path.read_text(encoding="utf-8")
@@ -123,7 +127,7 @@ def test_delete_asks_first_then_removes_the_session(
 ) -> None:
     live, drill = seed()
     window.refresh()
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     window.table.selectRow(1)  # the live session
     warnings: list[str] = []
 
@@ -142,14 +146,14 @@ def test_delete_asks_first_then_removes_the_session(
 
     monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Yes))
     window.delete_button.click()
-    qtbot.waitUntil(lambda: window.table.rowCount() == 1 and not window.tasks.is_busy())
+    assert window.table.rowCount() == 1 and not window.tasks.is_busy()
     assert [s.id for s in window.sessions] == [drill]
     with open_default_store() as store:
         assert [s.id for s in store.list_sessions()] == [drill]
 
 
 def test_an_empty_history_says_so(qtbot: Any, window: HistoryWindow) -> None:
-    qtbot.waitUntil(lambda: window.count_label.text() == "No sessions yet")
+    assert window.count_label.text() == "No sessions yet"
     assert "No session was recorded yet" in window.preview_text()
     assert not window.html_button.isEnabled() and not window.delete_button.isEnabled()
 
@@ -159,7 +163,7 @@ def test_history_that_cannot_be_opened_is_explained_in_the_banner(qtbot: Any, pr
     window = HistoryWindow()
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.isVisible()
     assert "not a valid history key" in window.banner.label.text()
     assert window.table.rowCount() == 0
 
@@ -180,10 +184,10 @@ def test_an_opened_report_is_private_and_removed_with_the_session_and_at_exit(
     reports = ReportFiles()
     window = HistoryWindow(open_url=opened.append, reports=reports)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     window.table.selectRow(1)  # the live session
     window.browser_button.click()
-    qtbot.waitUntil(lambda: bool(opened))
+    assert opened
     path = Path(opened[0].toLocalFile())
     assert LIVE_QUESTION in path.read_text(encoding="utf-8")
     assert reports.folder is not None and path.parent == reports.folder
@@ -191,10 +195,10 @@ def test_an_opened_report_is_private_and_removed_with_the_session_and_at_exit(
     assert not (paths.cache_dir() / "reports").exists()  # nothing decrypted left in the cache
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Yes)
     window.delete_button.click()
-    qtbot.waitUntil(lambda: window.table.rowCount() == 1 and not window.tasks.is_busy())
+    assert window.table.rowCount() == 1 and not window.tasks.is_busy()
     assert not path.exists()  # deleting the session deletes its opened report
     window.browser_button.click()  # the drill session, now selected
-    qtbot.waitUntil(lambda: len(opened) == 2)
+    assert len(opened) == 2
     folder = reports.folder
     reports.remove_all()  # what the app's exit runs
     assert not folder.exists()
@@ -206,9 +210,9 @@ def test_no_browser_is_said_in_the_banner(qtbot: Any) -> None:
     seed()
     window = HistoryWindow(open_url=lambda url: False, reports=ReportFiles())
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
+    assert window.table.rowCount() == 2
     window.browser_button.click()
-    qtbot.waitUntil(lambda: bool(window.banner.errors))
+    assert window.banner.errors
     assert "No browser could be started" in window.banner.label.text() and "Export HTML" in window.banner.label.text()
 
 
@@ -240,8 +244,8 @@ def test_reports_show_live_types_drill_scores_and_only_stages_that_ran(qtbot: An
         assert "classify" in report and "transcribe" not in report  # 0 ms: the stage did not run
     window = HistoryWindow(open_url=lambda url: True)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.table.rowCount() == 2)
-    qtbot.waitUntil(lambda: "Give a concrete example." in window.preview_text())  # the drill, newest
+    assert window.table.rowCount() == 2
+    assert "Give a concrete example." in window.preview_text()  # the drill, newest
 
 
 def test_a_damaged_history_moved_aside_is_said_in_the_window(qtbot: Any) -> None:
@@ -254,12 +258,12 @@ def test_a_damaged_history_moved_aside_is_said_in_the_window(qtbot: Any) -> None
     window = HistoryWindow()
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.count_label.text() == "No sessions yet")
+    assert window.count_label.text() == "No sessions yet"
     (aside,) = path.parent.glob(path.name + ".damaged-*")
     assert window.banner.isVisible()
     shown = window.banner.label.text()
     assert "was damaged" in shown and str(aside) in shown and "new history was started" in shown
     window.banner.errors.clear()
     window.refresh()  # said once: the new file is sound
-    qtbot.waitUntil(lambda: not window.tasks.is_busy())
+    assert not window.tasks.is_busy()
     assert window.banner.errors == []
