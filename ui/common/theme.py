@@ -196,5 +196,5 @@ def _mirror(color: str) -> str:
     qcolor = QColor(color)
     if not qcolor.isValid():
         return color
-    h, s, lightness, a = qcolor.getHsl()
-    return QColor.fromHsl(max(h, 0), s, 255 - lightness, a).name()
+    hue = max(qcolor.hslHue(), 0)  # -1 for a grey
+    return QColor.fromHsl(hue, qcolor.hslSaturation(), 255 - qcolor.lightness(), qcolor.alpha()).name()

@@ -203,7 +203,7 @@ class LaneView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.text)
 
-    def render(self, lines: Sequence[TranscriptLine]) -> None:
+    def show_lines(self, lines: Sequence[TranscriptLine]) -> None:
         parts = []
         for line in lines:
             text = html.escape(line.text)
@@ -292,7 +292,7 @@ class ErrorBanner(QFrame):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def render(self, errors: list[str]) -> None:
+    def show_errors(self, errors: list[str]) -> None:
         self.label.setText("\n".join(errors[-3:]))  # the newest few; the rest are in the log
         self.setVisible(bool(errors))
 
@@ -311,11 +311,11 @@ class WindowErrors(ErrorBanner):
         text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
         self._log.warning("%s: %s", self._where, text)
         self.errors.append(text)
-        self.render(self.errors)
+        self.show_errors(self.errors)
 
     def clear_errors(self) -> None:
         self.errors.clear()
-        self.render(self.errors)
+        self.show_errors(self.errors)
 
 
 # --- shared by the drill and job-description windows -----------------------------------------------

@@ -251,13 +251,13 @@ class LibraryWindow(QMainWindow):
         self.role_edit.textEdited.connect(self._user_edit(self.model.set_role))
         self.year_edit.textEdited.connect(self._on_year_edited)
         self.competencies_edit.textEdited.connect(self._user_edit(self.model.set_competencies_text))
-        for edit, name in (
+        for line_edit, name in (
             (self.title_edit, "Title"),
             (self.role_edit, "Role"),
             (self.year_edit, "Year"),
             (self.competencies_edit, "Competencies"),
         ):
-            edit.setAccessibleName(name)  # the form's labels are not buddies a screen reader follows
+            line_edit.setAccessibleName(name)  # the form's labels are not buddies a screen reader follows
         role_row = QHBoxLayout()
         role_row.addWidget(self.role_edit, 1)
         role_row.addWidget(_field_label("Year"))
@@ -614,9 +614,9 @@ class LibraryWindow(QMainWindow):
             # News ("Saved x.md") goes to the status bar: a banner would push the form down under the
             # user's pointer. Problems and the undo offer still take the banner.
             self.statusBar().showMessage(message.text, INFO_MESSAGE_MS)
-            self.banner.render(None)
+            self.banner.show_message(None)
         else:
-            self.banner.render(message)
+            self.banner.show_message(message)
         self._update_actions()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
@@ -657,7 +657,9 @@ class LibraryWindow(QMainWindow):
         return [
             w.property("message")
             for i in range(self.findings_layout.count())
-            if (w := self.findings_layout.itemAt(i).widget()) is not None and w.property("message")
+            if (item := self.findings_layout.itemAt(i)) is not None
+            and (w := item.widget()) is not None
+            and w.property("message")
         ]
 
     def list_titles(self) -> list[str]:
@@ -684,7 +686,7 @@ class _Banner(QFrame):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def render(self, message: Any) -> None:
+    def show_message(self, message: Any) -> None:
         if message is None:
             self.hide()
             return

@@ -406,14 +406,14 @@ class LiveWindow(QMainWindow):
             BULLETS: self._render_bullets,
             LATENCY: self._render_latency,
             STATUS: self._render_status,
-            ERRORS: lambda: self.banner.render(self.model.errors),
+            ERRORS: lambda: self.banner.show_errors(self.model.errors),
         }.get(what)
         if render is not None:
             render()
 
     def _render_lanes(self) -> None:
-        self.interviewer_lane.render(self.model.lanes[INTERVIEWER].lines)
-        self.you_lane.render(self.model.lanes[CANDIDATE].lines)
+        self.interviewer_lane.show_lines(self.model.lanes[INTERVIEWER].lines)
+        self.you_lane.show_lines(self.model.lanes[CANDIDATE].lines)
 
     def _render_question(self) -> None:
         question = self.model.question
@@ -455,7 +455,9 @@ class LiveWindow(QMainWindow):
     def _render_cards(self) -> None:
         cards = self.model.cards
         signature = (
-            tuple((h.kind, h.id, round(h.score, 2)) for h in (*cards.frameworks, *cards.stories, *cards.topics)),
+            tuple(
+                (h.kind, h.id, round(h.score, 2), h.reason) for h in (*cards.frameworks, *cards.stories, *cards.topics)
+            ),
             frozenset(self.model.expanded_stories),
         )
         if signature == self._cards_signature:
@@ -475,7 +477,10 @@ class LiveWindow(QMainWindow):
             )
         for hit in cards.stories:
             card = self._place_card(
-                old, ("story", hit.id, hit.id in self.model.expanded_stories), lambda hit=hit: self._story_card(hit)
+                # The reason is in the key: a question that grows can change why the story fits.
+                old,
+                ("story", hit.id, hit.id in self.model.expanded_stories, hit.reason),
+                lambda hit=hit: self._story_card(hit),
             )
             card.kind.setText(story_kind(hit).upper())  # the score may have moved
         for hit in cards.topics:
@@ -578,6 +583,7 @@ def story_html(hit: Hit, expanded: bool) -> str:
     competencies = ", ".join(getattr(story, "competencies", ()))
     meta = " · ".join(str(x) for x in (getattr(story, "role", None), getattr(story, "year", None)) if x)
     head = f"<p style='color:{tone('#8d96a0')}'>{html.escape(' — '.join(x for x in (meta, competencies) if x))}</p>"
+    head += reason_html(hit.reason)
     if not expanded:
         result = story.section("result") if hasattr(story, "section") else ""
         teaser = f"<p><b>Result:</b> {html.escape(first_sentence(result))}</p>" if result else ""
@@ -588,6 +594,13 @@ def story_html(hit: Hit, expanded: bool) -> str:
         if text:
             parts.append(f"<p><b>{name.capitalize()}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>")
     return "".join(parts)
+
+
+def reason_html(reason: str) -> str:
+    """Why the retriever chose the story ("ownership, cost reduction: Action section"), one greyed line."""
+    if not reason:
+        return ""
+    return f"<p style='color:{tone('#8d96a0')}; font-style:italic'>Why: {html.escape(reason)}</p>"
 
 
 def first_sentence(text: str) -> str:
