@@ -48,6 +48,30 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class SpeechPaused:
+    """The speaker paused for `short_pause_s`: `samples` is what the final will be if they stay quiet."""
+
+    utterance_id: int
+    speaker: str
+    t_pause_s: float  # end of the last speech block: the final's t_end_s if speech does not resume
+    # Not compared: `==` on arrays is elementwise (and raises on different lengths).
+    samples: np.ndarray = field(repr=False, compare=False)
+    t_start_s: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The audio clock advanced to `t_s` (seconds in the interviewer's timeline)."""
+
+    t_s: float
+
+
+@dataclass(frozen=True)
+class AnswerNow:
+    """The user asked for prompts now ("answer now" shortcut)."""
+
+
+@dataclass(frozen=True)
 class Question:
     """Interviewer text that reads as a question; `is_final` once the turn has ended.
 
@@ -69,6 +93,14 @@ class Question:
     @property
     def full_text(self) -> str:
         return f"{self.preamble} {self.text}".strip()
+
+
+@dataclass(frozen=True)
+class QuestionRedecoded:
+    """A finished question's audio decoded again on whisper's full window; `text` is the whole turn."""
+
+    question: Question
+    text: str
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     from copilot.cli.drill import register as register_drill
     from copilot.cli.feedback import register as register_feedback
     from copilot.cli.history import register as register_history
+    from copilot.cli.listen import register as register_listen
     from copilot.cli.mock import register as register_mock
     from copilot.cli.models import register as register_models
     from copilot.cli.stories import register as register_stories
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index(sub)
     _add_doctor(sub)
     _add_key(sub)
-    _add_listen(sub)
+    register_listen(sub, _settings_for, _progress)
     _add_bench(sub)
     devices = sub.add_parser("devices", help="audio devices, and system-audio (loopback) sources")
     devices.add_argument("--json", action="store_true")
@@ -118,18 +119,6 @@ def _run_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_listen(sub: Any) -> None:
-    p = sub.add_parser("listen", help="the live copilot in the terminal: transcripts, questions, cards, bullets")
-    p.add_argument("--system", metavar="DEVICE", help="system-audio source (default: the monitor of your output)")
-    p.add_argument("--mic", metavar="DEVICE", help="microphone (default: the system default)")
-    p.add_argument("--no-mic", action="store_true", help="interviewer only")
-    p.add_argument("--file", metavar="AUDIO", help="replay a recording as the interviewer, in real time")
-    p.add_argument("--stories", metavar="DIR")
-    p.add_argument("--no-llm", action="store_true")
-    p.add_argument("--json", action="store_true", help="one JSON object per event")
-    p.set_defaults(func=_run_listen)
-
-
 def _add_bench(sub: Any) -> None:
     p = sub.add_parser("bench", help="live-path latency on recorded interview turns, paced in real time")
     p.add_argument("--audio", nargs="+", default=[], metavar="FILE", help="recordings (default: made with espeak-ng)")
@@ -152,55 +141,6 @@ def _settings_for(args: argparse.Namespace) -> Any:
     if getattr(args, "whisper", None):
         settings = replace(settings, models=replace(settings.models, whisper=args.whisper))
     return settings
-
-
-def _run_listen(args: argparse.Namespace) -> int:
-    from copilot.audio.sources import open_source
-    from copilot.composition import open_core
-    from copilot.events import CANDIDATE, INTERVIEWER
-    from copilot.history.session import recorded_session
-    from copilot.live.report import event_line, event_record
-    from copilot.live.session import LiveSession
-
-    core = open_core(_settings_for(args), args.stories, progress=_progress(args))
-    try:
-        if args.file:
-            sources = [open_source("file", path=args.file, speaker=INTERVIEWER, tail_silence_s=3.0)]
-        else:
-            sources = [open_source("system", device=args.system, speaker=INTERVIEWER)]
-            if not args.no_mic:
-                sources.append(open_source("microphone", device=args.mic, speaker=CANDIDATE))
-
-        def show(event: object) -> None:
-            if args.json:
-                record = event_record(event)
-                if record is not None:
-                    print(json.dumps(record), flush=True)
-            elif (line := event_line(event)) is not None:
-                print(line, flush=True)
-
-        with recorded_session("live") as history:
-            record = history.sink() if history is not None else None
-
-            def sink(event: object) -> None:
-                show(event)
-                if record is not None:
-                    record(event)
-
-            session = LiveSession(core, sources, sink)
-            print("copilot: listening; press Ctrl-C to stop", file=sys.stderr)
-            session.start()
-            try:
-                while not session.all_ended.wait(0.5):
-                    pass
-                session.answerer.wait_idle(60.0)  # let the last rewrite print
-            except KeyboardInterrupt:
-                pass
-            finally:
-                session.stop()
-    finally:
-        core.close()
-    return 0
 
 
 def _run_bench(args: argparse.Namespace) -> int:

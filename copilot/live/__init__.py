@@ -4,7 +4,8 @@ Nothing here imports faster_whisper or onnxruntime at import time; the Silero de
 when it is constructed.
 """
 
-from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
+from copilot.events import SpeechPaused
+from copilot.live.segmenter import Segmenter, SegmenterOptions
 from copilot.live.streaming import DecodeStats, StreamingOptions, StreamingTranscriber
 from copilot.live.vad import EnergySpeechDetector, SileroSpeechDetector, SpeechDetector
 

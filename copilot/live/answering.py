@@ -9,15 +9,18 @@ on its own thread, and a newer question cancels it; nothing for an older questio
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from copilot.events import Bullets, CardsReady, Question, StageError
+from copilot.live.fresh import fresh_only
+from copilot.pipeline.runner import FunctionStage, StageThread, run_chain
 from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
 
 Emit = Callable[[object], None]
+# Rewrites waiting for the model. A newer question cancels the running one and makes the queued
+# ones stale (skipped at once), so a handful of slots never fill at the pace questions are asked.
+REWRITE_INBOX_JOBS = 8
 
 
 def card_signature(cards: CardsReady) -> tuple:
@@ -42,6 +45,16 @@ def _steps_back(shown: CardsReady, new: CardsReady, question: Question) -> bool:
 
 
 @dataclass(frozen=True)
+class _Rewrite:
+    cards: CardsReady
+    draft: Bullets
+
+    @property
+    def question_id(self) -> int:
+        return self.cards.question_id
+
+
+@dataclass(frozen=True)
 class _Shown:
     question_id: int
     text: str
@@ -51,23 +64,24 @@ class _Shown:
 
 
 class Answerer:
-    """`on_question` is called from one thread (the turn detector's); results go to `emit`."""
+    """`on_question` is called from one thread (the turn detector's); results go to `emit`, behind
+    the stale rule (copilot/live/fresh.py), so nothing for an older question reaches it."""
 
     def __init__(self, classify: ClassifyStage, retrieve: RetrieveStage, bullets: BulletStage, emit: Emit) -> None:
         self._classify, self._retrieve, self._bullets = classify, retrieve, bullets
-        self._emit = emit
+        self._emit = fresh_only(emit)
         self._shown: _Shown | None = None
         self.latest_question_id = -1
-        self._llm_inbox: queue.Queue[tuple[CardsReady, Bullets] | None] = queue.Queue()
-        self._llm_thread = threading.Thread(target=self._llm_loop, name="llm-rewrite", daemon=True)
-        self._llm_thread.start()
+        rewrite = FunctionStage("generate", self._rewrite)
+        self._llm = StageThread(rewrite, self._emit, REWRITE_INBOX_JOBS).start()
 
     def on_question(self, question: Question) -> None:
         if question.question_id < self.latest_question_id:
-            return  # a late partial for a question already superseded
+            return  # a late partial for a question already superseded: not worth the work
         if question.question_id > self.latest_question_id:
             self._bullets.cancel()  # stop the old rewrite within one token
             self.latest_question_id = question.question_id
+            self._emit.see(question.question_id)  # the old rewrite's last bullets are stale now
         shown = self._shown
         changed = False
         if shown is None or shown.question_id != question.question_id or shown.text != question.text:
@@ -82,7 +96,7 @@ class Answerer:
             self._bullets.cancel()  # the cards changed under the rewrite: start it again on them
         if question.is_final and self._bullets.has_generator:
             cards = replace(shown.cards, typed=replace(shown.cards.typed, question=question))
-            self._llm_inbox.put((cards, shown.draft))
+            self._llm.put(_Rewrite(cards, shown.draft))
 
     def _update_cards(self, question: Question, previous: _Shown | None) -> _Shown | None:
         cards = self._cards_for(question)
@@ -105,33 +119,26 @@ class Answerer:
 
     def _cards_for(self, question: Question) -> CardsReady | None:
         try:
-            typed = next(iter(self._classify.process(question)))
-            return next(iter(self._retrieve.process(typed)))
+            produced = run_chain([self._classify, self._retrieve], question)
         except Exception as exc:  # one failed question must not end the session
-            self._emit(StageError("answer", str(exc), question.question_id))
-            return None
+            produced = [StageError("answer", str(exc), question.question_id)]
+        for error in (e for e in produced if isinstance(e, StageError)):
+            self._emit(error)
+        return next((e for e in produced if isinstance(e, CardsReady)), None)
 
-    def _llm_loop(self) -> None:
-        while (job := self._llm_inbox.get()) is not None:
-            cards, draft = job
-            try:
-                if cards.question_id < self.latest_question_id:
-                    continue
-                for bullets in self._bullets.rewrite(cards, draft.bullets):
-                    if bullets.question_id == self.latest_question_id:
-                        self._emit(bullets)
-            except Exception as exc:  # a broken model or server: the grounded draft stays on screen
-                self._emit(StageError("generate", str(exc), cards.question_id))
-            finally:
-                self._llm_inbox.task_done()
+    def _rewrite(self, job: _Rewrite) -> Iterator[Bullets | StageError]:
+        """The rewrite stage, on its own thread; a job for a superseded question is skipped."""
+        if job.question_id < self.latest_question_id:
+            return
+        try:
+            yield from self._bullets.rewrite(job.cards, job.draft.bullets)
+        except Exception as exc:  # a broken model or server: the grounded draft stays on screen
+            yield StageError("generate", str(exc), job.question_id)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until every queued rewrite has finished (or been skipped as stale)."""
-        inbox = self._llm_inbox
-        with inbox.all_tasks_done:
-            return inbox.all_tasks_done.wait_for(lambda: inbox.unfinished_tasks == 0, timeout_s)
+        return self._llm.wait_idle(timeout_s)
 
     def close(self) -> None:
         self._bullets.cancel()
-        self._llm_inbox.put(None)
-        self._llm_thread.join(timeout=5)
+        self._llm.stop(timeout_s=5)

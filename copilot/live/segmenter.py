@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from copilot.audio import SAMPLE_RATE
-from copilot.events import AudioFrame, SourceEnded, Utterance
+from copilot.events import AudioFrame, SourceEnded, SpeechPaused, Utterance
 from copilot.live.vad import BLOCK_SAMPLES, SpeechDetector
 
 _BLOCK_S = BLOCK_SAMPLES / SAMPLE_RATE
@@ -64,18 +64,6 @@ class SegmenterOptions:
     @property
     def release_threshold(self) -> float:
         return max(self.threshold - _HYSTERESIS, 0.01)
-
-
-@dataclass(frozen=True)
-class SpeechPaused:
-    """The speaker paused for `short_pause_s`: `samples` is what the final will be if they stay quiet."""
-
-    utterance_id: int
-    speaker: str
-    t_pause_s: float  # end of the last speech block: the final's t_end_s if speech does not resume
-    # Not compared: `==` on arrays is elementwise (and raises on different lengths).
-    samples: np.ndarray = field(repr=False, compare=False)
-    t_start_s: float
 
 
 SegmentEvent = Utterance | SpeechPaused

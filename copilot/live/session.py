@@ -1,7 +1,7 @@
 """A live session: both audio sources through the whole pipeline, on threads, into one sink.
 
 Threads (DESIGN.md: threads, not asyncio; the heavy work is native code that releases the GIL):
-  - the audio callbacks only put frames on a bounded queue per source (drops are counted);
+  - the audio callbacks only put frames on a bounded inbox per source (drops are counted);
   - one segmenter thread per source (Silero VAD is cheap);
   - one transcription thread, since both speakers share one whisper model: final decodes go first,
     and only the newest partial of each utterance is kept, so partials never queue up behind the CPU;
@@ -10,14 +10,15 @@ Threads (DESIGN.md: threads, not asyncio; the heavy work is native code that rel
     if the text changed;
   - one "turn" thread: turn detection, classification, retrieval, composer bullets (milliseconds);
   - the answerer's own thread for the language-model rewrite.
-Everything the user should see goes to `sink`, called from these threads under one lock.
+Each is a stage on the generic runner (copilot/pipeline/runner.StageThread) with a bounded inbox,
+except the transcription, whose inbox keeps the order above. Everything the user should see goes to
+`sink` through `FreshResults`: one call at a time, and never a result for an older question.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import queue
 import re
 import threading
 from collections import OrderedDict, deque
@@ -30,16 +31,34 @@ from copilot.adapters.transcribe import LONG_AUDIO_S, pause_windows
 from copilot.audio import SAMPLE_RATE
 from copilot.audio.sources import AudioSource
 from copilot.composition import Core, transcribe_options
-from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, Question, SourceEnded, StageError, Transcript, Utterance
+from copilot.events import (
+    CANDIDATE,
+    INTERVIEWER,
+    AnswerNow,
+    AudioFrame,
+    Question,
+    QuestionRedecoded,
+    SourceEnded,
+    SpeechPaused,
+    StageError,
+    Tick,
+    Transcript,
+    Utterance,
+)
 from copilot.live.answering import Answerer
-from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
+from copilot.live.fresh import FreshResults
+from copilot.live.segmenter import Segmenter, SegmenterOptions
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats
-from copilot.live.turns import AnswerNow, Tick, TurnDetector
+from copilot.live.turns import TurnDetector
 from copilot.live.vad import SileroSpeechDetector, SpeechDetector
+from copilot.pipeline.runner import FunctionStage, StageThread
 
 log = logging.getLogger(__name__)
 Sink = Callable[[object], None]
 FRAME_QUEUE_BLOCKS = 256  # 8 s of 32 ms blocks: enough to ride out a slow decode without dropping
+# The turn thread's work per event is milliseconds; a full inbox means it is stuck, and then the
+# transcription waits (back-pressure) rather than the inbox growing all session.
+TURN_INBOX_EVENTS = 256
 TICK_EVERY_S = 0.1
 KEPT_UTTERANCES = 16  # interviewer utterances kept for the second decode (at most ~90 s each)
 
@@ -57,12 +76,6 @@ class _Redecode:
 
     def step(self, transcribe: Callable[[np.ndarray], str]) -> _Redecode:
         return replace(self, windows=self.windows[1:], texts=(*self.texts, transcribe(self.windows[0])))
-
-
-@dataclass(frozen=True)
-class _Redecoded:
-    question: Question
-    text: str
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -157,8 +170,7 @@ class LiveSession:
         if core.transcriber is None:
             raise ValueError("a live session needs the speech model loaded")
         self.options = options or options_from_settings(core)
-        self._sink_lock = threading.Lock()
-        self._user_sink = sink
+        self._emit = FreshResults(sink)
         self._sources = sources
         ids = itertools.count(1)
         self._segmenters = {
@@ -178,10 +190,21 @@ class LiveSession:
         stages = core.stages()
         self.turns = TurnDetector(self.options.merge_window_s)
         self.answerer = Answerer(stages.classify, stages.retrieve, stages.bullets, self._emit)
-        self._frames = {s.speaker: queue.Queue[AudioFrame | SourceEnded](FRAME_QUEUE_BLOCKS) for s in sources}
+        self._frames = {s.speaker: self._segment_thread(s.speaker) for s in sources}
         self._transcription = _TranscriptionQueue()
-        self._turn_inbox: queue.Queue[object] = queue.Queue()
-        self._threads: list[threading.Thread] = []
+        self._open_sources = set(self._frames)  # transcription thread only
+        self._transcribing = StageThread(
+            FunctionStage("transcribe", self._transcribe),
+            self._to_turns,
+            inbox=self._transcription,
+            until=lambda _: not self._open_sources,
+        )
+        self._turn_thread = StageThread(
+            FunctionStage("turns", self._on_turn_event),
+            self._emit,
+            TURN_INBOX_EVENTS,
+            until=lambda _: len(self._ended) == len(self._frames),
+        )
         self._held_redecodes: list[_Redecode] = []  # turn thread only
         self._ended: set[str] = set()
         self.all_ended = threading.Event()
@@ -193,10 +216,8 @@ class LiveSession:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        for speaker in self._frames:
-            self._spawn(f"segment-{speaker}", self._segment_loop, speaker)
-        self._spawn("transcribe", self._transcribe_loop)
-        self._spawn("turns", self._turn_loop)
+        for thread in (*self._frames.values(), self._transcribing, self._turn_thread):
+            thread.start()
         for source in self._sources:
             # A device must never wait on us (drop and count instead); a file replayed faster than
             # real time has no deadline, so it waits for the pipeline and loses nothing.
@@ -212,20 +233,11 @@ class LiveSession:
         self.answerer.close()
 
     def answer_now(self) -> None:
-        """The "answer now" shortcut: treat what the interviewer said so far as the question."""
-        self._turn_inbox.put(AnswerNow())
+        """The "answer now" shortcut: treat what the interviewer said so far as the question.
 
-    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=self._guarded, args=(name, target, *args), name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _guarded(self, name: str, target: Callable[..., None], *args: object) -> None:
-        try:
-            target(*args)
-        except Exception as exc:  # report, never die silently: the session and transcript are kept
-            log.exception("live thread %s failed", name)
-            self._emit(StageError(name, f"internal error: {exc!r}"))
+        Never waits (it is called from the GUI thread); a turn thread 256 events behind drops it."""
+        if not self._turn_thread.offer(AnswerNow()):
+            log.warning("answer now dropped: the turn thread is %d events behind", TURN_INBOX_EVENTS)
 
     # --- audio ----------------------------------------------------------------------------------
 
@@ -233,9 +245,9 @@ class LiveSession:
         frames = self._frames[speaker]
 
         def on_frame(frame: AudioFrame) -> None:
-            try:
-                frames.put(frame, block=blocking)
-            except queue.Full:
+            if blocking:
+                frames.put(frame)
+            elif not frames.offer(frame):
                 self.dropped_frames[speaker] += 1
 
         return on_frame
@@ -243,45 +255,61 @@ class LiveSession:
     def _end_callback(self, event: SourceEnded) -> None:
         self._frames[event.source].put(event)  # blocking: the end must not be dropped
 
-    def _segment_loop(self, speaker: str) -> None:
-        segmenter, frames = self._segmenters[speaker], self._frames[speaker]
+    def _segment_thread(self, speaker: str) -> StageThread:
+        segmenter = self._segmenters[speaker]
         next_tick = 0.0
-        while True:
-            event = frames.get()
+
+        def segment(event: AudioFrame | SourceEnded) -> Iterator[object]:
+            nonlocal next_tick
             if speaker == INTERVIEWER and isinstance(event, AudioFrame):
-                t_end = event.t_start_s + len(event.samples) / 16_000
+                t_end = event.t_start_s + len(event.samples) / SAMPLE_RATE
                 if t_end >= next_tick:
-                    self._turn_inbox.put(Tick(t_end))
+                    yield Tick(t_end)
                     next_tick = t_end + TICK_EVERY_S
-            for out in segmenter.process(event):
-                self._transcription.put(out)
-            if isinstance(event, SourceEnded):
-                return
+            yield from segmenter.process(event)
+
+        return StageThread(
+            FunctionStage(f"segment-{speaker}", segment),
+            self._from_segmenter,
+            FRAME_QUEUE_BLOCKS,
+            until=lambda event: isinstance(event, SourceEnded),
+        )
+
+    def _from_segmenter(self, event: object) -> None:
+        if isinstance(event, Tick):
+            self._turn_thread.offer(event)  # a tick lost to a full inbox is made good by the next
+        elif isinstance(event, StageError):
+            self._emit(event)
+        else:
+            self._transcribing.put(event)
 
     # --- transcription --------------------------------------------------------------------------
 
-    def _transcribe_loop(self) -> None:
-        open_sources = set(self._frames)
-        while open_sources:
-            event = self._transcription.get()
-            if isinstance(event, _Redecode):
-                self._redecode(event)
-                continue
-            if isinstance(event, Utterance) and event.is_final and event.speaker == INTERVIEWER:
-                self._keep_audio(event)
-            if isinstance(event, SourceEnded) and open_sources == {event.source}:
-                for held in self._transcription.take_background():  # the last words of a replayed file
-                    job = held if held.cut else self._cut(held)
-                    while job.windows:
-                        job = job.step(self._decode_full)
-                    self._redecoded(job)
-            speaker = event.source if isinstance(event, SourceEnded) else event.speaker  # type: ignore[attr-defined]
-            for out in self._transcribers[speaker].process(event):
-                if isinstance(out, Transcript):
-                    self._emit(out)
-                self._turn_inbox.put(out)
+    def _transcribe(self, event: object) -> Iterator[object]:
+        if isinstance(event, _Redecode):
+            yield from self._redecode(event)
+            return
+        if isinstance(event, Utterance) and event.is_final and event.speaker == INTERVIEWER:
+            self._keep_audio(event)
+        if isinstance(event, SourceEnded) and self._open_sources == {event.source}:
+            for held in self._transcription.take_background():  # the last words of a replayed file
+                job = held if held.cut else self._cut(held)
+                while job.windows:
+                    job = job.step(self._decode_full)
+                yield self._result(job)
+        speaker = event.source if isinstance(event, SourceEnded) else event.speaker  # type: ignore[attr-defined]
+        try:
+            yield from self._transcribers[speaker].process(event)
+        finally:
             if isinstance(event, SourceEnded):
-                open_sources.discard(event.source)
+                self._open_sources.discard(event.source)
+
+    def _to_turns(self, event: object) -> None:
+        """What the transcription yields: transcripts are shown and go on to the turn thread."""
+        if isinstance(event, Transcript | StageError):
+            self._emit(event)
+        if not isinstance(event, StageError):
+            self._turn_thread.put(event)
 
     def _keep_audio(self, utterance: Utterance) -> None:
         with self._audio_lock:
@@ -297,12 +325,12 @@ class LiveSession:
         mark = self._transcription.speech_events  # interviewer speech after this drops the job
         return _Redecode(question, tuple(a for a in audio if a is not None), speech_mark=mark)
 
-    def _redecode(self, job: _Redecode) -> None:
+    def _redecode(self, job: _Redecode) -> Iterator[QuestionRedecoded]:
         job = job.step(self._decode_full) if job.cut else self._cut(job).step(self._decode_full)
         if job.windows:
-            self._transcription.put(job)
+            self._transcribing.put(job)
         else:
-            self._redecoded(job)
+            yield self._result(job)
 
     def _cut(self, job: _Redecode) -> _Redecode:
         """Utterances (each ends in a pause) cut in pauses into whisper-sized windows."""
@@ -313,49 +341,46 @@ class LiveSession:
     def _decode_full(self, samples: np.ndarray) -> str:
         return self._transcriber.transcribe(samples, self._full_window)
 
-    def _redecoded(self, job: _Redecode) -> None:
-        self._turn_inbox.put(self._result(job))
-
     @staticmethod
-    def _result(job: _Redecode) -> _Redecoded:
-        return _Redecoded(job.question, " ".join(collapse_repeats(" ".join(job.texts).split())))
+    def _result(job: _Redecode) -> QuestionRedecoded:
+        return QuestionRedecoded(job.question, " ".join(collapse_repeats(" ".join(job.texts).split())))
 
     # --- turns and answers ----------------------------------------------------------------------
 
-    def _turn_loop(self) -> None:
-        while len(self._ended) < len(self._frames):
-            event = self._turn_inbox.get()
-            if isinstance(event, SourceEnded):
-                self._ended.add(event.source)
-                self._emit(event)
-                if event.source == INTERVIEWER:
-                    event_iter: Iterator[Question] = self.turns.process(AnswerNow())
-                    self._answer(event_iter)
-                    self._redecode_now()
-                continue
-            if isinstance(event, _Redecoded):
-                self._revise(event)
-                continue
-            self._hold_or_release_redecodes(event)
-            self._answer(self.turns.process(event))
-        self.all_ended.set()
+    def _on_turn_event(self, event: object) -> Iterator[object]:
+        """The turn thread's stage: what it yields goes to the sink; cards and bullets go there from
+        the answerer, after the question they answer."""
+        if isinstance(event, SourceEnded):
+            self._ended.add(event.source)
+            yield event
+            if event.source == INTERVIEWER:
+                yield from self._answer(self.turns.process(AnswerNow()))
+                yield from self._redecode_now()
+            if len(self._ended) == len(self._frames):
+                self.all_ended.set()
+            return
+        if isinstance(event, QuestionRedecoded):
+            yield from self._revise(event)
+            return
+        self._hold_or_release_redecodes(event)
+        yield from self._answer(self.turns.process(event))
 
-    def _answer(self, questions: Iterator[Question]) -> None:
+    def _answer(self, questions: Iterator[Question]) -> Iterator[Question]:
         for question in questions:
-            self._emit(question)
+            yield question  # emitted by the runner before the answerer emits its cards
             self.answerer.on_question(question)
             job = self._redecode_job(question) if question.is_final and not question.revised else None
             if job is not None:
                 self._held_redecodes.append(job)
 
-    def _redecode_now(self) -> None:
+    def _redecode_now(self) -> Iterator[Question]:
         """The interviewer's audio ended (a replayed file): no more ticks will release the held
         second decodes, so run them here (the transcriber serialises its callers)."""
         for held in self._held_redecodes:
             job = self._cut(held)
             while job.windows:
                 job = job.step(self._decode_full)
-            self._revise(self._result(job))
+            yield from self._revise(self._result(job))
         self._held_redecodes.clear()
 
     def _hold_or_release_redecodes(self, event: object) -> None:
@@ -367,16 +392,12 @@ class LiveSession:
             due = [j for j in self._held_redecodes if event.t_s - j.question.t_end_s >= self.options.merge_window_s]
             for job in due:
                 self._held_redecodes.remove(job)
-                self._transcription.put(job)
+                self._transcribing.put(job)
 
-    def _revise(self, done: _Redecoded) -> None:
+    def _revise(self, done: QuestionRedecoded) -> Iterator[Question]:
         if not done.text or _same_words(done.text, done.question.full_text):
             return
         revised = self.turns.revise(done.question.question_id, done.text)
         if revised is not None:
-            self._emit(revised)
+            yield revised
             self.answerer.on_question(revised)
-
-    def _emit(self, event: object) -> None:
-        with self._sink_lock:
-            self._user_sink(event)

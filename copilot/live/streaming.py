@@ -32,8 +32,7 @@ import numpy as np
 
 from copilot.adapters.transcribe import TranscribeOptions, Transcriber
 from copilot.audio import SAMPLE_RATE
-from copilot.events import SourceEnded, Transcript, Utterance
-from copilot.live.segmenter import SpeechPaused
+from copilot.events import SourceEnded, SpeechPaused, Transcript, Utterance
 
 _NOT_WORD = re.compile(r"[^\w']+")
 # Words a new hypothesis must repeat from the end of the stable text to be placed after it; one

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from copilot.events import CANDIDATE, INTERVIEWER, Question, Transcript
+from copilot.events import CANDIDATE, INTERVIEWER, AnswerNow, Question, Tick, Transcript
 from copilot.pipeline.question_focus import is_asking, sentences, split_question
 
 # Words a speaker trails off with mid-thought: a pause after them is not the end of a question.
@@ -27,18 +27,6 @@ def reads_as_question(text: str) -> bool:
     if not stripped or _TRAILING.search(stripped):
         return False
     return stripped.endswith("?") or is_asking(sentences(stripped)[-1])
-
-
-@dataclass(frozen=True)
-class Tick:
-    """The audio clock advanced to `t_s` (seconds in the interviewer's timeline)."""
-
-    t_s: float
-
-
-@dataclass(frozen=True)
-class AnswerNow:
-    """The user asked for prompts now ("answer now" shortcut)."""
 
 
 @dataclass
@@ -78,14 +66,11 @@ class TurnDetector:
         self._pending = _Pending()
         self._question_id = next(self._ids)
         self._last_final: _Flushed | None = None
-        self.candidate_transcripts: list[Transcript] = []  # kept for feedback, never prompts
 
     def process(self, event: object) -> Iterator[Question]:
         if isinstance(event, Transcript) and event.speaker == INTERVIEWER:
             yield from self._interviewer(event)
         elif isinstance(event, Transcript) and event.speaker == CANDIDATE:
-            if event.is_final:
-                self.candidate_transcripts.append(event)
             yield from self._flush()  # the candidate started answering: whatever was asked is the question
         elif isinstance(event, Tick):
             # Not while the interviewer is mid-utterance: they have not stopped, however long ago

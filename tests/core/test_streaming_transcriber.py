@@ -15,8 +15,8 @@ from conftest import JFK_TEXT, JFK_WAV, word_error_rate
 
 from copilot.adapters.transcribe import TranscribeOptions
 from copilot.audio.decode import load_audio
-from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, Transcript, Utterance
-from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
+from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, SpeechPaused, Transcript, Utterance
+from copilot.live.segmenter import Segmenter, SegmenterOptions
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats, continuation
 
 SR = 16_000

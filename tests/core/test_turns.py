@@ -1,7 +1,7 @@
 from fakes import run_stage
 
-from copilot.events import CANDIDATE, INTERVIEWER, Question, Transcript
-from copilot.live.turns import AnswerNow, Tick, TurnDetector, reads_as_question
+from copilot.events import CANDIDATE, INTERVIEWER, AnswerNow, Question, Tick, Transcript
+from copilot.live.turns import TurnDetector, reads_as_question
 
 
 def said(text, t0, t1, final=True, speaker=INTERVIEWER, uid=1):
@@ -78,7 +78,6 @@ def test_candidate_never_triggers_but_ends_a_pending_turn():
     assert run_stage(detector, [said("Well, I think that", 0, 1, speaker=CANDIDATE)]) == []
     out = run_stage(detector, [said("Let's talk about testing.", 2, 3), said("Sure, so", 3.5, 4, speaker=CANDIDATE)])
     assert [q.text for q in finals(out)] == ["Let's talk about testing."]
-    assert [t.text for t in detector.candidate_transcripts] == ["Well, I think that", "Sure, so"]
 
 
 def test_answer_now_flushes():
@@ -127,7 +126,9 @@ def test_a_turn_in_several_utterances_never_takes_in_its_partials():
 
 def test_answer_now_mid_utterance_then_the_rest_of_it_reopens_from_the_finals():
     detector = TurnDetector(merge_window_s=2.0)
-    run_stage(detector, [said(LONG_PARTS[0], 0.0, 3.0, uid=1), said("We run a marketplace", 3.2, 5.0, final=False, uid=2)])
+    run_stage(
+        detector, [said(LONG_PARTS[0], 0.0, 3.0, uid=1), said("We run a marketplace", 3.2, 5.0, final=False, uid=2)]
+    )
     (early,) = finals(run_stage(detector, [AnswerNow()]))
     assert early.full_text == LONG_PARTS[0] + " We run a marketplace"
     out = run_stage(detector, [said(LONG_PARTS[1], 3.2, 8.0, uid=2), Tick(10.5)])

@@ -12,8 +12,8 @@ from conftest import JFK_WAV, speak
 from fakes import run_stage
 
 from copilot.audio.decode import load_audio
-from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, Utterance
-from copilot.live.segmenter import Segmenter, SegmenterOptions, SpeechPaused
+from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, SourceEnded, SpeechPaused, Utterance
+from copilot.live.segmenter import Segmenter, SegmenterOptions
 from copilot.live.vad import BLOCK_SAMPLES, EnergySpeechDetector, SileroSpeechDetector, rms_dbfs
 
 SR = 16_000
