@@ -1,13 +1,10 @@
-"""The desktop app's wiring: window, view model, bridge and the controller that owns core and session.
+"""The desktop app's wiring: the windows, their menus, and the live window's controller.
 
 The window appears at once; the models load on a pool thread (`open_core` takes seconds) with their
-progress in the status strip. Everything slow, opening devices, starting and stopping a session,
-closing the core, saving the toolbar's choices, runs the same way, so the GUI thread only ever renders.
-
-The controller also applies the saved settings (theme, devices, pause) and keeps the running core's
-story index in step with the story folder: a `StoryWatcher` thread calls `Core.reload_stories()` after
-each change to a story file, wherever it came from (the library window's save included), and hands the
-result to the GUI thread for the status strip.
+progress in the status strip. The controller owns the core and hands each job to its own part in
+ui/live/: `TaskRunner` (background work), `SessionControl` (live sessions), `StorySync` (the story
+index kept in step with the folder); what stays here is what reaches other window families: the
+saved settings (theme, devices, pause: ui/settings) and the history messages (ui/practice).
 """
 
 from __future__ import annotations
@@ -17,24 +14,23 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import partial
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from copilot.audio.levels import LevelMeter
-from copilot.audio.sources import AudioSource, EndCallback, FrameCallback
+from copilot.audio.sources import AudioSource
 from copilot.config import paths
 from copilot.errors import UserError
-from copilot.events import AudioFrame, SourceEnded
-from ui.common.bridge import BackgroundTask, CoreBridge, Progress
+from ui.common.bridge import CoreBridge, Progress
 from ui.common.qt_check import binding_problem
 from ui.common.theme import apply_theme
 from ui.library.window import open_library_window
+from ui.live.session_control import MeteredSource, RecorderFactory, SessionControl
+from ui.live.story_sync import StorySync
+from ui.live.tasks import TaskRunner
 from ui.live.view_models import LiveViewModel
 from ui.live.window import LiveWindow
 from ui.practice.answer_recording import HistoryMessages
@@ -42,53 +38,15 @@ from ui.practice.rehearsal_window import open_rehearsal_window
 from ui.settings.dialog import is_first_run, open_settings_dialog
 from ui.settings.store import SettingsForm, read_form, save_live_choices
 
+__all__ = ["App", "LiveController", "MeteredSource", "main"]
 log = logging.getLogger(__name__)
-REPLAY_TAIL_S = 3.0  # silence after the recording, so the pause that ends the question comes
-IDLE_WAIT_S = 60.0  # how long a finished replay waits for the model's last rewrite before stopping
 PAUSE_SAVE_DELAY_MS = 500  # the pause spin box steps in 0.05 s clicks: save once the user settles
 WATCHER_JOIN_S = 30.0  # closing waits this long for a re-index in flight before closing the core anyway
 HISTORY_CLOSE_S = 10.0  # closing waits this long for the session history to be written and closed
 
 
-@dataclass(frozen=True)
-class StoriesReloaded:
-    """From the story watcher's thread to the GUI thread: a reload's result or why it failed."""
-
-    result: Any  # copilot.composition.StoryReload, or the exception
-    quiet: bool  # the catch-up check at start: say nothing unless something changed
-
-
-class MeteredSource:
-    """An AudioSource that feeds a LevelMeter on the source's own thread, then passes each frame on.
-
-    The meter is a few floats the window reads on a timer, so the audio path never touches Qt.
-    """
-
-    def __init__(self, source: AudioSource, meter: LevelMeter) -> None:
-        self._source = source
-        self._meter = meter
-        self.speaker = source.speaker
-        self.description = source.description
-        # The session reads `realtime` to decide whether it may block the source (a fast replay).
-        self.realtime = getattr(source, "realtime", True)
-
-    @property
-    def dropped_blocks(self) -> int:
-        return self._source.dropped_blocks
-
-    def start(self, on_frame: FrameCallback, on_end: EndCallback) -> None:
-        def metered(frame: AudioFrame) -> None:
-            self._meter.update(frame.samples)
-            on_frame(frame)
-
-        self._source.start(metered, on_end)
-
-    def stop(self) -> None:
-        self._source.stop()
-
-
 class LiveController(QObject):
-    """Owns the core and the running session; turns the window's requests into background work."""
+    """Owns the core; loads it, lists the devices, applies and saves the toolbar's settings, closes."""
 
     def __init__(
         self,
@@ -102,22 +60,16 @@ class LiveController(QObject):
         self.window, self.model, self.bridge = window, model, bridge
         self.stories, self.no_llm = stories, no_llm
         self.core: Any = None
-        self.session: Any = None
-        self._generation = 0  # bumps per session, so a stopped session's late events are dropped
         self._pending_replay: str | None = None
-        self._ended_sources, self._source_count = 0, 0
-        self._tasks: set[BackgroundTask] = set()
         self._closing: Callable[[], None] | None = None  # set by shutdown(): what to call once closed
         self._closing_now = threading.Event()  # read by pool threads that may wait a long time
-        self.story_watcher: Any = None  # copilot.stories.watch.StoryWatcher once the core is loaded
-        self._story_errors: set[str] = set()  # broken story files already shown in the banner
-        self._stories_bridge = CoreBridge(self)
-        self._stories_bridge.event.connect(self._stories_reloaded)
+        self.tasks = TaskRunner(self, model.set_status)
+        self.tasks.on_idle = self._close_when_idle  # a shutdown may be waiting for the last task
+        self.story_sync = StorySync(model, self._closing_now, self)
         # Session history: one recorder per session; its messages (no keychain...) reach the banner once.
-        self.recorder: Any = None  # copilot.history.session.SessionRecorder of the running session
         self._history_bridge = HistoryMessages(self)
         self._history_bridge.error.connect(self.model.add_error)
-        self.recorder_factory: Callable[[str, Callable[[str], None]], Any] = _session_recorder
+        self.sessions = SessionControl(window, model, bridge, self.tasks, self._history_bridge.sink, self._closing_now)
         self._unsaved: dict[str, Any] = {}  # toolbar choices waiting to be written
         self._saving = False  # one settings write at a time, in the order the user made them
         self._devices_known = False  # the pickers are filled (the device list comes from a pool thread)
@@ -129,35 +81,42 @@ class LiveController(QObject):
         self._pause_timer.setInterval(PAUSE_SAVE_DELAY_MS)
         self._pause_timer.timeout.connect(lambda: self._save_choices(pause_s=self.window.pause_s()))
         bridge.event.connect(model.apply)
-        bridge.event.connect(self._on_event)
         window.start_requested.connect(self.start_devices)
         window.stop_requested.connect(self.stop)
         window.replay_requested.connect(self.replay)
-        window.answer_now_requested.connect(self.answer_now)
+        window.answer_now_requested.connect(self.sessions.answer_now)
         window.devices_chosen.connect(self._devices_chosen)
         window.pause_changed.connect(lambda _: self._pause_timer.start())
         self.settings = self._read_settings()
         apply_theme(self.settings.theme)
         window.set_pause(self.settings.pause_s)
 
-    # --- background plumbing --------------------------------------------------------------------
+    # --- what the parts hold, read by the app's other windows and by tests ----------------------
+
+    @property
+    def session(self) -> Any:
+        return self.sessions.session
+
+    @property
+    def recorder(self) -> Any:
+        return self.sessions.recorder
+
+    @property
+    def recorder_factory(self) -> RecorderFactory:
+        return self.sessions.recorder_factory
+
+    @recorder_factory.setter
+    def recorder_factory(self, factory: RecorderFactory) -> None:
+        self.sessions.recorder_factory = factory
+
+    @property
+    def story_watcher(self) -> Any:
+        return self.story_sync.watcher
 
     def _run(
         self, work: Callable[[Progress], Any], done: Callable[[Any], None], failed: Callable[[BaseException], None]
-    ) -> BackgroundTask:
-        task = BackgroundTask(work, self)
-        self._tasks.add(task)  # keep it alive until it reports
-        task.progress.connect(self.model.set_status)
-        task.finished.connect(done)
-        task.failed.connect(failed)
-        task.finished.connect(lambda _: self._task_done(task))
-        task.failed.connect(lambda _: self._task_done(task))
-        task.start()
-        return task
-
-    def _task_done(self, task: BackgroundTask) -> None:
-        self._tasks.discard(task)
-        self._close_when_idle()  # a shutdown may be waiting for this task
+    ) -> Any:
+        return self.tasks.run(work, done, failed)
 
     def _show_error(self, exc: BaseException, status: str) -> None:
         self.model.add_error(str(exc) or type(exc).__name__)
@@ -208,15 +167,13 @@ class LiveController(QObject):
 
         self._run(lambda _: save_live_choices(**changes, path=self._settings_file), done, failed)
 
-    # --- the core -------------------------------------------------------------------------------
+    # --- the core and the devices ---------------------------------------------------------------
 
     def load_core(self) -> None:
         self.model.set_status("loading the models…")
         self._run(self._open_core, self._core_loaded, lambda exc: self._show_error(exc, "models not loaded"))
 
     def _open_core(self, progress: Progress) -> Any:
-        from dataclasses import replace
-
         from copilot.composition import open_core
         from copilot.config.settings import load_settings
 
@@ -231,7 +188,8 @@ class LiveController(QObject):
         for problem in core.library.errors:
             self.model.add_error(problem)
         self.model.set_status(f"ready · {len(core.library.stories)} stories from {core.library.folder}")
-        self._watch_stories(core)
+        if self._closing is None:
+            self.story_sync.watch(core)
         if self._pending_replay and self._closing is None:
             self.replay(self._pending_replay)
 
@@ -243,146 +201,26 @@ class LiveController(QObject):
         self._devices_known = True
         self._preselect_devices()
 
-    # --- the story folder -----------------------------------------------------------------------
-
-    def _watch_stories(self, core: Any) -> None:
-        """Re-index the stories whenever their files change, on the watcher's thread."""
-        from copilot.stories.watch import StoryWatcher
-
-        if self._closing is not None:
-            return
-        self._story_errors = set(core.library.errors)  # already in the banner (see _core_loaded)
-        self.story_watcher = StoryWatcher(core.library.folder, partial(self._reload_stories, core))
-        self.story_watcher.start()
-
-    def _reload_stories(self, core: Any, paths: frozenset[Path]) -> None:
-        """On the watcher's thread: embed what changed, then tell the GUI thread."""
-        if self._closing_now.is_set():
-            return
-        try:
-            result: Any = core.reload_stories()
-        except Exception as exc:  # the folder went away, a disk error: reported, the watch goes on
-            result = exc
-        self._stories_bridge.sink(StoriesReloaded(result, quiet=not paths))
-
-    def _stories_reloaded(self, reloaded: StoriesReloaded) -> None:
-        result = reloaded.result
-        if isinstance(result, BaseException):
-            self._show_error(result, f"stories not re-indexed: {result}")
-            return
-        errors = set(result.errors)
-        new_errors = [e for e in result.errors if e not in self._story_errors]
-        self._story_errors = errors
-        for error in new_errors:
-            self.model.add_error(error)
-        if reloaded.quiet and not result.changed_anything and not new_errors:
-            return
-        self.model.set_status(result.summary())
-
     # --- the session ----------------------------------------------------------------------------
 
     def start_devices(self) -> None:
         system, mic = self.window.selected_devices()
-        self._start(partial(open_device_sources, system, mic), "listening")
+        self._start(partial_input(system=system, microphone=mic), "listening")
 
     def replay(self, path: str) -> None:
         if self.core is None:
             self._pending_replay = path  # start as soon as the models are in
             return
         self._pending_replay = None
-        self._start(partial(open_replay_source, path), f"replaying {path}")
+        self._start(partial_input(replay=path), f"replaying {path}")
 
     def _start(self, open_sources: Callable[[], list[AudioSource]], status: str) -> None:
-        if self.core is None or self.session is not None or self._closing is not None:
-            return
-        self._generation += 1
-        generation = self._generation
-        self._ended_sources, self._source_count = 0, 1_000
-        before = self.model.snapshot()  # a Start that fails (no sound server) must not wipe the last question
-        self.model.reset()
-        self.window.set_running(True)
-        self.model.set_status("opening audio…")
-        core, meters, show = self.core, self.model.meters, partial(self._session_sink, generation)
-        pause_s = self.window.pause_s()
-        recorder = self.recorder_factory("live", self._history_bridge.sink)
-
-        def sink(event: object) -> None:  # the core's threads
-            show(event)
-            recorder.record_event(event)  # a queue put; the store is written on the recorder's thread
-
-        def work(_: Progress) -> Any:
-            from copilot.live.session import LiveSession
-
-            # The toolbar's pause is the one in effect: the session reads it from the core's settings.
-            core.settings = replace(core.settings, turn=replace(core.settings.turn, pause_s=pause_s))
-            sources = [MeteredSource(s, meters[s.speaker]) for s in open_sources()]
-            session = LiveSession(core, sources, sink)
-            recorder.open()  # the history session starts with the live one
-            session.start()
-            return session, len(sources)
-
-        def started(result: tuple[Any, int]) -> None:
-            self.session, self._source_count = result
-            self.recorder = recorder
-            self.model.set_status(status)
-            self._maybe_finish()  # a very short file may have ended before we got here
-
-        def failed(exc: BaseException) -> None:
-            recorder.close()
-            self.window.set_running(False)
-            if generation == self._generation:
-                self.model.restore(before)
-            self._show_error(exc, "not listening")
-
-        self._run(work, started, failed)
-
-    def _session_sink(self, generation: int, event: object) -> None:
-        """Called on the core's threads: only the current session's events reach the window."""
-        if generation == self._generation:
-            self.bridge.sink(event)
-
-    def _on_event(self, event: object) -> None:
-        if isinstance(event, SourceEnded):
-            self._ended_sources += 1
-            self._maybe_finish()
-
-    def _maybe_finish(self) -> None:
-        """Every source has ended (a replay reached its end, devices went away): wind the session down."""
-        session = self.session
-        if session is not None and self._ended_sources >= self._source_count:
-            self._finish(session, wait_idle=True)
-
-    def answer_now(self) -> None:
-        if self.session is not None:
-            self.session.answer_now()  # a queue put: returns at once
+        self.sessions.start(self.core, open_sources, status)
 
     def stop(self) -> None:
-        if self.session is not None:
-            self._finish(self.session, wait_idle=False)
+        self.sessions.stop()
 
-    def _finish(self, session: Any, wait_idle: bool) -> None:
-        """Stop on a pool thread: stop() joins the audio and model threads, up to seconds."""
-        self.session = None
-        recorder, self.recorder = self.recorder, None
-        self.window.set_running(False)
-        if not wait_idle:
-            self._generation += 1  # a user stop: nothing more from this session
-        self.model.set_status("finishing…" if wait_idle else "stopping…")
-
-        closing = self._closing_now
-
-        def work(_: Progress) -> None:
-            deadline = time.monotonic() + IDLE_WAIT_S
-            # Let the last rewrite reach the window, in slices so closing the window cuts it short.
-            while wait_idle and not closing.is_set() and time.monotonic() < deadline:
-                if session.answerer.wait_idle(0.2):
-                    break
-            session.stop()
-            if recorder is not None:
-                recorder.close()  # after stop(): every event of the session is queued before the end
-
-        ended = "finished: every source has ended" if wait_idle else "stopped"
-        self._run(work, lambda _: self.model.set_status(ended), lambda exc: self._show_error(exc, ended))
+    # --- closing --------------------------------------------------------------------------------
 
     def shutdown(self, then: Callable[[], None]) -> None:
         """Stop the session and close the core off the GUI thread, then call `then` (quit).
@@ -394,19 +232,17 @@ class LiveController(QObject):
             self._pause_timer.stop()
             self._save_choices(pause_s=self.window.pause_s())
         self.bridge.close()
-        self._stories_bridge.close()
         self._closing_now.set()
         self._closing = then
-        if self.story_watcher is not None:
-            self.story_watcher.stop()  # returns at once; joined below, off the GUI thread
+        self.story_sync.stop()  # returns at once; the watcher is joined below, off the GUI thread
         self._close_when_idle()
 
     def _close_when_idle(self) -> None:
-        if self._closing is None or self._tasks:
+        if self._closing is None or self.tasks.busy:
             return
         then, self._closing = self._closing, None
-        session, core, watcher, recorder = self.session, self.core, self.story_watcher, self.recorder
-        self.session = self.core = self.story_watcher = self.recorder = None
+        (session, recorder), core, watcher = self.sessions.take(), self.core, self.story_sync.watcher
+        self.core = self.story_sync.watcher = None
         self._history_bridge.close()
 
         def work(_: Progress) -> None:
@@ -423,27 +259,14 @@ class LiveController(QObject):
         self._run(work, lambda _: then(), lambda _: then())
 
 
-def _session_recorder(kind: str, on_message: Callable[[str], None]) -> Any:
-    from copilot.history.session import SessionRecorder
+def partial_input(**choice: Any) -> Callable[[], list[AudioSource]]:
+    """What `SessionControl.start` opens: a replay (`replay=path`) or the picked devices
+    (`system=...`, `microphone=...`, where "off" means no microphone)."""
+    from copilot.live.wiring import LiveInput
 
-    return SessionRecorder(kind, on_message)
-
-
-def open_device_sources(system: object, mic: object) -> list[AudioSource]:
-    from copilot.audio.sources import open_source
-    from copilot.events import CANDIDATE, INTERVIEWER
-
-    sources = [open_source("system", device=system, speaker=INTERVIEWER)]  # type: ignore[arg-type]
-    if mic != "off":
-        sources.append(open_source("microphone", device=mic, speaker=CANDIDATE))  # type: ignore[arg-type]
-    return sources
-
-
-def open_replay_source(path: str) -> list[AudioSource]:
-    from copilot.audio.sources import open_source
-    from copilot.events import INTERVIEWER
-
-    return [open_source("file", path=path, speaker=INTERVIEWER, tail_silence_s=REPLAY_TAIL_S)]
+    microphone = choice.pop("microphone", None)
+    with_microphone = microphone != "off"
+    return LiveInput(microphone=microphone if with_microphone else None, with_microphone=with_microphone, **choice).open
 
 
 def list_device_choices() -> tuple[list[tuple[str, object]], list[tuple[str, object]], str | None]:

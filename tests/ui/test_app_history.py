@@ -76,7 +76,7 @@ def sessions(kind: str) -> list[Session]:
 class FakeSession:
     """Says one question with its cards and bullets from a core-like thread, then its source ends."""
 
-    def __init__(self, core: Any, sources: Any, sink: Any) -> None:
+    def __init__(self, core: Any, sources: Any, sink: Any, options: Any = None) -> None:
         self.sink = sink
         self.answerer = SimpleNamespace(wait_idle=lambda timeout: True)
         self.stopped = threading.Event()
@@ -104,9 +104,9 @@ class FakeSource:
 
 @pytest.fixture
 def controller(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> LiveController:
-    from copilot.live import session as session_module
+    from copilot.live import wiring
 
-    monkeypatch.setattr(session_module, "LiveSession", FakeSession)
+    monkeypatch.setattr(wiring, "LiveSession", FakeSession)
     window = LiveWindow(LiveViewModel())
     qtbot.addWidget(window)
     window.show()

@@ -166,6 +166,21 @@ def test_story_card_expands_to_its_star_sections(qtbot, window: LiveWindow, stor
     assert "<b>Situation</b>" not in window.card_widgets()[0].body.text()
 
 
+def test_a_story_card_says_why_it_was_chosen_and_follows_a_new_reason(window: LiveWindow, story_hit: Hit) -> None:
+    from dataclasses import replace
+
+    window.model.apply(cards_for(1, stories=[replace(story_hit, reason="ownership, cost reduction: Action section")]))
+    body = window.card_widgets()[0].body.text()
+    assert "Why: ownership, cost reduction: Action section" in body
+    assert "font-style:italic" in body.split("Why:")[0].rsplit("<p", 1)[-1]  # its own greyed line
+    # The question grew and the same story now fits for another reason: the card says the new one.
+    window.model.apply(cards_for(1, stories=[replace(story_hit, reason="conflict: Result section")]))
+    body = window.card_widgets()[0].body.text()
+    assert body.split("Why:")[1].split("</p>")[0].strip() == "conflict: Result section"
+    window.model.apply(cards_for(1, stories=[story_hit]))  # no reason: no line
+    assert "Why:" not in window.card_widgets()[0].body.text()
+
+
 def test_errors_show_in_a_banner_and_can_be_dismissed(qtbot, window: LiveWindow) -> None:
     window.model.apply(StageError("transcribe", "the speech model failed"))
     assert window.banner.isVisible()
@@ -320,13 +335,13 @@ def test_the_pause_starts_at_the_saved_value_and_a_change_is_saved(qtbot, window
 
 def test_a_session_uses_the_pause_shown(qtbot, window: LiveWindow, monkeypatch) -> None:
     from copilot.config.settings import Settings
-    from copilot.live import session as session_module
+    from copilot.live import wiring
 
     seen: list[float] = []
 
     class FakeSession:
-        def __init__(self, core, sources, sink) -> None:
-            seen.append(core.settings.turn.pause_s)
+        def __init__(self, core, sources, sink, options) -> None:
+            seen.append(options.interviewer.end_pause_s)
 
         def start(self) -> None:
             pass
@@ -337,13 +352,16 @@ def test_a_session_uses_the_pause_shown(qtbot, window: LiveWindow, monkeypatch) 
     class FakeSource:
         speaker, description, dropped_blocks = INTERVIEWER, "fake", 0
 
-    monkeypatch.setattr(session_module, "LiveSession", FakeSession)
+    monkeypatch.setattr(wiring, "LiveSession", FakeSession)
     controller = LiveController(window, window.model, CoreBridge())
     controller.core = type("FakeCore", (), {"settings": Settings()})()
     window.pause_spin.setValue(1.5)
     controller._start(lambda: [FakeSource()], "listening")
     qtbot.waitUntil(lambda: controller.session is not None, timeout=5000)
     assert seen == [pytest.approx(1.5)]
+    # Passed in, not written into the core's settings (which other windows share).
+    assert Settings().turn.pause_s != pytest.approx(1.5)  # so the check below can tell the two apart
+    assert controller.core.settings.turn.pause_s == pytest.approx(Settings().turn.pause_s)
     assert not window.pause_spin.isEnabled()  # fixed while the session runs
     controller.stop()
     assert window.pause_spin.isEnabled()

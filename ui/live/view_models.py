@@ -2,9 +2,10 @@
 
 The bridge hands every core event to `LiveViewModel.apply` on the GUI thread. The model keeps the
 state (transcript lanes, the current question, its cards and bullets, latencies, errors) and tells
-its observers which part changed; widgets only render it. The key rule lives here: cards and bullets
-belong to one question id, and anything for an older question than the current one is dropped, so
-a slow answer for a superseded question can never overwrite the new one.
+its observers which part changed; widgets only render it. The key rule: cards and bullets belong to
+one question id, and anything for an older question than the current one is dropped (the core's one
+stale rule, copilot/live/fresh.is_stale), so a slow answer for a superseded question can never
+overwrite the new one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from copilot.events import (
     StageError,
     Transcript,
 )
+from copilot.live.fresh import is_stale
 
 # What changed, passed to observers so each widget re-renders only its own part.
 LANES, QUESTION, CARDS, BULLETS, LATENCY, STATUS, ERRORS = (
@@ -183,7 +185,7 @@ class LiveViewModel:
             self._latency("transcribe", event.latency_ms)
 
     def _on_question(self, event: Question) -> None:
-        if event.question_id < self.current_question_id:
+        if is_stale(event, self.current_question_id):
             return  # a late partial of a superseded question
         self._switch_to(event.question_id)
         keep = self.question if self.question and self.question.question_id == event.question_id else None
@@ -198,7 +200,7 @@ class LiveViewModel:
         self._changed(QUESTION)
 
     def _on_cards(self, event: CardsReady) -> None:
-        if event.question_id < self.current_question_id:
+        if is_stale(event, self.current_question_id):
             return  # stale: cards for a question the interviewer has moved on from
         self._switch_to(event.question_id)
         question = event.typed.question
@@ -217,7 +219,7 @@ class LiveViewModel:
         self._latency("retrieve", event.latency_ms)
 
     def _on_bullets(self, event: Bullets) -> None:
-        if event.question_id < self.current_question_id:
+        if is_stale(event, self.current_question_id):
             return  # stale, as for cards
         self._switch_to(event.question_id)
         bullets = event.bullets
