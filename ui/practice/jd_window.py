@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from copilot.practice.coverage import Coverage
 from ui.common.bridge import Progress
-from ui.common.theme import set_window_sheet
+from ui.common.theme import color, set_window_sheet
 from ui.common.widgets import REHEARSAL_STYLE, TaskRunner, WindowErrors, section_title, set_central, wrapped_label
 
 log = logging.getLogger(__name__)
@@ -46,21 +46,21 @@ RESUME_COLUMN = 4
 JD_STYLE = (
     REHEARSAL_STYLE
     + """
-QPlainTextEdit { background: #23272d; border: 1px solid #33383f; border-radius: 6px; padding: 4px; }
-QTreeWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; outline: none; }
+QPlainTextEdit { background: @pane; border: 1px solid @divider; border-radius: 6px; padding: 4px; }
+QTreeWidget { background: @pane; border: 1px solid @divider; border-radius: 6px; outline: none; }
 QTreeWidget::item { padding: 4px 2px; }
-QTreeWidget::item:selected { background: #2f4560; }
-QHeaderView::section { background: #262a30; color: #8d96a0; border: none; padding: 4px 6px; font-size: 11px; }
+QTreeWidget::item:selected { background: @selection; }
+QHeaderView::section { background: @surface; color: @text_muted; border: none; padding: 4px 6px; font-size: 11px; }
 """
 )
 
-# (mark, word, colour) per status: the word carries the meaning, the colour only repeats it.
+# (mark, word, colour token) per status: the word carries the meaning, the colour only repeats it.
 STATUS = {
-    "covered": ("✔", "has stories", "#5fb37a"),
-    "missing": ("✘", "missing", "#e06c6c"),
-    "drafted": ("✎", "draft written", "#d7b65a"),
-    "card": ("◆", "has a card", "#7fa7d4"),
-    "card+stories": ("✔", "card and stories", "#5fb37a"),
+    "covered": ("✔", "has stories", "success"),
+    "missing": ("✘", "missing", "danger"),
+    "drafted": ("✎", "draft written", "caution"),
+    "card": ("◆", "has a card", "link"),
+    "card+stories": ("✔", "card and stories", "success"),
 }
 ROLE_KIND, ROLE_ID = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 
@@ -336,11 +336,11 @@ class JdWindow(QMainWindow):
     def _add_row(
         self, parent: QTreeWidgetItem, kind: str, key: str, name: str, status: str, material: str, evidence: str
     ) -> QTreeWidgetItem:
-        mark, word, colour = STATUS[status]
+        mark, word, token = STATUS[status]
         item = QTreeWidgetItem(parent, [name, f"{mark} {word}", material, f"“{evidence}”", ""])
         item.setData(0, ROLE_KIND, kind)
         item.setData(0, ROLE_ID, key)
-        item.setForeground(1, QColor(colour))
+        item.setForeground(1, QColor(color(token)))  # the current theme's colour for it
         item.setToolTip(0, name)
         item.setToolTip(2, material)
         item.setToolTip(3, evidence)
@@ -361,7 +361,7 @@ class JdWindow(QMainWindow):
         self.summary_label.setText(
             f"{covered} of {len(coverage.competencies)} competencies asked for have a story; "
             f"{len(coverage.topics)} topics have a card."
-            + (f"<br><span style='color:#e06c6c'>✘ Missing:</span> {gaps}" if missing else "")
+            + (f"<br><span style='color:{color('danger')}'>✘ Missing:</span> {gaps}" if missing else "")
             + self._resume_summary(coverage)
         )
 

@@ -48,11 +48,11 @@ MAX_RECORDING_S = 600.0  # ten minutes: twice any loop's longest answer time, th
 MOCK_STYLE = (
     REHEARSAL_STYLE
     + """
-QPlainTextEdit { background: #23272d; border: 1px solid #3a4048; border-radius: 5px; padding: 4px 6px; }
+QPlainTextEdit { background: @pane; border: 1px solid @border; border-radius: 5px; padding: 4px 6px; }
 QLabel#question { font-size: 18px; font-weight: 600; }
-QLabel#followup { font-size: 16px; color: #d9b36c; }
+QLabel#followup { font-size: 16px; color: @emphasis; }
 QLabel#timer { font-size: 16px; font-family: monospace; }
-QLabel#timer[over="true"] { color: #e06c75; font-weight: 700; }
+QLabel#timer[over="true"] { color: @alarm; font-weight: 700; }
 """
 )
 Speak = Callable[[str], None]
