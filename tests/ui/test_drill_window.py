@@ -43,6 +43,7 @@ def fake_assess(question: DrillQuestion, samples: np.ndarray) -> AnswerFeedback:
 
 
 def make_window(qtbot: Any, tmp_path: Path, **kwargs: Any) -> DrillWindow:
+    """For tests on the inline executor: the window's jobs finish inside the call that starts them."""
     window = DrillWindow(
         SimpleNamespace(transcriber=None, classifier=None),
         book=kwargs.pop("book", ScoreBook(tmp_path / "drill_scores.json")),
@@ -53,10 +54,11 @@ def make_window(qtbot: Any, tmp_path: Path, **kwargs: Any) -> DrillWindow:
         **kwargs,
     )
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.is_busy("devices"))
+    assert not window.is_busy("devices")
     return window
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Path) -> None:
     played: list[int] = []
 
@@ -80,11 +82,12 @@ def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Pat
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # Space is a window shortcut: it needs the active window
     window.count_spin.setValue(2)
     window.set_types(["technical"])
     assert not window.record_button.isEnabled()  # no drill yet
     window.start_button.click()
-    qtbot.waitUntil(lambda: window.session is not None and window.played_as == "tts")
+    assert window.session is not None and window.played_as == "tts"
     assert played == [800]  # the question was spoken through text-to-speech
     assert window.progress_label.text() == "Question 1 of 2"
     assert window.type_chip.text() == "technical"
@@ -94,7 +97,7 @@ def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Pat
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.record_button.text() == "■ Stop"
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.last_answer is not None)
+    assert window.last_answer is not None
     assert window.last_answer.feedback.transcript == "2048 samples of answer"
     assert "1.00" in window.score_label.text() and "strong" in window.score_label.text()
     assert window.answers_list.count() == 1 and window.next_button.isEnabled()
@@ -102,10 +105,10 @@ def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Pat
 
     first = window.question_label.text()
     window.next_button.click()
-    qtbot.waitUntil(lambda: window.played_as == "tts")
+    assert window.played_as == "tts"
     assert window.progress_label.text() == "Question 2 of 2" and window.question_label.text() != first
     window.use_answer_samples(np.ones(10, dtype=np.float32))  # a short answer: weak
-    qtbot.waitUntil(lambda: window.summary_frame.isVisibleTo(window))
+    assert window.summary_frame.isVisibleTo(window)
     assert "Give a concrete example." in window.suggestions_label.text()
     assert "0.60 · fair" in window.score_label.text()  # 1 of 3 checks, calm delivery
     assert "2 questions answered" in window.summary_text() and "technical" in window.summary_text()
@@ -116,21 +119,23 @@ def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Pat
     assert window.types_table.item(row, 1).text().startswith(f"{np.mean(saved):.2f}")
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_no_question_matching_shows_the_reason(qtbot: Any, tmp_path: Path) -> None:
     window = make_window(qtbot, tmp_path)
     window.show()
     window.set_types(["coding"])  # the fake bank has none
     window.start_drill()
-    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.isVisible()
     assert "no question in the question bank" in window.banner.label.text()
     assert window.session is None and window.start_button.isEnabled()
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_without_devices_the_question_is_shown_as_text(qtbot: Any, tmp_path: Path) -> None:
     window = make_window(qtbot, tmp_path)
     window.count_spin.setValue(1)
     window.start_drill()
-    qtbot.waitUntil(lambda: window.played_as == "text")
+    assert window.played_as == "text"
     assert "read it" in window.delivery_label.text()
     assert not window.record_button.isEnabled() and "No microphone" in window.record_button.toolTip()
     assert window.answer_file_button.isEnabled()
@@ -201,6 +206,7 @@ def test_a_drill_from_spoken_recordings_is_scored_and_kept(qtbot: Any, tmp_path:
 # --- issue 9, item 9 -------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_every_ticked_type_comes_up_even_in_a_short_drill(qtbot: Any, tmp_path: Path) -> None:
     from copilot.pipeline.knowledge import question_bank
 
@@ -217,27 +223,29 @@ def test_every_ticked_type_comes_up_even_in_a_short_drill(qtbot: Any, tmp_path: 
             seed=seed,
         )
         qtbot.addWidget(window)
-        qtbot.waitUntil(lambda window=window: not window.is_busy("devices"))
+        assert not window.is_busy("devices")
         window.set_types(["behavioral", "system_design"])
         window.count_spin.setValue(2)
         window.start_button.click()
-        qtbot.waitUntil(lambda window=window: window.session is not None)
+        assert window.session is not None
         kinds = sorted(q.question_type for q in window.session.questions)
         assert kinds == ["behavioral", "system_design"], f"seed {seed}: {kinds}"
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_the_summary_names_no_weakest_type_when_only_one_was_drilled(qtbot: Any, tmp_path: Path) -> None:
     window = make_window(qtbot, tmp_path)
     window.set_types(["technical"])
     window.count_spin.setValue(1)
     window.start_button.click()
-    qtbot.waitUntil(lambda: window.session is not None)
+    assert window.session is not None
     window.use_answer_samples(np.ones(4000, dtype=np.float32))
-    qtbot.waitUntil(lambda: bool(window.summary_text()))
+    assert window.summary_text()
     summary = window.summary_text()
     assert "Weakest" not in summary and "Only technical drilled so far" in summary
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_the_longest_pause_shows_its_length_even_when_short(qtbot: Any, tmp_path: Path) -> None:
     window = make_window(qtbot, tmp_path)
     window.feedback_panel.render(feedback("technical", {}, words=90, longest_pause_s=0.6))
@@ -246,6 +254,7 @@ def test_the_longest_pause_shows_its_length_even_when_short(qtbot: Any, tmp_path
     assert window.metric_labels["pause"].text() == "–"  # one word has no pause to measure
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_an_answer_of_only_whispers_inventions_says_so_instead_of_advice(qtbot: Any, tmp_path: Path) -> None:
     # Issue 13: on silence whisper "hears" "you" or "Thank you."; the CLI refused it, the windows scored it.
     window = make_window(qtbot, tmp_path)
@@ -255,6 +264,7 @@ def test_an_answer_of_only_whispers_inventions_says_so_instead_of_advice(qtbot: 
     assert "no answer was heard" in text and "invents in silence" in text and tip not in text
 
 
+@pytest.mark.usefixtures("inline_tasks")
 @pytest.mark.parametrize("width", [800, 1024])
 def test_a_scored_answer_fits_the_panel_on_a_laptop_screen(qtbot: Any, tmp_path: Path, width: int) -> None:
     from PySide6.QtWidgets import QScrollArea
@@ -263,9 +273,9 @@ def test_a_scored_answer_fits_the_panel_on_a_laptop_screen(qtbot: Any, tmp_path:
     window.set_types(["technical"])
     window.count_spin.setValue(1)
     window.start_button.click()
-    qtbot.waitUntil(lambda: window.session is not None)
+    assert window.session is not None
     window.use_answer_samples(np.ones(4000, dtype=np.float32))
-    qtbot.waitUntil(lambda: bool(window.summary_text()))
+    assert window.summary_text()
     window.show()
     window.resize(width, 700)
     qtbot.waitUntil(lambda: window.width() == width)
