@@ -81,10 +81,11 @@ def make_window(qtbot: Any, calls: Calls, rehearse: Any = None, **kwargs: Any) -
         **kwargs,
     )
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.is_busy("devices"))
+    qtbot.waitUntil(lambda: not window.is_busy("devices"))  # at once on the inline executor
     return window
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_filter_by_type(qtbot: Any, calls: Calls) -> None:
     window = make_window(qtbot, calls)
     assert window.question_list.count() == 3
@@ -94,12 +95,13 @@ def test_filter_by_type(qtbot: Any, calls: Calls) -> None:
     ]
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_show_cards_renders_fake_result(qtbot: Any, calls: Calls) -> None:
     window = make_window(qtbot, calls)
     window.select_bank_question("Tell me about a time you cut costs.")
     assert window.cards_button.isEnabled()
     window.cards_button.click()
-    qtbot.waitUntil(lambda: bool(window.card_titles()))
+    assert window.card_titles()
     assert window.card_titles() == ["STAR", "Distilled the intent classifier", "Serving cost"]
     assert window.type_chip.text() == "behavioral"
     assert "91%" in window.confidence_label.text()
@@ -108,11 +110,12 @@ def test_show_cards_renders_fake_result(qtbot: Any, calls: Calls) -> None:
     assert item.text == "Tell me about a time you cut costs." and item.audio is None
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_answer_file_renders_fake_feedback(qtbot: Any, calls: Calls, tmp_path: Path) -> None:
     window = make_window(qtbot, calls)
     window.use_typed_question("Why this company?")
     window.use_answer_file(tmp_path / "answer.wav")
-    qtbot.waitUntil(lambda: bool(window.transcript_view.toPlainText()))
+    assert window.transcript_view.toPlainText()
     assert "distilled the classifier" in window.transcript_view.toPlainText()
     assert window.metric_labels["pace"].text() == "142"
     assert window.metric_labels["fillers"].text() == "2"
@@ -124,16 +127,18 @@ def test_answer_file_renders_fake_feedback(qtbot: Any, calls: Calls, tmp_path: P
     assert text == "Why this company?" and shape == (16_000,) and transcriber is window.core.transcriber
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_recording_question_is_transcribed_before_feedback(qtbot: Any, calls: Calls, tmp_path: Path) -> None:
     window = make_window(qtbot, calls)
     window.add_recordings([tmp_path / "q1.wav"])
     assert window.question_list.item(0).text() == "🎧 q1.wav"
     window.use_answer_file(tmp_path / "answer.wav")
-    qtbot.waitUntil(lambda: bool(calls.feedback))
+    assert calls.feedback
     assert calls.rehearse[0][1].audio == tmp_path / "q1.wav"
     assert calls.feedback[0][0] == CARDS.transcript and calls.feedback[0][3] == "behavioral"
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_failing_rehearse_shows_banner(qtbot: Any, calls: Calls) -> None:
     def broken(*_: Any) -> RehearsalResult:
         raise UserError("q.wav: no speech was recognised; check the recording")
@@ -142,12 +147,13 @@ def test_failing_rehearse_shows_banner(qtbot: Any, calls: Calls) -> None:
     window.show()
     window.select_bank_question("Design a URL shortener.")
     window.show_cards()
-    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.isVisible()
     assert "no speech was recognised" in window.banner.label.text()
     assert not window.card_titles()
     assert window.cards_button.isEnabled()  # it can be tried again
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_bad_answer_file_shows_banner(qtbot: Any, calls: Calls, tmp_path: Path) -> None:
     from copilot.audio.decode import load_audio
 
@@ -157,7 +163,7 @@ def test_bad_answer_file_shows_banner(qtbot: Any, calls: Calls, tmp_path: Path) 
     window.show()
     window.select_bank_question("What is overfitting?")
     window.use_answer_file(bad)
-    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.isVisible()
     assert "answer.wav" in window.banner.label.text()
     assert not calls.feedback
 
@@ -195,6 +201,7 @@ def test_gui_thread_is_not_blocked(qtbot: Any, calls: Calls) -> None:
     assert not window.busy_bar.isVisible()
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_no_devices_disable_buttons_with_reasons(qtbot: Any, calls: Calls, tmp_path: Path) -> None:
     window = make_window(qtbot, calls)
     window.add_recordings([tmp_path / "q1.wav"])
@@ -205,6 +212,7 @@ def test_no_devices_disable_buttons_with_reasons(qtbot: Any, calls: Calls, tmp_p
     assert window.answer_file_button.isEnabled()
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_record_and_stop_with_fake_microphone(qtbot: Any, calls: Calls) -> None:
     played: list[int] = []
 
@@ -224,12 +232,13 @@ def test_record_and_stop_with_fake_microphone(qtbot: Any, calls: Calls) -> None:
     window.record_button.click()
     assert window.record_button.text() == "■ Stop"
     window.record_button.click()
-    qtbot.waitUntil(lambda: bool(calls.feedback))
+    assert calls.feedback
     assert calls.feedback[0][1] == (1536,)
-    qtbot.waitUntil(lambda: window.record_button.isEnabled())
+    assert window.record_button.isEnabled()
     assert window.record_button.text() == "● Record answer"
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_play_question_decodes_and_plays_in_background(qtbot: Any, calls: Calls, tmp_path: Path) -> None:
     played: list[int] = []
     window = make_window(qtbot, calls, probe=lambda: (None, None), play=lambda s: played.append(len(s)))
@@ -238,10 +247,11 @@ def test_play_question_decodes_and_plays_in_background(qtbot: Any, calls: Calls,
     window.add_recordings([tmp_path / "q1.wav"])
     assert window.play_button.isEnabled()
     window.play_button.click()
-    qtbot.waitUntil(lambda: played == [16_000])
-    qtbot.waitUntil(window.play_button.isEnabled)
+    assert played == [16_000]
+    assert window.play_button.isEnabled()
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_shared_core_is_used_and_left_open(qtbot: Any) -> None:
     """Ctrl+R reuses the live window's core: the story index has one owner per process."""
     from ui.practice.rehearsal_window import open_rehearsal_window
@@ -260,6 +270,7 @@ def test_shared_core_is_used_and_left_open(qtbot: Any) -> None:
     assert core.closed is False  # the live window owns it and closes it on exit
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_story_cards_are_shown_best_match_first(qtbot: Any, calls: Calls) -> None:
     window = make_window(qtbot, calls)
     stories = (("a", "Launch disagreement", 0.39), ("b", "Halved serving cost", 0.49), ("c", "Eval harness", 0.41))
@@ -269,6 +280,7 @@ def test_story_cards_are_shown_best_match_first(qtbot: Any, calls: Calls) -> Non
     assert titles[1:4] == ["Halved serving cost", "Eval harness", "Launch disagreement"]  # after the framework
 
 
+@pytest.mark.usefixtures("inline_tasks")
 @pytest.mark.parametrize("width", [800, 1024])
 def test_feedback_fits_the_panel_on_a_laptop_screen(qtbot: Any, calls: Calls, width: int) -> None:
     from PySide6.QtWidgets import QScrollArea
