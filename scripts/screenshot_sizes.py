@@ -1,12 +1,14 @@
 """Screenshots of every window at laptop sizes in both themes, without models (synthetic content).
 
-    xvfb-run -a -s "-screen 0 1700x1100x24" .venv/bin/python scripts/screenshot_sizes.py [--all-sizes]
+    xvfb-run -a -s "-screen 0 1700x1100x24" .venv/bin/python scripts/screenshot_sizes.py \
+        [--sizes 800 1024 1600] [--only live library rehearsal] [--out DIR]
 
 Builds the live window (a question, its cards and bullets), the story library (the example stories),
 the rehearsal room (cards and feedback), the drill (after a two-question drill), the session history
 (two seeded sessions) and the first-run settings check, the way the app builds them, and saves
-docs/screenshots/<window>.png (dark) and <window>-light.png at 1024x700.
-With --all-sizes it also writes 800x600 and 1600x1000 grabs to a temporary folder, for looking at.
+docs/screenshots/<window>.png (dark) and <window>-light.png at 1024x700, and with --sizes 800 1600
+<window>-800.png, <window>-1600-light.png... (800x600, 1600x1000) beside them; --only picks windows.
+--out DIR writes every grab as <window>-<size>[-light].png to DIR instead (to compare a change).
 The pipeline screenshots (scripts/screenshots.py and the others) show the same windows on real models.
 """
 
@@ -21,13 +23,12 @@ from typing import Any
 
 from screenshot_common import EXAMPLE_STORIES, SHOTS, application, private_folders
 
-SIZES = {"1024": (1024, 700)}
-ALL_SIZES = {"800": (800, 600), "1024": (1024, 700), "1600": (1600, 1000)}
+SIZES = {"800": (800, 600), "1024": (1024, 700), "1600": (1600, 1000)}  # a small laptop, a laptop, a desktop
 QUESTION = "Tell me about a time you had to cut the cost of serving a model."
 
 
 def live() -> Any:
-    from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped, Transcript
+    from copilot.events import CANDIDATE, INTERVIEWER, Bullets, CardsReady, Hit, Question, QuestionTyped, Transcript
     from copilot.pipeline import knowledge
     from copilot.stories.parse import load_story
     from ui.live.view_models import LiveViewModel
@@ -36,10 +37,16 @@ def live() -> Any:
     window = LiveWindow(LiveViewModel())
     window.set_core_ready(True)
     model = window.model
-    model.apply(Transcript(1, "interviewer", QUESTION, True, 0.0, 3.2, latency_ms=480.0))
+    model.apply(Transcript(1, INTERVIEWER, QUESTION, True, 0.0, 3.2, latency_ms=480.0))
     model.apply(
         Transcript(
-            2, "you", "Sure. At my last company the intent classifier ran on eight GPUs…", True, 4, 9, latency_ms=500.0
+            2,
+            CANDIDATE,
+            "Sure. At my last company the intent classifier ran on eight GPUs…",
+            True,
+            4,
+            9,
+            latency_ms=500.0,
         )
     )
     question = Question(1, QUESTION, 3.2)
@@ -206,10 +213,13 @@ def save_small(window: Any, out: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--all-sizes", action="store_true", help="also 800x600 and 1600x1000, to a temp folder")
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["1024"], help="widths to grab")
+    parser.add_argument("--all-sizes", action="store_true", help="the same as --sizes 800 1024 1600")
     parser.add_argument("--out", type=Path, help="write every grab here instead (to compare a change before/after)")
     parser.add_argument("--only", nargs="*", choices=list(WINDOWS), help="just these windows")
     args = parser.parse_args()
+    if args.all_sizes:
+        args.sizes = list(SIZES)
     tmp = Path(tempfile.mkdtemp(prefix="copilot-shots-"))
     private_folders(tmp, "config", "data", "cache")
     app = application()
@@ -226,7 +236,8 @@ def main() -> int:
             while not READY.get(name, lambda w: True)(window) and time.monotonic() < deadline:
                 app.processEvents()  # the history is read on a pool thread
                 time.sleep(0.02)
-            for label, size in (ALL_SIZES if args.all_sizes else SIZES).items():
+            for label in args.sizes:
+                size = SIZES[label]
                 window.resize(*size)
                 for _ in range(30):
                     app.processEvents()
@@ -236,9 +247,8 @@ def main() -> int:
                 elif label == "1024":
                     save_small(window, SHOTS / f"{name}{suffix}.png")
                 else:
-                    save_small(window, tmp / "sizes" / f"{name}-{label}{suffix}.png")
+                    save_small(window, SHOTS / f"{name}-{label}{suffix}.png")
             window.close()
-    print(f"other sizes in {tmp / 'sizes'}" if args.all_sizes else "")
     return 0
 
 
