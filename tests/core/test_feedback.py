@@ -17,6 +17,7 @@ from copilot.practice.feedback import (
     delivery_metrics,
     draft_story,
     find_fillers,
+    star_labels,
     star_split,
     suggestions,
 )
@@ -87,6 +88,38 @@ def test_like_and_so_as_real_words_are_not_fillers():
 
 
 # --- content ----------------------------------------------------------------------------------------
+
+FAILURE_ANSWER = (
+    "At my last company we were building a fraud model for a new bank client. "
+    "My goal was to ship it before their audit. "
+    "I chose to skip the shadow test because I trusted the offline numbers. "
+    "The client's audit failed, the project was cancelled a month later and we lost the contract. "
+    "I learned to ask for a shadow period even under a deadline."
+)
+
+
+def test_an_outcome_told_as_a_failure_is_a_result():
+    # Issue 9: a failure story that stated its outcome scored "result not heard".
+    checks = content_feedback("behavioral", FAILURE_ANSWER, [], None).checks
+    assert checks["result_heard"] and checks["star_in_order"]
+    for outcome in (
+        "We lost the client two months later.",
+        "The model never shipped.",
+        "We missed the deadline by a month.",
+        "The feature was shut down after the pilot.",
+        "It cost us three weeks of work.",
+        "The pilot did not work out.",
+    ):
+        assert "result" in star_labels(outcome), outcome
+    for scene in ("We had a failing test suite.", "I wanted to stop the launch.", "There was a lost packet problem."):
+        assert "result" not in star_labels(scene), scene
+
+
+def test_every_example_storys_result_is_heard_when_told_in_order():
+    for story in load_library(EXAMPLE_STORIES).stories:
+        told = " ".join(story.section(part) for part in ("situation", "task", "action", "result"))
+        assert content_feedback("behavioral", told, [], None).checks["result_heard"], story.id
+
 
 STAR_ANSWER = (
     "At my last job the team was shipping a search ranker that kept timing out. "

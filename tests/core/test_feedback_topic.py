@@ -1,6 +1,6 @@
 """The off-topic hint of copilot/practice/feedback.py (issue 9, item 8): an answer for another question gets a
-warning even when every STAR part is heard. Figures on the report half of tests/data/mock_eval, which
-the threshold was not chosen on."""
+warning even when every STAR part is heard. Figures on the report and holdout halves of
+tests/data/mock_eval; the thresholds were chosen on the tune half."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from copilot.practice.drill import score_answer
-from copilot.practice.feedback import OFF_TOPIC_BELOW, topic_check
+from copilot.practice.feedback import OFF_TOPIC_BELOW, OFF_TOPIC_NO_SHARED_WORD_BELOW, topic_check, topic_words
 from tests.practice_fakes import feedback
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "mock_eval"
@@ -46,28 +46,50 @@ def test_an_answer_far_from_the_question_is_flagged_and_scored_lower() -> None:
     assert score_answer(off) < score_answer(on)
 
 
-def _pairs(split: str) -> list[dict[str, Any]]:
+def test_a_low_cosine_and_none_of_the_questions_topic_words_is_off_topic() -> None:
+    # Issue 9, item 8: the cosine alone (0.20 here) sat above OFF_TOPIC_BELOW.
+    vectors = {COST_QUESTION: [1.0, 0.0], LAUNCH_ANSWER: [0.2, 0.98], "cost answer": [0.2, 0.98]}
+    embedder = FakeEmbedder(vectors)
+    assert topic_words(COST_QUESTION) == {"cut", "cost", "serv"}
+    assert topic_check(COST_QUESTION, LAUNCH_ANSWER, embedder, "behavioral").off_topic
+    # The same cosine with one of the question's words ("serving") is a weak answer, not another question's.
+    embedder.vectors["We cut serving spend."] = [0.2, 0.98]
+    assert not topic_check(COST_QUESTION, "We cut serving spend.", embedder, "behavioral").off_topic
+    # "Why do you want to work here?" has no topic words of its own: only the cosine can say.
+    embedder.vectors["Why do you want to work here?"] = [1.0, 0.0]
+    assert not topic_check("Why do you want to work here?", LAUNCH_ANSWER, embedder, "motivation").off_topic
+    assert OFF_TOPIC_BELOW < OFF_TOPIC_NO_SHARED_WORD_BELOW
+
+
+def _items() -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for path in sorted(EVAL.glob("answers_*.toml")):
         items += tomllib.loads(path.read_text(encoding="utf-8"))["answer"]
-    return [i for i in items if i["split"] == split]
+    return items
+
+
+def _figures(items: list[dict[str, Any]], embedder: Any, split: str) -> tuple[int, float, float]:
+    """(real answers flagged, share of other questions' answers caught, the same among same-type pairs)."""
+    texts = sorted({i["question"] for i in items} | {i["answer"] for i in items})
+    cached = FakeEmbedder(dict(zip(texts, embedder.embed(texts).tolist(), strict=True)))
+    half = [i for i in items if i["split"] == split]
+    false_alarms = sum(topic_check(i["question"], i["answer"], cached, i["type"]).off_topic for i in half)
+    pairs = [(a, q) for a in half for q in half if a["question"] != q["question"]]
+    flags = [(a["type"] == q["type"], topic_check(q["question"], a["answer"], cached, q["type"]).off_topic) for a, q in pairs]
+    return false_alarms, float(np.mean([f for _, f in flags])), float(np.mean([f for same, f in flags if same]))
 
 
 @pytest.mark.slow
-def test_report_half_figures(embedder: Any) -> None:
-    items = _pairs("report")
-    questions = embedder.embed([i["question"] for i in items])
-    answers = embedder.embed([i["answer"] for i in items])
-    sims = answers @ questions.T
-    own = np.diag(sims)
-    others = [
-        sims[a, q] for a in range(len(items)) for q in range(len(items)) if items[a]["question"] != items[q]["question"]
-    ]
-    false_alarms = int((own < OFF_TOPIC_BELOW).sum())
-    caught = float(np.mean(np.array(others) < OFF_TOPIC_BELOW))
-    # Measured when the threshold was set: 1 of 21 real answers flagged, 0.78 of other questions' answers caught.
-    assert false_alarms <= 2 and caught >= 0.7, (false_alarms, caught)
-    # The issue's own case sits at a cosine of about 0.20: above the threshold, so it is not flagged.
-    # A higher threshold (or adding a word-overlap rule) caught it but flagged 4-5 of the 21 real
-    # answers of the tune half; a false "off topic" on a real answer was judged worse than a miss.
-    assert 0.1 < (topic_check(COST_QUESTION, LAUNCH_ANSWER, embedder).relevance or 0) < 0.3
+def test_report_and_holdout_figures(embedder: Any) -> None:
+    items = _items()
+    # Measured (MiniLM int8) when the word rule was added, the cosine rule alone in brackets:
+    #   tune:    3 of 21 real answers flagged (2), 0.85 of other questions' answers caught (0.74), same type 0.64 (0.48)
+    #   report:  2 of 21 (1), 0.91 (0.78), same type 0.77 (0.45)
+    #   holdout: 1 of 12 (1), 0.89 (0.83), same type 0.68 (0.43)
+    report = _figures(items, embedder, "report")
+    holdout = _figures(items, embedder, "holdout")
+    assert report[0] <= 2 and report[1] >= 0.85 and report[2] >= 0.7, report
+    assert holdout[0] <= 1 and holdout[1] >= 0.85 and holdout[2] >= 0.6, holdout
+    # The issue's own case: a cosine of about 0.20, above OFF_TOPIC_BELOW, and no "cost", "cut" or "serving".
+    case = topic_check(COST_QUESTION, LAUNCH_ANSWER, embedder, "behavioral")
+    assert 0.1 < (case.relevance or 0) < OFF_TOPIC_NO_SHARED_WORD_BELOW and case.off_topic
