@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from conftest import EXAMPLE_STORIES, speak
+from fakes import HashEmbedder
 
 from copilot.practice.feedback import (
     STORY_MATCH_THRESHOLD,
@@ -148,17 +149,12 @@ def test_a_type_without_its_own_advice_still_names_the_failed_check():
     assert "hypotheses ranked" in tip
 
 
-def test_vectors_are_cached_per_embedder(stories, embedder):
-    calls: list[int] = []
-
-    class Counting:
-        def embed(self, texts):
-            calls.append(len(texts))
-            return embedder.embed(texts)
-
-    counting = Counting()
+def test_vectors_are_cached_per_embedder(stories):
+    counting = HashEmbedder()  # caching is the subject, not the model: the fake counts what it embeds
     best_story(UNRELATED, stories, counting)
-    first = sum(calls)
+    first = counting.texts_embedded
     best_story(SHORT_RETELLING, stories, counting)
-    assert sum(calls) - first == 1  # only the new answer was embedded the second time
-    assert np.isclose(max(story_scores(UNRELATED, stories, counting)), max(story_scores(UNRELATED, stories, embedder)))
+    assert counting.texts_embedded - first == 1  # only the new answer was embedded the second time
+    fresh = HashEmbedder()  # another embedder: its own cache, the same scores
+    assert np.isclose(max(story_scores(UNRELATED, stories, counting)), max(story_scores(UNRELATED, stories, fresh)))
+    assert fresh.texts_embedded > 1
