@@ -126,3 +126,23 @@ def test_candidates_from_the_bank():
     assert drill_candidates(bank=bank) == [DrillQuestion("What is L2?", "technical")]
     with pytest.raises(UsageError, match="bank"):
         drill_candidates(bank=bank, types=["coding"])
+
+
+def test_the_cli_drill_covers_every_type_named(tmp_path):
+    """`copilot drill --type behavioral --type system_design --count 2` gave two behavioral questions about
+    half the time (issue 9); the window already covered both."""
+    import argparse
+
+    from copilot.cli.drill import register, start_drill
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    pool = [DrillQuestion(f"{t} {i}", t) for t in ("behavioral", "system_design") for i in range(30)]
+    for seed in range(12):
+        args = parser.parse_args(
+            ["drill", "--type", "behavioral", "--type", "system_design", "--count", "2", "--seed", str(seed)]
+        )
+        book = ScoreBook(tmp_path / f"scores{seed}.json")
+        book.add("system_design", 0.95)  # a strong type is drawn least: it must still come up when named
+        drill = start_drill(args, pool, book, fake_feedback, None)
+        assert sorted(q.question_type for q in drill.questions) == ["behavioral", "system_design"], seed
