@@ -294,3 +294,22 @@ def test_feedback_fits_the_panel_on_a_laptop_screen(qtbot: Any, calls: Calls, wi
     qtbot.waitUntil(lambda: window.width() == width)
     for area in window.findChildren(QScrollArea):
         assert not area.horizontalScrollBar().isVisible(), f"a panel scrolls sideways at {width} px"
+
+
+def test_a_recorded_question_of_only_whispers_inventions_is_refused(qtbot: Any, calls: Calls, tmp_path: Path) -> None:
+    """Issue 13: `copilot rehearse` refused "you you you" heard on silence; the window showed cards for it."""
+    window = make_window(qtbot, calls, rehearse=lambda *_: rehearsal("you you you Thank you.", "other"))
+    window.show()
+    window.add_recordings([tmp_path / "silence.wav"])
+    window.show_cards()
+    qtbot.waitUntil(window.banner.isVisible)
+    assert "silence.wav: no question was heard" in window.banner.label.text()
+    assert not window.card_titles()
+
+
+def test_an_answer_of_only_whispers_inventions_is_named_in_the_feedback(qtbot: Any, calls: Calls) -> None:
+    window = make_window(qtbot, calls)
+    window.select_bank_question("What is overfitting?")
+    window.render_feedback(feedback("technical", {}, transcript="Thank you.", suggestions=("Give an example.",)))
+    assert "no answer was heard" in window.suggestions_label.text()
+    assert "Give an example." not in window.suggestions_label.text()
