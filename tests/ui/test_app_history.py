@@ -167,6 +167,7 @@ def test_a_broken_history_key_is_said_once_and_the_live_session_goes_on(
 
 
 def rehearsal_window(qtbot: Any) -> RehearsalWindow:
+    """For tests on the inline executor (the window's jobs); the history recorder keeps its own thread."""
     window = RehearsalWindow(
         SimpleNamespace(transcriber=object()),
         rehearse=lambda core, item, number: CARDS,
@@ -176,21 +177,22 @@ def rehearsal_window(qtbot: Any) -> RehearsalWindow:
         probe=lambda: ("No microphone was found", "No audio output was found"),
     )
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.is_busy("devices"))
+    assert not window.is_busy("devices")
     return window
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_a_rehearsed_question_and_its_answer_are_recorded(qtbot: Any, tmp_path: Path) -> None:
     window = rehearsal_window(qtbot)
     assert window.history is None  # nothing opened before the first question
     window.select_bank_question("Tell me about a time you cut costs.")
     window.show_cards()
-    qtbot.waitUntil(lambda: bool(window.card_titles()))
+    assert window.card_titles()
     window.use_answer_file(tmp_path / "answer.wav")
-    qtbot.waitUntil(lambda: bool(window.transcript_view.toPlainText()))
+    assert window.transcript_view.toPlainText()
     window.use_typed_question("Why this company?")  # a second question, answered without its cards
     window.use_answer_file(tmp_path / "answer.wav")
-    qtbot.waitUntil(lambda: not window.is_busy())
+    assert not window.is_busy()
     recorder = window.history
     window.close()
     qtbot.waitUntil(recorder.finished.is_set)
@@ -208,6 +210,7 @@ def test_a_rehearsed_question_and_its_answer_are_recorded(qtbot: Any, tmp_path: 
     assert len(feedback) == 2 and feedback[1].payload["question_id"] != first_id
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_without_a_keychain_the_rehearsal_room_says_so_and_goes_on(
     qtbot: Any, monkeypatch: pytest.MonkeyPatch, use_keyring: Any
 ) -> None:
@@ -221,10 +224,11 @@ def test_without_a_keychain_the_rehearsal_room_says_so_and_goes_on(
     text = window.banner.label.text()
     assert "not saved to history" in text
     assert "COPILOT_HISTORY_KEY_FILE" in text and "COPILOT_HISTORY=off" in text  # the two explicit choices
-    qtbot.waitUntil(lambda: bool(window.card_titles()))  # the practice goes on
+    assert window.card_titles()  # the practice goes on
     assert window.card_titles() == ["STAR", "Distilled the intent classifier"]
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_history_turned_off_in_the_settings_records_nothing_and_says_nothing(
     qtbot: Any, tmp_path: Path, private_folders: Path
 ) -> None:
@@ -235,7 +239,7 @@ def test_history_turned_off_in_the_settings_records_nothing_and_says_nothing(
     window = rehearsal_window(qtbot)
     window.select_bank_question("Tell me about a time you cut costs.")
     window.show_cards()
-    qtbot.waitUntil(lambda: bool(window.card_titles()))
+    assert window.card_titles()
     recorder = window.history
     window.close()
     qtbot.waitUntil(recorder.finished.is_set)
@@ -251,6 +255,7 @@ def fake_assess(question: Any, samples: np.ndarray) -> Any:
     return feedback(question.question_type, checks, question=question.text, transcript="an answer", words=90)
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_a_drill_run_is_recorded(qtbot: Any, tmp_path: Path) -> None:
     window = DrillWindow(
         SimpleNamespace(transcriber=None, classifier=None),
@@ -261,18 +266,18 @@ def test_a_drill_run_is_recorded(qtbot: Any, tmp_path: Path) -> None:
         seed=1,
     )
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.is_busy("devices"))
+    assert not window.is_busy("devices")
     window.count_spin.setValue(2)
     window.start_drill()
-    qtbot.waitUntil(lambda: window.session is not None and window.played_as is not None)
+    assert window.session is not None and window.played_as is not None
     recorder = window.history
     asked = []
     for n in (1, 2):
         asked.append(window.session.current.text)
         window.use_answer_samples(np.ones(5000, dtype=np.float32))
-        qtbot.waitUntil(lambda n=n: len(window.session.results) == n)
+        assert len(window.session.results) == n
         window.next_question()
-        qtbot.waitUntil(lambda: not window.is_busy())
+        assert not window.is_busy()
     assert window.session.done
     qtbot.waitUntil(recorder.finished.is_set)  # the run's session ends with the drill
     (session,) = sessions("drill")
