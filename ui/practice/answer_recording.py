@@ -272,7 +272,7 @@ class AnswerRecording(QObject):
         super().__init__(parent)
         self._decode, self._doing = decode, doing
         self._stop_tip, self._start_tip = stop_tip, start_tip
-        self._may_record = weakref.WeakMethod(may_record)  # type: ignore[arg-type]  # a bound method
+        self._may_record = weakref.WeakMethod(may_record)  # a bound method of the window
         self.recorder = MicRecorder(self, microphone)
         self.recorder.error.connect(self.error)
         self.recorder.lost.connect(self.stop)
