@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None, started_at: float | None = None) -> int:
     started_at = time.perf_counter() if started_at is None else started_at
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    qt_app = QApplication.instance() or QApplication([])
+    qt_app = cast(QApplication, QApplication.instance() or QApplication([]))  # a QApplication, always
     qt_app.setApplicationName("Interview Copilot")
     if (problem := binding_problem()) is not None:  # a binding that would crash mid-session: say so now
         log.error("%s", problem)

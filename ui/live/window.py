@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
@@ -472,19 +473,14 @@ class LiveWindow(QMainWindow):
             if (widget := item.widget()) is not None and widget not in old.values():
                 widget.deleteLater()
         for hit in cards.frameworks:
-            self._place_card(
-                old, ("framework", hit.id), lambda hit=hit: Card("Framework", hit.title, framework_html(hit))
-            )
+            self._place_card(old, ("framework", hit.id), partial(_framework_card, hit))
         for hit in cards.stories:
-            card = self._place_card(
-                # The reason is in the key: a question that grows can change why the story fits.
-                old,
-                ("story", hit.id, hit.id in self.model.expanded_stories, hit.reason),
-                lambda hit=hit: self._story_card(hit),
-            )
+            # The reason is in the key: a question that grows can change why the story fits.
+            key = ("story", hit.id, hit.id in self.model.expanded_stories, hit.reason)
+            card = self._place_card(old, key, partial(self._story_card, hit))
             card.kind.setText(story_kind(hit).upper())  # the score may have moved
         for hit in cards.topics:
-            self._place_card(old, ("topic", hit.id), lambda hit=hit: Card("Topic", hit.title, topic_html(hit)))
+            self._place_card(old, ("topic", hit.id), partial(_topic_card, hit))
         for widget in old.values():
             widget.deleteLater()  # cards of the previous set that are not in this one
         if not (cards.frameworks or cards.stories or cards.topics):
@@ -549,15 +545,22 @@ class LiveWindow(QMainWindow):
     # --- for tests and the screenshot script ----------------------------------------------------
 
     def card_widgets(self) -> list[Card]:
-        return [
-            w for i in range(self.cards_layout.count()) if isinstance(w := self.cards_layout.itemAt(i).widget(), Card)
-        ]
+        items = (self.cards_layout.itemAt(i) for i in range(self.cards_layout.count()))
+        return [w for item in items if item is not None and isinstance(w := item.widget(), Card)]
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(widget)
     return label
+
+
+def _framework_card(hit: Hit) -> Card:
+    return Card("Framework", hit.title, framework_html(hit))
+
+
+def _topic_card(hit: Hit) -> Card:
+    return Card("Topic", hit.title, topic_html(hit))
 
 
 def framework_html(hit: Hit) -> str:
