@@ -441,3 +441,29 @@ def test_window_shares_the_folder_watch_with_the_core(qtbot, model: LibraryModel
         assert "Later" not in window.list_titles()  # and the closed window hears nothing more
     finally:
         core_watcher.stop()
+
+
+def test_the_folder_gives_way_on_a_narrow_toolbar(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 800 px the folder went behind the toolbar's (invisible) overflow arrow; now it is shortened."""
+    from PySide6.QtWidgets import QToolButton
+
+    deep = tmp_path / ("a-long-folder-name-" * 4) / "stories"
+    shutil.copytree(EXAMPLES, deep)
+    model = LibraryModel(deep, trash_dir=tmp_path / "trash")
+    model.reload()
+    window = LibraryWindow(model, watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    label = window.folder_label
+    for width in (800, 1024, 1600):
+        window.resize(width, 700)
+        qtbot.waitUntil(lambda width=width: window.width() <= width + 1)
+        QApplication_process()
+        arrows = [b for b in window.findChildren(QToolButton) if b.objectName() == "qt_toolbar_ext_button"]
+        assert not any(a.isVisible() for a in arrows), f"a toolbar item is hidden behind the arrow at {width} px"
+        assert label.toolTip() == str(deep)  # the whole path, whatever is shown
+        shown = label.text()
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.width()
+        if width >= 1024:
+            assert shown.startswith(str(deep)[:4]) and shown.endswith("stories") and "…" in shown

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -28,6 +29,7 @@ from ui.common.bridge import BackgroundTask, Progress
 from ui.common.theme import color
 
 ICONS = Path(__file__).resolve().parents[1] / "icons"
+ELIDED_MIN_WIDTH = 60  # narrower, an elided label shows nothing: a few characters each side of "…" or none
 
 
 class TranscriptLine(Protocol):
@@ -174,6 +176,47 @@ def wrapped_label(text: str = "", object_name: str = "") -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+class ElidedLabel(QLabel):
+    """One line that gives way on a narrow window: the middle of the text becomes "…" (a path keeps its
+    start and its end), and with too little room for that it shows nothing. The whole text is always in
+    the tooltip; `full_text()` is what was set."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+        self._full = ""
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        # It asks for no width, so a layout never overflows for it (a toolbar would hide it behind
+        # its arrow); its expanding size policy gives it the room there is.
+        return QSize(0, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.sizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        if self.width() < ELIDED_MIN_WIDTH:
+            shown = ""  # a lone "…" says nothing
+        else:
+            shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width())
+        if shown != self.text():
+            self.setText(shown)
 
 
 def bullet_html(items: Iterable[str]) -> str:

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -45,7 +44,7 @@ from copilot.errors import InputFileError
 from copilot.stories.library import LibraryLoad, export_stories, import_stories
 from ui.common.bridge import BackgroundTask, Progress
 from ui.common.theme import color, set_window_sheet
-from ui.common.widgets import STYLE, section_title, set_central, wrapped_label
+from ui.common.widgets import STYLE, ElidedLabel, section_title, set_central, wrapped_label
 from ui.library.folder_watch import FolderWatcher
 from ui.library.model import (
     COVERAGE,
@@ -180,11 +179,11 @@ class LibraryWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(self.import_action)
         bar.addAction(self.export_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        self.folder_label = QLabel(str(self.model.folder))
+        # The folder takes the rest of the row, shortened in the middle when narrow: on an 800 px
+        # screen it went behind the toolbar's overflow arrow.
+        self.folder_label = ElidedLabel(str(self.model.folder))
         self.folder_label.setObjectName("scoreNote")
+        self.folder_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.folder_label)
         self.addToolBar(bar)
         for action in bar.actions():
