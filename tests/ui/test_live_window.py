@@ -206,6 +206,7 @@ def test_answer_now_has_its_shortcut(window: LiveWindow) -> None:
 # --- the controller, without models ---------------------------------------------------------
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_missing_model_shows_in_the_window_not_a_crash(qtbot, window: LiveWindow, monkeypatch) -> None:
     def no_model(self, progress) -> None:
         progress("loading the embedding model")
@@ -214,7 +215,7 @@ def test_missing_model_shows_in_the_window_not_a_crash(qtbot, window: LiveWindow
     monkeypatch.setattr(LiveController, "_open_core", no_model)
     controller = LiveController(window, window.model, CoreBridge())
     controller.load_core()
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert window.banner.isVisible()
     assert "run `make setup`" in window.banner.label.text()
     assert window.status_label.text() == "models not loaded"
     assert not window.start_action.isEnabled()
@@ -305,6 +306,7 @@ def test_a_missing_saved_device_falls_back_to_the_default_and_says_so(window: Li
     assert window.banner.isVisible()
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_device_picks_are_saved(qtbot, window: LiveWindow) -> None:
     from ui.settings.store import read_form
 
@@ -313,11 +315,11 @@ def test_device_picks_are_saved(qtbot, window: LiveWindow) -> None:
     index = window.mic_combo.findText("No microphone")
     window.mic_combo.setCurrentIndex(index)
     window.mic_combo.activated.emit(index)  # as a user's pick does
-    qtbot.waitUntil(lambda: read_form().microphone == "off", timeout=5000)
+    assert read_form().microphone == "off"
     index = window.system_combo.findText("hdmi.monitor")
     window.system_combo.setCurrentIndex(index)
     window.system_combo.activated.emit(index)
-    qtbot.waitUntil(lambda: read_form().system_audio == "hdmi.monitor", timeout=5000)
+    assert read_form().system_audio == "hdmi.monitor"
     assert read_form().microphone == "off"
 
 
@@ -333,6 +335,7 @@ def test_the_pause_starts_at_the_saved_value_and_a_change_is_saved(qtbot, window
     assert 'keep = "me"' in config.read_text(encoding="utf-8")
 
 
+@pytest.mark.usefixtures("inline_tasks")
 def test_a_session_uses_the_pause_shown(qtbot, window: LiveWindow, monkeypatch) -> None:
     from copilot.config.settings import Settings
     from copilot.live import wiring
@@ -357,7 +360,7 @@ def test_a_session_uses_the_pause_shown(qtbot, window: LiveWindow, monkeypatch) 
     controller.core = type("FakeCore", (), {"settings": Settings()})()
     window.pause_spin.setValue(1.5)
     controller._start(lambda: [FakeSource()], "listening")
-    qtbot.waitUntil(lambda: controller.session is not None, timeout=5000)
+    assert controller.session is not None
     assert seen == [pytest.approx(1.5)]
     # Passed in, not written into the core's settings (which other windows share).
     assert Settings().turn.pause_s != pytest.approx(1.5)  # so the check below can tell the two apart
