@@ -109,6 +109,36 @@ def test_a_model_with_the_short_window_decodes_every_stretch_on_it() -> None:
     assert heard.text == "tail28 tail12"
 
 
+def test_a_long_pause_sends_what_was_said_so_the_stop_finds_nothing_left() -> None:
+    model = LengthWords()
+    listen = IncrementalTranscript(model, chunk_s=20.0, min_chunk_s=6.0)
+    for f in frames(3.0, True) + frames(0.5, False):
+        listen.feed(f)
+    assert listen.chunks_sent == 0, "3.3 s and a breath: too short to send yet"
+    for f in frames(0.1, False):
+        listen.feed(f)
+    assert listen.chunks_sent == 1, "0.6 s of quiet: the answer may be over"
+    for f in frames(2.0, False):  # the candidate reaches for the Stop button
+        listen.feed(f)
+    heard = listen.finish()
+    assert heard.chunks == 1 and heard.tail_s == 0.0, "only quiet after it: nothing decoded at the stop"
+    assert heard.text == "w36"
+
+
+def test_the_quiet_before_the_stop_is_not_decoded() -> None:
+    busy = BlockingWords()  # keep the worker busy so the long pause cannot send the tail early
+    listen = IncrementalTranscript(busy, chunk_s=20.0, min_chunk_s=2.0)
+    for f in frames(2.0, True) + frames(0.3, False):
+        listen.feed(f)
+    assert listen.chunks_sent == 1
+    for f in frames(1.5, True) + frames(1.0, False):
+        listen.feed(f)
+    busy.release.set()
+    heard = listen.finish()
+    assert busy.chunks == [23 * FRAME, 18 * FRAME], "the tail keeps a breath (0.3 s) after the last word"
+    assert heard.tail_s == pytest.approx(1.8)
+
+
 def test_the_spoken_length_is_the_loud_audio_not_the_silence_around_it() -> None:
     listen = IncrementalTranscript(LengthWords(), chunk_s=2.0)
     for f in frames(1.0, False) + frames(3.0, True) + frames(0.5, False) + frames(2.0, True) + frames(2.0, False):
@@ -160,3 +190,18 @@ def test_the_wait_after_the_candidate_stops_is_only_the_tail(tmp_path: Path) -> 
     assert len(said & kept) >= 0.8 * len(said), "cutting in pauses keeps the words"
     assert heard.tail_s < 20, "the tail is what came during the last decode, not a whole chunk"
     assert abs(heard.duration_s - spoken_span_s(whole)) < 1.5
+
+
+def test_the_latency_bench_times_each_step_after_the_stop_in_both_modes() -> None:
+    from copilot.practice.mock.evaluate import EvalAnswer
+    from copilot.practice.mock.latency import measure
+
+    answer = EvalAnswer("x1", "report", "behavioral", False, "Tell me about a conflict.", "We argued.", (), (), {})
+    samples = np.concatenate([f for f in frames(7.0, True) + frames(0.4, False) + frames(2.0, True)])
+    before = measure(answer, samples, ShortWindowWords(), "before", speed=200.0)
+    after = measure(answer, samples, ShortWindowWords(), "after", speed=200.0, stop_after_s=1.0)
+    assert before.chunks == 1 and before.tail_audio_s == pytest.approx(9.4), "20 s chunks: all of it at the stop"
+    assert after.chunks == 2 and after.tail_audio_s == 0.0, "sent at the pause and at the end of speech"
+    for timing in (before, after):
+        assert timing.total_s == pytest.approx(timing.transcribe_s + timing.assess_s + timing.synthesize_s)
+        assert timing.synthesize_s > 0, "the follow-up was synthesised"

@@ -1,10 +1,11 @@
 """How long the interviewer takes to ask its follow-up once the candidate stops, and where the time goes.
 
     python -m copilot.practice.mock.latency [--answers N] [--speed X] [--split S] [--mode before|after|both]
+                                            [--stop-after-s S]
 
 Each answer of the evaluation set is spoken by espeak-ng, fed frame by frame at `--speed` times real
-time (faster than real time is harder on the worker, so conservative), and on the last frame the clock
-starts: the tail's transcription, the follow-up chosen from the answer (signals, rubric, probes), and
+time (faster than real time is harder on the worker, so conservative), then `--stop-after-s` of quiet
+(the candidate reaching for Stop; 0 by default, the worst case), and at the stop the clock starts: the tail's transcription, the follow-up chosen from the answer (signals, rubric, probes), and
 the follow-up's speech synthesised up to the first sample ready to play. "before" is the pipeline as
 it was (20 s chunks only, each and the tail decoded in a padded 30 s window with word times, the
 follow-up through a wav and the audio decoder); "after" is the current one. Both run in the same process, one
@@ -70,15 +71,18 @@ def _new_synthesize(text: str) -> None:
     next(default_voice().sentences(text))  # the first sentence ready: playback can start
 
 
-def measure(answer: EvalAnswer, samples: np.ndarray, model: Any, mode: str, speed: float) -> Timing:
+def measure(
+    answer: EvalAnswer, samples: np.ndarray, model: Any, mode: str, speed: float, stop_after_s: float = 0.0
+) -> Timing:
     if mode == "before":
         listen = IncrementalTranscript(_WordsOnly(model), min_chunk_s=CHUNK_S)
         synthesize: Callable[[str], None] = _old_synthesize
     else:
         listen = IncrementalTranscript(model)
         synthesize = _new_synthesize
-    for i in range(0, len(samples), FRAME):
-        listen.feed(samples[i : i + FRAME])
+    fed = np.concatenate([samples, np.zeros(int(stop_after_s * SAMPLE_RATE), dtype=np.float32)])
+    for i in range(0, len(fed), FRAME):
+        listen.feed(fed[i : i + FRAME])
         time.sleep(FRAME / SAMPLE_RATE / speed)
     stopped = time.perf_counter()
     heard = listen.finish()
@@ -141,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=1.0, help="times real time the answer is fed")
     parser.add_argument("--split", choices=("tune", "report", "holdout", "all"), default="all")
     parser.add_argument("--mode", choices=("before", "after", "both"), default="both")
+    parser.add_argument("--stop-after-s", type=float, default=0.0, help="quiet between the last word and the stop")
     args = parser.parse_args(argv)
     answers = [a for a in load_answers(DEFAULT_DATA) if args.split in ("all", a.split)]
     answers = sorted(answers, key=lambda a: -len(a.answer.split()))[: args.answers]
@@ -151,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         for answer in answers:
             samples = _spoken(answer, Path(tmp))
             for mode in modes:
-                timings.append(measure(answer, samples, model, mode, args.speed))
+                timings.append(measure(answer, samples, model, mode, args.speed, args.stop_after_s))
                 print(timings[-1], flush=True)
     _print(timings)
     return 0

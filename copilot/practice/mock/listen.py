@@ -36,6 +36,10 @@ MIN_CHUNK_S = 6.0
 CHUNK_S = 20.0
 MAX_CHUNK_S = 28.0  # with no pause at all, cut anyway, inside whisper's 30 s window
 PAUSE_S = 0.3  # a breath between phrases
+# A pause this long may be the end of the answer: what was said is decoded now, however short, so the
+# stop (a click, or the end-of-answer silence) finds nothing left to decode. A thinking pause costs
+# one short decode, which the short window makes cheap.
+END_PAUSE_S = 0.6
 SPEECH_DBFS = -40.0  # the drill's speech gate: quieter than this is a pause
 SHORT_WINDOW = TranscribeOptions(short_window=True)
 
@@ -67,6 +71,7 @@ class IncrementalTranscript:
         self._max_chunk = int(max_chunk_s * SAMPLE_RATE)
         self._min_chunk = int(min(min_chunk_s, chunk_s) * SAMPLE_RATE)
         self._pause = int(PAUSE_S * SAMPLE_RATE)
+        self._end_pause = int(END_PAUSE_S * SAMPLE_RATE)
         self._pending: list[np.ndarray] = []
         self._pending_len = 0
         self._offset = 0  # samples already handed to the worker
@@ -96,8 +101,23 @@ class IncrementalTranscript:
         if self._pending_len >= self._max_chunk:
             return True
         idle = all(f.done() for f in self._futures)
+        if idle and self._pending_speech() and self._fed - self._last_loud_end >= self._end_pause:
+            return True
         wanted = self._min_chunk if idle else self._chunk
         return self._pending_len >= wanted and self._ends_in_pause()
+
+    def _pending_speech(self) -> bool:
+        return self._last_loud_end > self._offset
+
+    def _trim_quiet_tail(self) -> None:
+        """At the stop: the quiet after the last word is not decoded (a pending stretch with no speech
+        at all is dropped); a breath of it is kept so the last word is whole."""
+        if not self._pending_speech():
+            self._pending, self._pending_len = [], 0
+            return
+        keep = min(self._pending_len, self._last_loud_end - self._offset + self._pause)
+        if keep < self._pending_len:
+            self._pending, self._pending_len = [np.concatenate(self._pending)[:keep]], keep
 
     def _ends_in_pause(self) -> bool:
         recent: list[np.ndarray] = []
@@ -132,6 +152,7 @@ class IncrementalTranscript:
     def finish(self) -> Heard:
         """Decode the tail, wait for the stretches before it, and give the whole answer in order."""
         with self._lock:
+            self._trim_quiet_tail()
             tail_s = self._submit(self._decode)
             futures = list(self._futures)
             first, last = self._first_loud, self._last_loud_end
