@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import MemoryKeyring
 from cryptography.fernet import Fernet
+from fakes import StaticKey
 from keyring.backends import fail
 
 from copilot.cli.history import register
@@ -34,14 +35,6 @@ from copilot.history.store import (
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Zebra-42 migration that saved 37% of the GPU bill"
-
-
-class StaticKey:
-    def __init__(self, key: bytes) -> None:
-        self.key = key
-
-    def get_key(self) -> bytes:
-        return self.key
 
 
 @pytest.fixture

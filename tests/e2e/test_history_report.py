@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from fakes import StaticKey
 
 from copilot.events import CANDIDATE, INTERVIEWER
 from copilot.history.report import export
@@ -21,14 +22,6 @@ from copilot.history.store import HistoryStore, Session
 
 REPO = Path(__file__).resolve().parents[2]
 DOC_SCREENSHOT = REPO / "docs" / "screenshots" / "history_report.png"
-
-
-class StaticKey:
-    def __init__(self, key: bytes) -> None:
-        self.key = key
-
-    def get_key(self) -> bytes:
-        return self.key
 
 
 def _record_interview(store: HistoryStore) -> int:
