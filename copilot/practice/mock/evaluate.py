@@ -1,6 +1,7 @@
 """Evaluation of the mock interviewer on hand-written, hand-scored answers (tests/data/mock_eval).
 
     python -m copilot.practice.mock.evaluate [--split tune|report|all] [--data DIR] [--verbose]
+                                             [--spoken [--incremental]]
 
 Reports how often the first follow-up targets a labelled gap, how often each rubric score is within 1
 of the hand score, and the red flags raised against those labelled (false alarms on strong answers
@@ -111,8 +112,10 @@ def evaluate(answers: list[EvalAnswer], hear: Hear | None = None) -> Report:
     return report
 
 
-def spoken(workdir: Path) -> Hear:
-    """Each answer spoken by espeak-ng and transcribed by the configured speech model, with timings."""
+def spoken(workdir: Path, incremental: bool = False) -> Hear:
+    """Each answer spoken by espeak-ng (as documented, whatever else is installed) and transcribed by the
+    configured speech model. `incremental`: as the mock hears a microphone answer, stretch by stretch
+    while it is spoken (fed at 4x real time), rather than the whole file at once."""
     from copilot.audio.decode import load_audio
     from copilot.config.models import whisper_model
     from copilot.config.settings import load_settings
@@ -123,13 +126,28 @@ def spoken(workdir: Path) -> Hear:
     transcriber = WordTranscriber(whisper_model(m.whisper).path, m.whisper_compute_type, m.cpu_threads)
 
     def hear(a: EvalAnswer) -> tuple[str, float | None]:
-        spoken = speak_to_wav(
-            a.answer, workdir / f"{a.id}.wav", espeak_voice()
-        )  # as documented, whatever else is installed
-        words = transcriber.words(load_audio(spoken))
+        samples = load_audio(speak_to_wav(a.answer, workdir / f"{a.id}.wav", espeak_voice()))
+        if incremental:
+            return _listened(transcriber, samples)
+        words = transcriber.words(samples)
         return transcript_of(words), spoken_span_s(words)
 
     return hear
+
+
+def _listened(model: Any, samples: Any, speed: float = 4.0) -> tuple[str, float | None]:
+    import time
+
+    from copilot.audio import SAMPLE_RATE
+    from copilot.practice.mock.listen import IncrementalTranscript
+
+    listen = IncrementalTranscript(model)
+    frame = SAMPLE_RATE // 10
+    for i in range(0, len(samples), frame):
+        listen.feed(samples[i : i + frame])
+        time.sleep(0.1 / speed)
+    heard = listen.finish()
+    return heard.text, heard.duration_s
 
 
 def _score_one(a: EvalAnswer, transcript: str, duration_s: float | None, report: Report) -> None:
@@ -175,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     parser.add_argument("--spoken", action="store_true", help="speak each answer (espeak-ng) and transcribe it")
+    parser.add_argument(
+        "--incremental", action="store_true", help="with --spoken: transcribe it while it is spoken, as the mock does"
+    )
     args = parser.parse_args(argv)
     try:
         answers = load_answers(args.data)
@@ -183,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     chosen = [a for a in answers if args.split == "all" or a.split == args.split]
     with tempfile.TemporaryDirectory(prefix="mock-eval-") as tmp:
-        report = evaluate(chosen, spoken(Path(tmp)) if args.spoken else None)
+        report = evaluate(chosen, spoken(Path(tmp), args.incremental) if args.spoken else None)
     for key, value in report.to_dict().items():
         print(f"{key}: {value}")
     if args.verbose:
