@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from copilot.config.settings import NO_MICROPHONE, PAUSE_RANGE
 from copilot.events import CANDIDATE, INTERVIEWER, Hit
-from ui.common.theme import set_window_sheet, tone
+from ui.common.theme import color, set_window_sheet
 from ui.common.widgets import (
     STYLE,
     Card,
@@ -573,7 +573,7 @@ def topic_html(hit: Hit) -> str:
     body = bullet_html(getattr(hit.item, "key_points", ()))
     pitfall = getattr(hit.item, "pitfall", "")
     if pitfall:
-        body += f"<p style='color:{tone('#e0b070')}'>Pitfall: {html.escape(pitfall)}</p>"
+        body += f"<p style='color:{color('warning')}'>Pitfall: {html.escape(pitfall)}</p>"
     return body
 
 
@@ -585,12 +585,12 @@ def story_html(hit: Hit, expanded: bool) -> str:
     story = hit.item
     competencies = ", ".join(getattr(story, "competencies", ()))
     meta = " · ".join(str(x) for x in (getattr(story, "role", None), getattr(story, "year", None)) if x)
-    head = f"<p style='color:{tone('#8d96a0')}'>{html.escape(' — '.join(x for x in (meta, competencies) if x))}</p>"
+    head = f"<p style='color:{color('text_muted')}'>{html.escape(' — '.join(x for x in (meta, competencies) if x))}</p>"
     head += reason_html(hit.reason)
     if not expanded:
         result = story.section("result") if hasattr(story, "section") else ""
         teaser = f"<p><b>Result:</b> {html.escape(first_sentence(result))}</p>" if result else ""
-        return head + teaser + f"<p style='color:{tone('#7fa7d4')}'>Click for the full STAR story ▸</p>"
+        return head + teaser + f"<p style='color:{color('link')}'>Click for the full STAR story ▸</p>"
     parts = [head]
     for name in STAR:
         text = story.section(name)
@@ -603,7 +603,7 @@ def reason_html(reason: str) -> str:
     """Why the retriever chose the story ("ownership, cost reduction: Action section"), one greyed line."""
     if not reason:
         return ""
-    return f"<p style='color:{tone('#8d96a0')}; font-style:italic'>Why: {html.escape(reason)}</p>"
+    return f"<p style='color:{color('text_muted')}; font-style:italic'>Why: {html.escape(reason)}</p>"
 
 
 def first_sentence(text: str) -> str:
