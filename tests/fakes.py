@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -93,6 +94,22 @@ class StaticKey:
 
     def get_key(self) -> bytes:
         return self.key
+
+
+class FakeMic:
+    """A microphone source for the windows: on start it delivers `frames` blocks of `size` samples
+    (all ones: loud) at once; on stop it ends, as a real source does. `microphone=lambda: FakeMic(3)`."""
+
+    def __init__(self, frames: int = 4, size: int = 512) -> None:
+        self.frames, self.size = frames, size
+
+    def start(self, on_frame: Callable[[Any], None], on_end: Callable[[str], None]) -> None:
+        self.on_end = on_end
+        for _ in range(self.frames):
+            on_frame(SimpleNamespace(samples=np.ones(self.size, dtype=np.float32)))
+
+    def stop(self) -> None:
+        self.on_end("stopped")
 
 
 def run_stage(stage: Any, events: Iterable[object]) -> list[object]:

@@ -15,6 +15,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from conftest import EXAMPLE_STORIES, speak  # noqa: E402
+from fakes import FakeMic  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
@@ -62,20 +63,11 @@ def make_window(qtbot: Any, tmp_path: Path, **kwargs: Any) -> DrillWindow:
 def test_a_bank_drill_with_a_fake_microphone_and_space(qtbot: Any, tmp_path: Path) -> None:
     played: list[int] = []
 
-    class FakeMic:
-        def start(self, on_frame: Any, on_end: Any) -> None:
-            self.on_end = on_end
-            for _ in range(4):
-                on_frame(SimpleNamespace(samples=np.ones(512, dtype=np.float32)))
-
-        def stop(self) -> None:
-            self.on_end("stopped")
-
     window = make_window(
         qtbot,
         tmp_path,
         probe=lambda: (None, None),
-        microphone=FakeMic,
+        microphone=lambda: FakeMic(frames=4, size=512),
         play=lambda s: played.append(len(s)),
         synthesize=lambda text: np.zeros(800, dtype=np.float32),
     )

@@ -12,6 +12,7 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from fakes import FakeMic  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from copilot.practice.mock.loops import plan_mock  # noqa: E402
@@ -24,14 +25,8 @@ WEAK = "We rebuilt the ranking pipeline and we moved it to a feature store. It w
 FOLLOW = "It went from 300 ms to 90 ms at p99, and I wrote the caching layer myself because reads dominated."
 
 
-class FakeMic:
-    def start(self, on_frame: Any, on_end: Any) -> None:
-        self.on_end = on_end
-        for _ in range(4):
-            on_frame(SimpleNamespace(samples=np.ones(1600, dtype=np.float32)))
-
-    def stop(self) -> None:
-        self.on_end("stopped")
+def mic() -> FakeMic:
+    return FakeMic(frames=4, size=1600)  # 0.4 s of loud audio
 
 
 def make(qtbot: Any, **kwargs: Any) -> tuple[MockWindow, list[str]]:
@@ -39,7 +34,7 @@ def make(qtbot: Any, **kwargs: Any) -> tuple[MockWindow, list[str]]:
     window = MockWindow(
         speak=said.append,
         transcribe=kwargs.pop("transcribe", lambda samples: (WEAK, 12.0)),
-        microphone=FakeMic,
+        microphone=mic,
         seed=3,
         **kwargs,
     )
@@ -194,7 +189,7 @@ def test_the_core_model_transcribes_the_answer_while_it_is_spoken(qtbot: Any) ->
             return [TimedWord(w, i * 0.3, i * 0.3 + 0.2) for i, w in enumerate(WEAK.split())]
 
     said: list[str] = []
-    window = MockWindow(SimpleNamespace(transcriber=Words()), speak=said.append, microphone=FakeMic, seed=3)
+    window = MockWindow(SimpleNamespace(transcriber=Words()), speak=said.append, microphone=mic, seed=3)
     qtbot.addWidget(window)
     pick(window, "ml_engineer", "senior", "behavioral")
     window.start()

@@ -13,6 +13,7 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from fakes import FakeMic  # noqa: E402
 
 from copilot.errors import UserError  # noqa: E402
 from copilot.pipeline.knowledge import BankQuestion  # noqa: E402
@@ -216,17 +217,12 @@ def test_no_devices_disable_buttons_with_reasons(qtbot: Any, calls: Calls, tmp_p
 def test_record_and_stop_with_fake_microphone(qtbot: Any, calls: Calls) -> None:
     played: list[int] = []
 
-    class FakeMic:
-        def start(self, on_frame: Any, on_end: Any) -> None:
-            self.on_end = on_end
-            for _ in range(3):
-                on_frame(SimpleNamespace(samples=np.ones(512, dtype=np.float32)))
-
-        def stop(self) -> None:
-            self.on_end("stopped")
-
     window = make_window(
-        qtbot, calls, probe=lambda: (None, None), microphone=FakeMic, play=lambda s: played.append(len(s))
+        qtbot,
+        calls,
+        probe=lambda: (None, None),
+        microphone=lambda: FakeMic(frames=3, size=512),
+        play=lambda s: played.append(len(s)),
     )
     window.select_bank_question("Tell me about a time you cut costs.")
     window.record_button.click()
