@@ -169,6 +169,7 @@ def history(tmp: Path) -> Any:
 
     from ui.history.window import HistoryWindow, ReportFiles
 
+    private_folders(tmp, "data")  # a history of its own per theme: the two seeded sessions, not four
     seed()
     return HistoryWindow(open_url=lambda url: True, reports=ReportFiles())
 

@@ -267,3 +267,29 @@ def test_a_damaged_history_moved_aside_is_said_in_the_window(qtbot: Any) -> None
     window.refresh()  # said once: the new file is sound
     assert not window.tasks.is_busy()
     assert window.banner.errors == []
+
+
+@pytest.mark.parametrize("width", [800, 1024])
+def test_every_cell_of_the_table_is_whole_on_a_laptop_screen(qtbot: Any, width: int) -> None:
+    """At 800 px the kind column read "rehea…" (issue 9, item 4)."""
+    from copilot.history.store import HistoryStore, default_key_provider, default_path
+
+    seed()
+    times = iter(["2026-03-02T09:00:00.000+00:00", "2026-03-02T09:11:00.000+00:00"])
+    with HistoryStore(default_path(), default_key_provider(), clock=lambda: next(times)) as store:
+        store.end_session(store.start_session("rehearsal"))  # the longest kind, a long duration: "11 min 00 s"
+    window = HistoryWindow()
+    qtbot.addWidget(window)
+    window.resize(width, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.width() <= width + 1)
+    table, header = window.table, window.table.horizontalHeader()
+    padding = 2 * 6 + 2  # the sheet's item padding, and the frame
+    for row in range(table.rowCount()):
+        for column in range(table.columnCount()):
+            text = table.item(row, column).text()
+            need = table.fontMetrics().horizontalAdvance(text) + padding
+            assert need <= header.sectionSize(column), f"{text!r} cut at {width} px"
+    for button in (window.browser_button, window.html_button, window.md_button, window.delete_button):
+        assert button.width() >= button.sizeHint().width(), f"{button.text()} squeezed at {width} px"

@@ -213,7 +213,7 @@ class HistoryWindow(QMainWindow):
         rl.addLayout(buttons)
         rl.addWidget(self.preview, 1)
 
-        splitter = SharedSplitter((370, 390), (0.42, 0.58))  # the table's four columns stay readable at 800 px
+        splitter = SharedSplitter((382, 378), (0.42, 0.58))  # the table's four columns stay readable at 800 px
         splitter.addWidget(left)
         splitter.addWidget(right)
         set_central(self, self.banner, splitter)
