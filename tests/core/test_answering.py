@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
+from fakes import HashEmbedder, KeywordClassifier
 
 from copilot.events import Bullets, CardsReady, Hit, Question
 from copilot.live.answering import Answerer
-from copilot.pipeline.classifier import Classification
 from copilot.pipeline.knowledge import frameworks, topics
 from copilot.pipeline.retrieval import Cards
 from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
-
-
-class FakeClassifier:
-    def classify(self, text: str) -> Classification:
-        lowered = text.lower()
-        qtype = "system_design" if "design" in lowered else "other" if "no lift" in lowered else "technical"
-        return Classification(qtype, 0.9, {})
-
-
-class FakeEmbedder:
-    def embed(self, texts):
-        return np.zeros((len(texts), 4), dtype=np.float32)
 
 
 class FakeRetriever:
@@ -75,8 +62,8 @@ class Sink:
 def make(generator=None):
     sink = Sink()
     answerer = Answerer(
-        ClassifyStage(FakeClassifier()),
-        RetrieveStage(FakeRetriever(), FakeEmbedder()),
+        ClassifyStage(KeywordClassifier([("design", "system_design"), ("no lift", "other")], default="technical")),
+        RetrieveStage(FakeRetriever(), HashEmbedder()),
         BulletStage(generator),
         sink,
     )

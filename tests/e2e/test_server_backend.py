@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import HashEmbedder, KeywordClassifier
 
 from copilot.composition import build_generator_for
 from copilot.config import models
 from copilot.errors import UserError
 from copilot.events import Bullets, CardsReady, Hit, Question, QuestionTyped, StageError
 from copilot.live.answering import Answerer
-from copilot.pipeline.classifier import Classification
 from copilot.pipeline.cues.generate import OpenAIServerGenerator, RewriteRequest, sse_deltas
 from copilot.pipeline.knowledge import frameworks, topics
 from copilot.pipeline.retrieval import Cards
@@ -219,18 +219,6 @@ def test_api_key_is_read_from_the_keychain(tmp_path: Path, use_keyring: Any) -> 
         srv.stop()
 
 
-class _Classifier:
-    def classify(self, text: str) -> Classification:
-        return Classification("system_design", 0.9, {})
-
-
-class _Embedder:
-    def embed(self, texts: list[str]) -> Any:
-        import numpy as np
-
-        return np.zeros((len(texts), 4), dtype=np.float32)
-
-
 class _Retriever:
     def retrieve(self, question: str, question_type: str, vector: Any) -> Cards:
         cards = _cards()
@@ -245,7 +233,7 @@ def _answerer(generator: Any) -> tuple[Answerer, list[Any]]:
         with lock:
             events.append((time.monotonic(), event))
 
-    stages = (ClassifyStage(_Classifier()), RetrieveStage(_Retriever(), _Embedder()))
+    stages = (ClassifyStage(KeywordClassifier(default="system_design")), RetrieveStage(_Retriever(), HashEmbedder()))
     return Answerer(*stages, BulletStage(generator), emit), events
 
 
