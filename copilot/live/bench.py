@@ -29,7 +29,7 @@ from copilot.audio.sources import AudioSource, FileSource
 from copilot.composition import Core
 from copilot.errors import UserError
 from copilot.events import CANDIDATE, INTERVIEWER, AudioFrame, Bullets, CardsReady, Question, SourceEnded, Transcript
-from copilot.live.session import LiveSession
+from copilot.live.wiring import open_live_session
 
 LEAD_SILENCE_S = 0.5
 TAIL_SILENCE_S = 3.0  # long enough for the pause, the merge window and the final decode
@@ -110,8 +110,7 @@ def run_turn(
             )
         )
     recorder = _Recorder([], threading.Event())
-    session = LiveSession(core, sources, recorder)
-    session.start()
+    session = open_live_session(core, lambda: sources, recorder)  # as `copilot listen` and the app open one
     finished = session.all_ended.wait(timeout_s) and _wait_for_done(recorder, timeout_s)
     session.stop()
     row = _measure(recorder.events, source, end_s)
