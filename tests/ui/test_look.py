@@ -304,3 +304,20 @@ def test_every_shared_sheet_resolves_in_both_themes() -> None:
         for theme in (DARK, LIGHT):
             written = translate(sheet, theme)
             assert not re.search(r"@[a-z]", written), f"a token left unresolved in the {theme} sheet"
+
+
+@pytest.mark.parametrize("themed", [DARK, LIGHT], indirect=True)
+def test_a_toolbar_that_overflows_shows_its_arrow(qtbot: Any, tmp_path: Path, themed: str) -> None:
+    """The overflow button of a toolbar too wide for its window was drawn blank: items went out of reach."""
+    from PySide6.QtWidgets import QToolButton
+
+    window = library_window(tmp_path)
+    qtbot.addWidget(window)
+    window.resize(400, 600)  # below the window's minimum: its toolbar overflows
+    window.show()
+    qtbot.waitExposed(window)
+    arrows = [b for b in window.findChildren(QToolButton) if b.objectName() == "qt_toolbar_ext_button"]
+    (arrow,) = [a for a in arrows if a.isVisible()]
+    image = arrow.grab().toImage()
+    colours = {image.pixel(x, y) for y in range(image.height()) for x in range(image.width())}
+    assert text_contrast(image) >= 3.0 and len(colours) > 2, f"the overflow arrow is not drawn ({themed})"

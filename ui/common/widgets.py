@@ -103,6 +103,7 @@ QCheckBox::indicator, QRadioButton::indicator { width: 14px; height: 14px; borde
 QCheckBox::indicator { border-radius: 3px; }
 QRadioButton::indicator { border-radius: 8px; }
 QCheckBox::indicator:checked { background: @focus; border-color: @focus; image: url(ICONS/dark/check.svg); }
+QToolBar QToolButton#qt_toolbar_ext_button { qproperty-icon: url(ICONS/dark/more.svg); padding: 2px; }
 QRadioButton::indicator:checked { border-color: @focus; background: qradialgradient(cx:0.5, cy:0.5, radius:0.5,
   fx:0.5, fy:0.5, stop:0 @focus, stop:0.5 @focus, stop:0.6 @pane, stop:1 @pane); }
 QCheckBox:disabled, QRadioButton:disabled { color: @text_disabled; }
