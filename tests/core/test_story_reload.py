@@ -152,6 +152,22 @@ def test_an_index_failing_under_a_reload_is_rebuilt_and_the_reload_succeeds(
     assert core.index.count("topics") == len(knowledge.topics())  # the rebuild refilled every collection
 
 
+@pytest.mark.slow
+def test_a_new_story_is_found_after_reload_on_the_real_models(tmp_path: Path) -> None:
+    """The same reload on MiniLM and the trained classifier, as the app runs it (the tests above fake them)."""
+    folder = tmp_path / "stories"
+    shutil.copytree(EXAMPLE_STORIES, folder)
+    core = open_core(Settings(), str(folder), with_transcriber=False, with_generator=False)
+    try:
+        assert "fortran-climate-port" not in story_ids(core, NEW_QUESTION)
+        (folder / "fortran-climate-port.md").write_text(NEW_STORY, encoding="utf-8")
+        assert core.reload_stories().added == ("fortran-climate-port",)
+        assert story_ids(core, NEW_QUESTION)[0] == "fortran-climate-port"
+        assert core.classifier.classify(NEW_QUESTION).question_type == "behavioral"
+    finally:
+        core.close()
+
+
 def test_reload_with_nothing_changed_reports_no_changes(core: Core) -> None:
     result = core.reload_stories()
     assert not result.changed_anything and result.chunks.unchanged > 0
