@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fakes import VectorEmbedder
 
 from copilot.practice.drill import score_answer
 from copilot.practice.feedback import OFF_TOPIC_BELOW, OFF_TOPIC_NO_SHARED_WORD_BELOW, topic_check, topic_words
@@ -25,17 +26,8 @@ LAUNCH_ANSWER = (
 )
 
 
-class FakeEmbedder:
-    def __init__(self, vectors: dict[str, list[float]]) -> None:
-        self.vectors = vectors
-
-    def embed(self, texts: Any) -> np.ndarray:
-        rows = np.array([self.vectors[t] for t in texts], dtype=np.float32)
-        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-
 def test_an_answer_far_from_the_question_is_flagged_and_scored_lower() -> None:
-    embedder = FakeEmbedder({"q": [1.0, 0.0], "near": [0.9, 0.3], "far": [0.05, 1.0]})
+    embedder = VectorEmbedder({"q": [1.0, 0.0], "near": [0.9, 0.3], "far": [0.05, 1.0]})
     assert not topic_check("q", "near", embedder).off_topic
     far = topic_check("q", "far", embedder)
     assert far.off_topic and (far.relevance or 1) < OFF_TOPIC_BELOW and far.advice[0].startswith("Off topic?")
@@ -49,7 +41,7 @@ def test_an_answer_far_from_the_question_is_flagged_and_scored_lower() -> None:
 def test_a_low_cosine_and_none_of_the_questions_topic_words_is_off_topic() -> None:
     # Issue 9, item 8: the cosine alone (0.20 here) sat above OFF_TOPIC_BELOW.
     vectors = {COST_QUESTION: [1.0, 0.0], LAUNCH_ANSWER: [0.2, 0.98], "cost answer": [0.2, 0.98]}
-    embedder = FakeEmbedder(vectors)
+    embedder = VectorEmbedder(vectors)
     assert topic_words(COST_QUESTION) == {"cut", "cost", "serv"}
     assert topic_check(COST_QUESTION, LAUNCH_ANSWER, embedder, "behavioral").off_topic
     # The same cosine with one of the question's words ("serving") is a weak answer, not another question's.
@@ -71,7 +63,7 @@ def _items() -> list[dict[str, Any]]:
 def _figures(items: list[dict[str, Any]], embedder: Any, split: str) -> tuple[int, float, float]:
     """(real answers flagged, share of other questions' answers caught, the same among same-type pairs)."""
     texts = sorted({i["question"] for i in items} | {i["answer"] for i in items})
-    cached = FakeEmbedder(dict(zip(texts, embedder.embed(texts).tolist(), strict=True)))
+    cached = VectorEmbedder(dict(zip(texts, embedder.embed(texts).tolist(), strict=True)))
     half = [i for i in items if i["split"] == split]
     false_alarms = sum(topic_check(i["question"], i["answer"], cached, i["type"]).off_topic for i in half)
     pairs = [(a, q) for a in half for q in half if a["question"] != q["question"]]
