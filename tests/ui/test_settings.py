@@ -20,6 +20,8 @@ from ui.common import theme  # noqa: E402
 from ui.settings.dialog import SettingsDialog  # noqa: E402
 from ui.settings.store import SettingsInvalid, read_form, save_live_choices  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("inline_tasks")
+
 REPORT: dict[str, Any] = {
     "platform": "Linux",
     "config_file": "/tmp/x/config.toml",
@@ -43,9 +45,10 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def make_dialog(qtbot: Any, first_run: bool = False) -> SettingsDialog:
+    """The doctor check and the device list run as the dialog's background task: done on return here."""
     dialog = SettingsDialog(first_run=first_run, doctor=lambda: REPORT, devices=lambda: DEVICES)
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+    assert dialog.report is not None
     return dialog
 
 
