@@ -1,7 +1,7 @@
 """The job-description coverage view on the real embedder and a copy of the example stories without the
 mentoring one: a pasted ad shows a covered and a missing competency, a draft fills the gap, and a picked
-resume shows which bullet backs each competency. The waits are long: the embedder shares two cores
-with other jobs, and a first embed took over 5 s here under load."""
+resume shows which bullet backs each competency. The window's jobs run on the inline executor: each
+result is there when the call that started it returns."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from conftest import EXAMPLE_STORIES  # noqa: E402
 from copilot.stories.library import load_library  # noqa: E402
 from copilot.stories.parse import parse_story  # noqa: E402
 from ui.practice.jd_window import ROLE_KIND, JdWindow  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("inline_tasks")
 
 JD = (
     "Senior ML Engineer. You will own features end to end, from data to production. "
@@ -43,7 +45,7 @@ def test_a_pasted_job_description_shows_covered_and_missing(qtbot: Any, core: An
     assert not window.check_button.isEnabled()  # nothing pasted yet
     window.set_text(JD)
     window.check_button.click()
-    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
+    assert window.coverage is not None
     rows = {(kind, key): status for kind, key, status in window.rows()}
     assert rows[("competency", "ownership")] == "✔ has stories"
     assert rows[("competency", "mentoring")] == "✘ missing"
@@ -60,7 +62,7 @@ def test_a_pasted_job_description_shows_covered_and_missing(qtbot: Any, core: An
     assert window.draft_button.isEnabled() and "mentoring" in window.draft_button.text()
     before = {p.name for p in core.library.folder.iterdir()}
     window.draft_button.click()
-    qtbot.waitUntil(lambda: "mentoring" in window.drafts, timeout=15_000)
+    assert "mentoring" in window.drafts
     (new,) = {p.name for p in core.library.folder.iterdir()} - before
     story = parse_story((core.library.folder / new).read_text(encoding="utf-8"), new)
     assert story.competencies == ("mentoring",) and "mentoring" in story.title
@@ -77,7 +79,7 @@ def test_a_file_is_read_and_checked(qtbot: Any, core: Any, tmp_path: Path) -> No
     window = JdWindow(core)
     qtbot.addWidget(window)
     window.open_file(jd)
-    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
+    assert window.coverage is not None
     assert "mentor junior engineers" in window.jd_edit.toPlainText()
     assert "ad.md" in window.source_label.text()
 
@@ -89,7 +91,7 @@ def test_a_binary_file_is_refused_in_the_banner(qtbot: Any, core: Any, tmp_path:
     qtbot.addWidget(window)
     window.show()
     window.open_file(bad)
-    qtbot.waitUntil(window.banner.isVisible, timeout=15_000)
+    assert window.banner.isVisible()
     assert "ad.txt" in window.banner.label.text() and "binary" in window.banner.label.text()
     assert window.coverage is None
 
@@ -101,11 +103,11 @@ def test_a_picked_resume_shows_which_requirements_its_bullets_back(qtbot: Any, c
     window = JdWindow(core)
     qtbot.addWidget(window)
     window.open_resume(RESUME)  # picked before the check: kept and shown once coverage arrives
-    qtbot.waitUntil(lambda: window.resume is not None, timeout=15_000)
+    assert window.resume is not None
     assert "resume.md" in window.resume_label.text()
     window.set_text(JD)
     window.check_button.click()
-    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
+    assert window.coverage is not None
     cells = {i.text(0): i.text(4) for i in _items(window) if i.data(0, ROLE_KIND) == "competency"}
     assert cells["mentoring"] == "“Mentored two new graduates”", "the resume line that backs it, word for word"
     assert cells["ownership"] == "not on your resume"
@@ -121,12 +123,12 @@ def test_a_resume_picked_after_the_check_fills_the_column(qtbot: Any, core: Any,
     qtbot.addWidget(window)
     window.set_text(JD)
     window.check_button.click()
-    qtbot.waitUntil(lambda: window.coverage is not None, timeout=30_000)
+    assert window.coverage is not None
     assert all(i.text(4) == "" for i in _items(window)), "no resume yet: the column stays empty"
     resume = tmp_path / "cv.txt"
     resume.write_text("- Owned the ranking service end to end\n- Mentored three interns\n", encoding="utf-8")
     window.open_resume(resume)
-    qtbot.waitUntil(lambda: window.resume is not None, timeout=15_000)
+    assert window.resume is not None
     cells = {i.text(0): i.text(4) for i in _items(window) if i.data(0, ROLE_KIND) == "competency"}
     assert cells["mentoring"] == "“Mentored three interns”"
     assert cells["ownership"] == "“Owned the ranking service end to end”"
@@ -139,7 +141,7 @@ def test_an_unreadable_resume_is_named_in_the_banner(qtbot: Any, core: Any, tmp_
     qtbot.addWidget(window)
     window.show()
     window.open_resume(bad)
-    qtbot.waitUntil(window.banner.isVisible, timeout=15_000)
+    assert window.banner.isVisible()
     assert "cv.pdf" in window.banner.label.text() and "not a readable PDF" in window.banner.label.text()
     assert window.resume is None
 
