@@ -27,11 +27,9 @@ class HashEmbedder:
 
     def __init__(self, dimensions: int = DIMENSIONS) -> None:
         self.dimensions = dimensions
-        self.calls = 0  # how many embed() calls, for tests of caching
-        self.texts_embedded = 0
+        self.texts_embedded = 0  # for tests of caching
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
         self.texts_embedded += len(texts)
         rows = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         for row, text in enumerate(texts):
