@@ -76,35 +76,43 @@ def _track(*texts: str):
     return soak.Track(np.zeros(soak.SR, np.float32), spoken)
 
 
-def test_questions_are_matched_by_their_words_despite_small_slips() -> None:
-    track = _track(
+def _heard(qid: int, audio_s: float, text: str, preamble: str = "") -> list[dict]:
+    """What `listen --json` prints for one detected question: its transcript, then the question."""
+    return [
+        {"event": "transcript", "final": True, "text": text, "t_start_s": audio_s, "t_end_s": audio_s + 3},
+        {"event": "question", "question_id": qid, "final": True, "text": text, "preamble": preamble},
+    ]
+
+
+def _done(qid: int) -> dict:
+    return {"event": "bullets", "question_id": qid, "done": True, "bullets": ["..."]}
+
+
+def test_questions_are_matched_by_place_and_words_despite_slips() -> None:
+    track = _track(  # spoken at 0, 10, 20 and 30 s
         "How does dropout prevent overfitting in a neural network?",
         "Tell me about a time you disagreed with your manager.",
         "How would you design a rate limiter for a public API?",
+        "You have one week and a heuristic baseline. Would you build a model at all?",
     )
     events = [
+        {"event": "transcript", "final": False, "text": "How does drop", "t_start_s": 0.2, "t_end_s": 1.0},
         {"event": "question", "question_id": 1, "final": False, "text": "How does drop"},
-        {
-            "event": "question",
-            "question_id": 1,
-            "final": True,
-            "text": "How does drop out prevent overfitting in a neural net?",
-        },
-        {"event": "bullets", "question_id": 1, "done": True, "bullets": ["..."]},
-        {
-            "event": "question",
-            "question_id": 2,
-            "final": True,
-            "text": "Tell me about a time you disagreed with your manager.",
-        },
+        *_heard(1, 0.2, "How does drop out prevent overfitting in a neural net?"),
+        _done(1),
+        *_heard(2, 10.1, "Tell me about a time you disagreed with your manager."),
         {"event": "bullets", "question_id": 2, "done": False, "bullets": ["..."]},  # never finished
-        {"event": "question", "question_id": 3, "final": True, "text": "You."},  # nothing like the third
+        *_heard(3, 21.0, "You."),  # in the third's place, but nothing like it: the third is lost
+        *_heard(4, 30.5, "Would you build a model at all?", preamble="You have one week and a heuristic baseline."),
+        _done(4),
+        *_heard(5, 32.0, "How does dropout prevent overfitting in a neural network?"),  # the first's words, too late
+        _done(5),
     ]
     result = soak.match_questions(track, events)
-    assert (result["asked"], result["detected"], result["answered"]) == (3, 2, 1)
+    assert (result["asked"], result["detected"], result["answered"]) == (4, 3, 2)
     assert result["lost"] == ["How would you design a rate limiter for a public API?"]
     assert result["detected_unanswered"] == ["Tell me about a time you disagreed with your manager."]
-    assert result["extra_detected"] == ["You."]
+    assert result["extra_detected"] == ["How does dropout prevent overfitting in a neural network?", "You."]
 
 
 def test_growth_is_measured_from_the_first_minute_to_the_end_of_the_audio() -> None:
