@@ -59,6 +59,7 @@ FRAME_QUEUE_BLOCKS = 256  # 8 s of 32 ms blocks: enough to ride out a slow decod
 # The turn thread's work per event is milliseconds; a full inbox means it is stuck, and then the
 # transcription waits (back-pressure) rather than the inbox growing all session.
 TURN_INBOX_EVENTS = 256
+URGENT_EVENTS = 64  # finals and pauses waiting for the transcriber (each a view of its utterance's audio)
 TICK_EVERY_S = 0.1
 KEPT_UTTERANCES = 16  # interviewer utterances kept for the second decode (at most ~90 s each)
 
@@ -106,9 +107,14 @@ def options_from_settings(core: Core, *, pause_s: float | None = None) -> LiveOp
 class _TranscriptionQueue:
     """Finals and pauses in arrival order first; then the newest partial of any utterance; then, when
     nothing else waits, second decodes (dropped as soon as the interviewer speaks again: a question
-    that is reopened or followed by another is not worth the CPU)."""
+    that is reopened or followed by another is not worth the CPU).
 
-    def __init__(self) -> None:
+    Bounded: partials replace each other, second decodes are a few per question, and finals and pauses
+    wait for a free slot once `max_urgent` are queued (the segmenter then waits, and its own inbox drops
+    a device's frames, counted), so a transcriber that cannot keep up never grows memory all session."""
+
+    def __init__(self, max_urgent: int = URGENT_EVENTS) -> None:
+        self._max_urgent = max_urgent
         self._urgent: deque[object] = deque()
         self._partials: dict[int, Utterance] = {}
         self._background: deque[_Redecode] = deque()
@@ -132,14 +138,17 @@ class _TranscriptionQueue:
             else:
                 if isinstance(event, Utterance | SpeechPaused):
                     self._partials.pop(event.utterance_id, None)
+                while len(self._urgent) >= self._max_urgent:
+                    self._cond.wait()  # only segmenter threads put these: the transcriber never waits on them
                 self._urgent.append(event)
-            self._cond.notify()
+            self._cond.notify_all()  # the transcriber, or a segmenter waiting for a slot
 
     def get(self) -> object:
         with self._cond:
             while not self._urgent and not self._partials and not self._background:
                 self._cond.wait()
             if self._urgent:
+                self._cond.notify_all()  # a slot is free
                 return self._urgent.popleft()
             if self._partials:
                 key = next(iter(self._partials))

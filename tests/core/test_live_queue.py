@@ -51,3 +51,24 @@ def test_an_undisturbed_second_decode_goes_on_window_by_window():
     queue.put(first.step(lambda samples: "one"))
     rest = queue.get()
     assert isinstance(rest, _Redecode) and rest.texts == ("one",) and len(rest.windows) == 1
+
+
+def test_finals_wait_for_a_free_slot_and_none_is_lost():
+    import threading
+
+    queue = _TranscriptionQueue(max_urgent=2)
+    queue.put(utterance(1, final=True))
+    queue.put(utterance(2, final=True))
+    third = threading.Thread(target=queue.put, args=(utterance(3, final=True),))
+    third.start()
+    third.join(0.2)
+    assert third.is_alive()  # the segmenter waits: two finals are already queued
+    queue.put(utterance(9, final=False))  # a partial never waits: it replaces the older snapshot
+    assert queue.get() == utterance(1, final=True)
+    third.join(5)
+    assert not third.is_alive()
+    assert [queue.get() for _ in range(3)] == [
+        utterance(2, final=True),
+        utterance(3, final=True),
+        utterance(9, final=False),
+    ]
