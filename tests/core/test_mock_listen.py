@@ -92,9 +92,11 @@ class ShortWindowWords(LengthWords):
     def __init__(self) -> None:
         super().__init__()
         self.short: list[tuple[int, bool]] = []
+        self.prompts: list[str | None] = []
 
     def transcribe(self, samples: np.ndarray, options: TranscribeOptions | None = None) -> str:
         self.short.append((len(samples), bool(options and options.short_window)))
+        self.prompts.append(options.initial_prompt if options else None)
         return f"tail{len(samples) // FRAME}"
 
 
@@ -106,6 +108,7 @@ def test_a_model_with_the_short_window_decodes_every_stretch_on_it() -> None:
     heard = listen.finish()
     assert model.chunks == [], "no padded 30 s window: its cost does not fall with the clip"
     assert model.short == [(28 * FRAME, True), (12 * FRAME, True)]
+    assert model.prompts == [None, "tail28"], "each stretch is decoded with the words before it as context"
     assert heard.text == "tail28 tail12"
 
 

@@ -6,7 +6,9 @@ what is left when the candidate stops is only the speech that came during the la
 pauses keeps words whole, as the live path does at its long-utterance seams.
 
 Each stretch is decoded with the encoder run on the clip's own length (the live path's short window)
-when the model offers it. Whisper's usual decode pads every clip to a 30 s window, so its cost does
+when the model offers it, with the last words decoded before it as the prompt: alone, a few seconds of
+speech lost words at the cuts (on the report half spoken by espeak-ng, rubric within 1: 0.933 without
+the prompt, 0.955 with it, the same as the whole file decoded at once). Whisper's usual decode pads every clip to a 30 s window, so its cost does
 not fall with the clip: with stretches sent early, on two cores shared by many jobs, the worker fell
 behind (25 s left to decode at the stop on a 65 s answer, measured here). On the short window the
 cost follows the speech (a 4-6 s tail: 0.2-1 s here) and the worker keeps up.
@@ -41,7 +43,7 @@ PAUSE_S = 0.3  # a breath between phrases
 # one short decode, which the short window makes cheap.
 END_PAUSE_S = 0.6
 SPEECH_DBFS = -40.0  # the drill's speech gate: quieter than this is a pause
-SHORT_WINDOW = TranscribeOptions(short_window=True)
+PROMPT_WORDS = 40
 
 
 class WordsModel(Protocol):
@@ -79,6 +81,7 @@ class IncrementalTranscript:
         self._first_loud: int | None = None
         self._last_loud_end = 0
         self._futures: list[Future[str]] = []
+        self._said = ""  # what the worker has decoded so far
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-listen")  # in order
 
@@ -142,8 +145,13 @@ class IncrementalTranscript:
         when a short decode runs away); else its words, as the drill's models give them."""
         transcribe = getattr(self._model, "transcribe", None)
         if transcribe is None or len(audio) > SHORT_MAX_S * SAMPLE_RATE:
-            return " ".join(w.text for w in self._model.words(audio))
-        return str(transcribe(audio, SHORT_WINDOW))
+            text = " ".join(w.text for w in self._model.words(audio))
+        else:
+            # The words before the cut as the prompt: a stretch alone has no context to go on.
+            prompt = " ".join(self._said.split()[-PROMPT_WORDS:]) or None
+            text = str(transcribe(audio, TranscribeOptions(short_window=True, initial_prompt=prompt)))
+        self._said = f"{self._said} {text}".strip()  # only the worker thread decodes: in order
+        return text
 
     @property
     def chunks_sent(self) -> int:
