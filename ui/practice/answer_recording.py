@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QPushButton, QTextBrowser, QWidget
 
 from ui.common.bridge import CoreBridge
+from ui.common.theme import color
 from ui.common.widgets import bullet_html, metric_box, wrapped_label
 
 if TYPE_CHECKING:
@@ -182,10 +183,11 @@ def checks_html(checks: dict[str, Any]) -> str:
     for key, value in checks.items():
         name = html.escape(key.replace("_", " "))
         if isinstance(value, bool):
-            mark = "<span style='color:#5fb37a'>✔</span>" if value else "<span style='color:#e06c6c'>✘</span>"
+            tick, token = ("✔", "success") if value else ("✘", "danger")
+            mark = f"<span style='color:{color(token)}'>{tick}</span>"
             rows.append(f"{mark} {name}")
         else:
-            rows.append(f"<span style='color:#7fa7d4'>{html.escape(str(value))}</span> {name}")
+            rows.append(f"<span style='color:{color('link')}'>{html.escape(str(value))}</span> {name}")
     return "<br>".join(rows)
 
 

@@ -56,7 +56,7 @@ from copilot.practice.drill import (
     type_weights,
 )
 from ui.common.bridge import Progress
-from ui.common.theme import set_window_sheet
+from ui.common.theme import color, set_window_sheet
 from ui.common.widgets import (
     REHEARSAL_STYLE,
     SharedSplitter,
@@ -85,11 +85,11 @@ ANY_COMPETENCY = "Any competency"
 DRILL_STYLE = (
     REHEARSAL_STYLE
     + """
-QTableWidget { background: #23272d; border: 1px solid #33383f; border-radius: 6px; gridline-color: #2b3037; }
-QHeaderView::section { background: #262a30; color: #8d96a0; border: none; padding: 4px 6px; font-size: 11px; }
-QLabel#progress { color: #7fa7d4; font-weight: 600; }
+QTableWidget { background: @pane; border: 1px solid @divider; border-radius: 6px; gridline-color: @control; }
+QHeaderView::section { background: @surface; color: @text_muted; border: none; padding: 4px 6px; font-size: 11px; }
+QLabel#progress { color: @link; font-weight: 600; }
 QLabel#score { font-size: 28px; font-weight: 700; }
-QFrame#summary { background: #23303d; border: 1px solid #3d5a80; border-radius: 8px; }
+QFrame#summary { background: @callout; border: 1px solid @accent; border-radius: 8px; }
 """
 )
 Synthesize = Callable[[str], "np.ndarray | None"]
@@ -621,7 +621,7 @@ class DrillWindow(QMainWindow):
     @staticmethod
     def _score_cell(score: float | None, untried: str = "–") -> tuple[str, str | None]:
         if score is None:
-            return untried, "#8d96a0"
+            return untried, color("text_muted")
         word, colour = score_level(score)
         return f"{score:.2f} {word}", colour
 
