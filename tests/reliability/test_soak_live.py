@@ -175,7 +175,9 @@ def _soak(tmp_path: Path, *options: str) -> dict:
     return report
 
 
+# Two minutes of audio in real time, after the models load: 3 to 8 minutes on a loaded machine.
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_a_two_minute_live_soak_answers_every_question_with_flat_memory(tmp_path: Path) -> None:
     report = _soak(tmp_path, "--minutes", "2")
     assert report["errors"] == []
@@ -187,6 +189,7 @@ def test_a_two_minute_live_soak_answers_every_question_with_flat_memory(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_two_minutes_of_silence_hear_no_question_and_hold_memory(tmp_path: Path) -> None:
     report = _soak(tmp_path, "--minutes", "2", "--silence")
     assert report["errors"] == [] and report["questions"]["extra_detected"] == []
