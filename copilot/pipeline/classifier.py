@@ -30,6 +30,17 @@ CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bhave you ever\b", 0.08),
         (r"\b(a|the) time (when )?you\b", 0.10),
         (r"\bhow did you (handle|deal|approach|resolve)\b", 0.08),
+        # "How do you deal with...", "What's your approach to...": the candidate's own practice, asked in
+        # the present tense. Answered with a story, unlike the hypothetical "How would you handle it if...".
+        (
+            r"\bhow do you (usually |typically |normally )?(handle|deal with|approach|work with|respond|cope|"
+            r"give|build|keep|balance|help|get|push back|make sure)\b.{0,60}\b(team|teammates?|colleagues?|"
+            r"managers?|stakeholders?|partners?|people|someone|customers?|peers?|engineers?|boss|conflict|"
+            r"disagree\w*|feedback|pressure|ambiguity|mistakes?|failure|deadlines?|priorities)\b",
+            0.06,
+        ),
+        (r"\bwhat('s| is) your approach (to|when)\b", 0.08),
+        (r"\btell me (more )?about (that|it)\b", 0.10),
     ),
     "situational": (
         (r"\bwhat (would|will) you do\b", 0.12),

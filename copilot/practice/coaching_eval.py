@@ -68,6 +68,7 @@ class HalfReport:
     reciprocal_ranks: list[float] = field(default_factory=list)
     by_style: dict[str, list[int]] = field(default_factory=dict)  # style -> [hits@3, count]
     typed_right: int = 0
+    types_by_style: dict[str, list[int]] = field(default_factory=dict)  # style -> [typed right, count]
     answers: list[AnswerCheck] = field(default_factory=list)
     misses: list[tuple[str, list[str], tuple[str, ...]]] = field(default_factory=list)
     model_bullets: int = 0  # bullets of the language model that replaced a composer bullet
@@ -96,6 +97,7 @@ class HalfReport:
             "retrieve_ms_p95": round(_p95(self.retrieve_ms), 1),
             "bullets_ms_p95": round(_p95(self.bullets_ms), 1),
             **{f"recall_at_3_{s}": round(h / c, 3) for s, (h, c) in sorted(self.by_style.items())},
+            **{f"type_accuracy_{s}": round(h / c, 3) for s, (h, c) in sorted(self.types_by_style.items())},
         }
 
 
@@ -191,7 +193,11 @@ class HalfEvaluator:
         style = report.by_style.setdefault(j.style, [0, 0])
         style[0] += rank is not None and rank <= SHOWN_STORIES
         style[1] += 1
-        report.typed_right += typed.question_type == (j.question_type or "behavioral")
+        typed_right = typed.question_type == (j.question_type or "behavioral")
+        report.typed_right += typed_right
+        typed_style = report.types_by_style.setdefault(j.style, [0, 0])
+        typed_style[0] += typed_right
+        typed_style[1] += 1
         if rank is None or rank > SHOWN_STORIES:
             report.misses.append((j.question, ids[:SHOWN_STORIES], j.relevant))
         question = Question(number, text, 0.0, preamble=preamble)

@@ -53,7 +53,7 @@ def test_accuracy_on_shared_labelled_questions(classifier):
     print(f"\naccuracy {accepted / len(rows):.3f} (strict {strict / len(rows):.3f}) on {len(rows)} questions")
     print("rows = true, columns = predicted:", " ".join(QUESTION_TYPES))
     print(confusion)
-    assert accepted / len(rows) >= 0.85
+    assert accepted / len(rows) >= 0.90
 
 
 def test_confidence_is_calibrated(classifier):
@@ -81,6 +81,25 @@ def test_confidence_is_calibrated(classifier):
     ],
 )
 def test_each_type_recognised(classifier, text, expected):
+    assert classifier.classify(text).question_type == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The candidate's own practice, asked in the present tense: answered with a story.
+        ("How do you handle a colleague who takes credit for your work?", "behavioral"),
+        ("How do you deal with a manager who micromanages you?", "behavioral"),
+        ("What's your approach to giving hard feedback to a peer?", "behavioral"),
+        # The same situations asked as a hypothetical.
+        ("What would you do if a colleague took credit for your work in a meeting?", "situational"),
+        ("Suppose your manager micromanages every ticket you pick up. How would you handle it?", "situational"),
+        # Practice that is technical, not about people.
+        ("How do you prevent SQL injection in a web app?", "technical"),
+        ("How do you handle secrets in a CI pipeline?", "technical"),
+    ],
+)
+def test_how_do_you_questions_by_what_they_ask(classifier, text, expected):
     assert classifier.classify(text).question_type == expected
 
 

@@ -68,6 +68,15 @@ def test_report_half_story_retrieval(report_half):
 
 
 @pytest.mark.slow
+def test_report_half_question_types(report_half):
+    """Every judgment is behavioral: a wrong type sends the question down the wrong route. "How do you
+    deal with..." (indirect) questions were typed situational 9 times in 13 before the bank had any."""
+    figures = report_half.figures()
+    assert figures["type_accuracy"] >= 0.88
+    assert figures["type_accuracy_indirect"] >= 0.55
+
+
+@pytest.mark.slow
 def test_report_half_bullets_pass_every_check(report_half):
     figures = report_half.figures()
     assert figures["cut_bullets"] == 0
