@@ -1,7 +1,10 @@
 """BM25 keyword ranking over a small in-memory corpus (the keyword half of hybrid retrieval).
 
-Dense embeddings miss exact jargon ("PSI", "ZeRO", "two-tower"); BM25 catches it. The corpus is at most a
-few thousand chunks, so a sparse term-to-postings map in plain Python scores a query in about a millisecond.
+Dense embeddings miss exact jargon ("PSI", "ZeRO", "two-tower"); BM25 catches it. Each term's postings
+are numpy arrays with the term's whole BM25 weight per document worked out at build time (it depends on the
+document and the term, never on the query), so a query costs one vector add per query term. The plain
+Python loop over postings this replaced cost 26 ms a question at 1,000 stories (7,000 chunks) on a busy
+2-core machine: common words such as "team" are in thousands of chunks.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+
+import numpy as np
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # Words so common in interview questions that matching them says nothing about the topic.
@@ -43,33 +48,47 @@ def _stem(term: str) -> str:
 class BM25:
     # k1 and b are the standard Okapi defaults; tuning them mattered little on our short chunks.
     def __init__(self, documents: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
-        self._k1, self._b = k1, b
-        self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._lengths = []
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths: list[int] = []
         for index, doc in enumerate(documents):
             counts = Counter(tokenize(doc))
-            self._lengths.append(sum(counts.values()))
+            lengths.append(sum(counts.values()))
             for term, tf in counts.items():
-                self._postings[term].append((index, tf))
-        self._count = len(self._lengths)
-        self._avg_length = (sum(self._lengths) / self._count) if self._count else 0.0
+                postings[term].append((index, tf))
+        self._count = len(lengths)
+        average = (sum(lengths) / self._count) if self._count else 0.0
+        relative = np.asarray(lengths, dtype=np.float32) / average if average else np.zeros(0, dtype=np.float32)
+        # term -> (document indices, BM25 weight of the term in each of them)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, found in postings.items():
+            docs = np.fromiter((d for d, _ in found), dtype=np.int64, count=len(found))
+            tf = np.fromiter((t for _, t in found), dtype=np.float32, count=len(found))
+            idf = math.log(1 + (self._count - len(found) + 0.5) / (len(found) + 0.5))
+            weight = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * relative[docs]))
+            self._postings[term] = (docs, weight.astype(np.float32))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def dense_scores(self, query: str) -> np.ndarray:
+        """The score of every document (zero where no query term occurs), as one array."""
+        out = np.zeros(self._count, dtype=np.float32)
+        for term in set(tokenize(query)):
+            found = self._postings.get(term)
+            if found is not None:
+                out[found[0]] += found[1]  # a term lists each document once, so no index repeats
+        return out
 
     def scores(self, query: str) -> dict[int, float]:
         """Score of each document that shares at least one query term (others score zero)."""
-        out: dict[int, float] = defaultdict(float)
-        for term in set(tokenize(query)):
-            postings = self._postings.get(term)
-            if not postings:
-                continue
-            idf = math.log(1 + (self._count - len(postings) + 0.5) / (len(postings) + 0.5))
-            for index, tf in postings:
-                norm = tf + self._k1 * (1 - self._b + self._b * self._lengths[index] / self._avg_length)
-                out[index] += idf * tf * (self._k1 + 1) / norm
-        return dict(out)
+        dense = self.dense_scores(query)
+        return {int(i): float(dense[i]) for i in np.flatnonzero(dense)}
 
     def top(self, query: str, k: int) -> list[int]:
-        ranked = sorted(self.scores(query).items(), key=lambda item: -item[1])
-        return [index for index, _ in ranked[:k]]
+        dense = self.dense_scores(query)
+        matched = np.flatnonzero(dense)
+        ranked = matched[np.argsort(-dense[matched], kind="stable")]
+        return [int(i) for i in ranked[:k]]
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:

@@ -112,10 +112,9 @@ class StoryTables:
 
     def _keyword(self, question: str) -> np.ndarray:
         per_story = np.zeros(len(self.stories), dtype=np.float32)
-        found = self.bm25.scores(question)
-        if found:
-            chunks = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
-            np.maximum.at(per_story, self.chunk_story[chunks], np.fromiter(found.values(), dtype=np.float32))
+        dense = self.bm25.dense_scores(question)
+        chunks = np.flatnonzero(dense)
+        np.maximum.at(per_story, self.chunk_story[chunks], dense[chunks])
         top = float(per_story.max()) if len(per_story) else 0.0
         return per_story / top if top > 0 else per_story
 
