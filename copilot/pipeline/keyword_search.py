@@ -62,9 +62,10 @@ class BM25:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, found in postings.items():
             docs = np.fromiter((d for d, _ in found), dtype=np.int64, count=len(found))
-            tf = np.fromiter((t for _, t in found), dtype=np.float32, count=len(found))
+            counts_in_doc = np.fromiter((t for _, t in found), dtype=np.float32, count=len(found))
             idf = math.log(1 + (self._count - len(found) + 0.5) / (len(found) + 0.5))
-            weight = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * relative[docs]))
+            norm = counts_in_doc + k1 * (1 - b + b * relative[docs])
+            weight = idf * counts_in_doc * (k1 + 1) / norm
             self._postings[term] = (docs, weight.astype(np.float32))
 
     def __len__(self) -> int:
