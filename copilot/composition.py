@@ -100,7 +100,7 @@ class Core:
         return Stages(
             TranscribeStage(self.transcriber, transcribe_options(self)) if self.transcriber else None,
             ClassifyStage(self.classifier),
-            RetrieveStage(self.retriever, self.embedder),
+            RetrieveStage(self.retriever, self.classifier.vectors),  # the vector classify just made
             BulletStage(self.generator),
         )
 

@@ -40,6 +40,10 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3  # the int8 graph triggers harmless optimiser warnings
+        # Idle worker threads sleep instead of spinning: on a busy 2-core machine a spinning thread takes
+        # the core the other one needs. Measured under load average 10-15: one question p50 80 -> 35 ms,
+        # 16 story chunks 2.9 -> 2.3 s of CPU.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
             self._tokenizer = Tokenizer.from_file(str(tokenizer_path))

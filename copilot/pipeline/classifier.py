@@ -20,6 +20,7 @@ import numpy as np
 from copilot.adapters.embedding import Embedder
 from copilot.pipeline.knowledge import BankQuestion, question_bank
 from copilot.pipeline.question_types import QUESTION_TYPES
+from copilot.pipeline.question_vectors import QuestionVectors
 
 # Cue phrases that settle a type on their own. Weights are in cosine units: 0.10 is about the
 # gap between the best and second-best type on an ordinary question, so one cue tips a close call.
@@ -93,13 +94,13 @@ class Classification:
 
 class QuestionClassifier:
     def __init__(self, embedder: Embedder, bank: Sequence[BankQuestion] | None = None, cache_dir: Path | None = None):
-        self._embedder = embedder
+        # The retriever embeds the same question right after: it takes its vector from here (one pass).
+        self.vectors = QuestionVectors(embedder)
         bank = tuple(bank if bank is not None else question_bank())
         self._model = _trained_model(embedder, bank, cache_dir)
 
     def classify(self, text: str) -> Classification:
-        vector = self._embedder.embed([text])[0]
-        return self.classify_vector(text, vector)
+        return self.classify_vector(text, self.vectors.vector(text))
 
     def classify_vector(self, text: str, vector: np.ndarray) -> Classification:
         """Classify when the caller already has the question's embedding (the live path reuses it)."""

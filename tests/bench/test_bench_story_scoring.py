@@ -9,6 +9,7 @@ through Chroma (it has to index everything first: many minutes on 2 busy cores).
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -16,9 +17,12 @@ from conftest import EXAMPLE_STORIES
 from synthetic import synthetic_library
 
 from copilot.adapters.index import ChromaIndex
+from copilot.events import Question
 from copilot.pipeline import knowledge
+from copilot.pipeline.classifier import QuestionClassifier
 from copilot.pipeline.documents import story_docs, topic_docs
 from copilot.pipeline.retrieval import Retriever
+from copilot.pipeline.stages import ClassifyStage, RetrieveStage
 from copilot.stories.library import load_library
 
 pytestmark = pytest.mark.slow
@@ -97,3 +101,45 @@ def test_story_scoring_alone_with_1000_stories(benchmark, scorer, embedder):
         data = sorted(benchmark.stats.stats.data)
         p95 = data[int(0.95 * len(data)) - 1] * 1000
         print(f"\nstory scoring only, 1000 stories: p50 {benchmark.stats.stats.median * 1000:.1f} ms, p95 {p95:.1f} ms")
+
+
+@pytest.fixture(scope="module")
+def classifier(embedder, tmp_path_factory):
+    return QuestionClassifier(embedder, cache_dir=tmp_path_factory.mktemp("classifier-cache"))
+
+
+def _end_to_end(benchmark, classify: ClassifyStage, retrieve: RetrieveStage, label: str) -> None:
+    """A question in, its cards out, as the live path runs it (copilot/live/answering.py): classify,
+    then retrieve. Every round asks a text never seen before, as a live question is, so no cache helps
+    across rounds."""
+    counter = itertools.count()
+
+    def query():
+        n = next(counter)
+        text = f"{QUESTIONS[n % len(QUESTIONS)]} (take {n})"
+        typed = next(iter(classify.process(Question(n, text, 0.0))))
+        return next(iter(retrieve.process(typed)))
+
+    cards = benchmark.pedantic(query, rounds=60, iterations=1, warmup_rounds=3)
+    assert cards.typed.question_type == "behavioral" and len(cards.stories) == 3
+    if benchmark.enabled:
+        data = sorted(benchmark.stats.stats.data)
+        p95 = data[int(0.95 * len(data)) - 1] * 1000
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"\n{label}, 1000 stories: p50 {benchmark.stats.stats.median * 1000:.1f} ms, p95 {p95:.1f} ms "
+            f"(load average {load})"
+        )
+
+
+def test_question_to_cards_with_1000_stories(benchmark, scorer, classifier):
+    """End to end: the retriever takes the vector the classifier made (one embedding a question)."""
+    _end_to_end(benchmark, ClassifyStage(classifier), RetrieveStage(scorer, classifier.vectors), "classify + retrieve")
+
+
+def test_question_to_cards_embedding_twice(benchmark, scorer, classifier, embedder):
+    """The same with the retriever embedding the question again, as before the shared vector: the
+    figure the one above is compared with."""
+    _end_to_end(
+        benchmark, ClassifyStage(classifier), RetrieveStage(scorer, embedder), "classify + retrieve, embedded twice"
+    )
