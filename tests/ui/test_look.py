@@ -255,18 +255,16 @@ def test_focus_is_visible_on_buttons_and_fields(qtbot: Any, tmp_path: Path) -> N
 
 # --- colours as theme tokens (issue 10 item 5) ------------------------------------------------------
 
-# Folders whose windows name every colour by its token; a hex literal there is a colour the light
-# theme can only guess (by mirroring it). Add a folder once its windows are moved.
-TOKENISED = ("ui/common", "ui/library", "ui/history")
+# Every window names its colours by token; a hex literal is a colour the light theme can only guess
+# (by mirroring it). Only the tokens' own table holds hex.
 HEX_LITERAL = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
 
-@pytest.mark.parametrize("folder", TOKENISED)
-def test_windows_name_colours_by_token_not_hex(folder: str) -> None:
+def test_windows_name_colours_by_token_not_hex() -> None:
     skip = {REPO / "ui/common/theme.py"}  # where the tokens are defined
     found = [
         f"{path.relative_to(REPO)}:{number}: {line.strip()}"
-        for path in sorted((REPO / folder).glob("*.py"))
+        for path in sorted((REPO / "ui").rglob("*.py"))
         if path not in skip
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if HEX_LITERAL.search(line)
@@ -295,12 +293,17 @@ def test_an_unknown_token_is_named_with_where_the_tokens_are() -> None:
         translate("QLabel { color: @txet; }", DARK)
 
 
-def test_every_shared_sheet_resolves_in_both_themes() -> None:
+def test_every_window_sheet_resolves_in_both_themes() -> None:
     from ui.common.widgets import REHEARSAL_STYLE, STYLE
     from ui.history.window import HISTORY_STYLE
     from ui.library.window import LIBRARY_STYLE
+    from ui.practice.drill_window import DRILL_STYLE
+    from ui.practice.jd_window import JD_STYLE
+    from ui.practice.mock_window import MOCK_STYLE
+    from ui.settings.dialog import DIALOG_STYLE
 
-    for sheet in (STYLE, REHEARSAL_STYLE, LIBRARY_STYLE, HISTORY_STYLE):
+    sheets = (STYLE, REHEARSAL_STYLE, LIBRARY_STYLE, HISTORY_STYLE, DRILL_STYLE, JD_STYLE, MOCK_STYLE, DIALOG_STYLE)
+    for sheet in sheets:
         for theme in (DARK, LIGHT):
             written = translate(sheet, theme)
             assert not re.search(r"@[a-z]", written), f"a token left unresolved in the {theme} sheet"
