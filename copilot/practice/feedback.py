@@ -207,7 +207,7 @@ _STAR_CUES: dict[str, re.Pattern[str]] = {
         r"(?:churned|we churned)",
         r"killed (?:the|our|my) (?:project|launch|feature|model|pilot)",
         # ... and an outcome told by what it became: "went from 2 days to 3 hours", "was back to normal".
-        r"went from",
+        r"went from (?:about |around )?[$€£]?\d",  # a figure after it: "went from a merchant" is a mishearing
         r"(?:was|were|is|are) back (?:to|up|on)",
         r"showed (?:a|an) [\w.%-]+ (?:lift|gain|drop|improvement|increase|decrease)",
         r"finished with",
