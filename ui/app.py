@@ -80,7 +80,7 @@ class LiveController(QObject):
         self._pause_timer.setSingleShot(True)
         self._pause_timer.setInterval(PAUSE_SAVE_DELAY_MS)
         self._pause_timer.timeout.connect(lambda: self._save_choices(pause_s=self.window.pause_s()))
-        bridge.event.connect(model.apply)
+        bridge.core_event.connect(model.apply)
         window.start_requested.connect(self.start_devices)
         window.stop_requested.connect(self.stop)
         window.replay_requested.connect(self.replay)

@@ -19,7 +19,7 @@ def test_event_sunk_on_a_worker_thread_arrives_on_the_gui_thread(qtbot) -> None:
     bridge = CoreBridge()
     gui_thread = QApplication.instance().thread()
     seen: list[tuple[object, bool]] = []
-    bridge.event.connect(lambda e: seen.append((e, QThread.currentThread() is gui_thread)))
+    bridge.core_event.connect(lambda e: seen.append((e, QThread.currentThread() is gui_thread)))
     event = StageError("transcribe", "boom")
     sent_from: list[str] = []
 
@@ -27,7 +27,7 @@ def test_event_sunk_on_a_worker_thread_arrives_on_the_gui_thread(qtbot) -> None:
         sent_from.append(threading.current_thread().name)
         bridge.sink(event)
 
-    with qtbot.waitSignal(bridge.event, timeout=2000) as blocker:
+    with qtbot.waitSignal(bridge.core_event, timeout=2000) as blocker:
         thread = threading.Thread(target=worker, name="core-worker")
         thread.start()
     thread.join()
@@ -40,7 +40,7 @@ def test_sink_never_delivers_synchronously(qtbot) -> None:
     """Even from the GUI thread itself the delivery is queued: a sink call cannot re-enter the window."""
     bridge = CoreBridge()
     seen: list[object] = []
-    bridge.event.connect(seen.append)
+    bridge.core_event.connect(seen.append)
     bridge.sink("first")
     assert seen == []
     qtbot.waitUntil(lambda: seen == ["first"], timeout=2000)
@@ -49,7 +49,7 @@ def test_sink_never_delivers_synchronously(qtbot) -> None:
 def test_events_after_close_are_dropped(qtbot) -> None:
     bridge = CoreBridge()
     seen: list[object] = []
-    bridge.event.connect(seen.append)
+    bridge.core_event.connect(seen.append)
     bridge.sink("before")
     bridge.close()
     bridge.sink("after")

@@ -26,7 +26,7 @@ Progress = Callable[[str], None]
 
 
 class CoreBridge(QObject):
-    event = Signal(object)
+    core_event = Signal(object)  # not `event`: that name is QObject.event(), which Qt calls for every QEvent
     _incoming = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -46,7 +46,7 @@ class CoreBridge(QObject):
     @Slot(object)
     def _deliver(self, event: object) -> None:
         if self._open.is_set():
-            self.event.emit(event)
+            self.core_event.emit(event)
 
 
 class Executor(Protocol):

@@ -30,7 +30,7 @@ class FolderWatcher(QObject):
         super().__init__(parent)
         self.folder = folder
         self._bridge = CoreBridge(self)
-        self._bridge.event.connect(self.loaded)
+        self._bridge.core_event.connect(self.loaded)
         # No catch-up call: the window has just loaded the folder itself.
         self._watcher = StoryWatcher(folder, self._reload, catch_up=False)
 

@@ -79,7 +79,7 @@ class SessionControl(QObject):
         self.recorder: Any = None  # copilot.history.session.SessionRecorder of the running session
         self._generation = 0  # bumps per session, so a stopped session's late events are dropped
         self._ended_sources, self._source_count = 0, 0
-        bridge.event.connect(self._on_event)
+        bridge.core_event.connect(self._on_event)
 
     def start(self, core: Any, open_sources: Callable[[], list[AudioSource]], status: str) -> None:
         if core is None or self.session is not None or self._closing.is_set():

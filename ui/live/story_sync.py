@@ -37,7 +37,7 @@ class StorySync(QObject):
         self.watcher: Any = None  # copilot.stories.watch.StoryWatcher once the core is loaded
         self._errors: set[str] = set()  # broken story files already shown in the banner
         self._bridge = CoreBridge(self)
-        self._bridge.event.connect(self._reloaded)
+        self._bridge.core_event.connect(self._reloaded)
 
     def watch(self, core: Any) -> None:
         """Re-index the stories whenever their files change, on the watcher's thread."""

@@ -106,7 +106,7 @@ class MicRecorder(QObject):
         self._frames: list[np.ndarray] = []
         self._frames_lock = threading.Lock()
         self._bridge = CoreBridge(self)
-        self._bridge.event.connect(self._on_ended)
+        self._bridge.core_event.connect(self._on_ended)
 
     @property
     def recording(self) -> bool:
@@ -170,7 +170,7 @@ class HistoryMessages(CoreBridge):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._warned = False
-        self.event.connect(self._message)
+        self.core_event.connect(self._message)
 
     def _message(self, message: object) -> None:
         if not self._warned:

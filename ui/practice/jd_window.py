@@ -375,22 +375,19 @@ class JdWindow(QMainWindow):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(kind, id, status text) for every row, for tests and screenshots."""
-        out = []
-        for g in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(g)
-            for i in range(group.childCount()):
-                item = group.child(i)
-                if item.data(0, ROLE_KIND):
-                    out.append((item.data(0, ROLE_KIND), item.data(0, ROLE_ID), item.text(1)))
-        return out
+        return [(item.data(0, ROLE_KIND), item.data(0, ROLE_ID), item.text(1)) for item in self._items() if item.data(0, ROLE_KIND)]
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        """Every row under a group heading (the tree is two levels deep)."""
+        groups = [self.tree.topLevelItem(g) for g in range(self.tree.topLevelItemCount())]
+        children = [group.child(i) for group in groups if group is not None for i in range(group.childCount())]
+        return [item for item in children if item is not None]
 
     def select_row(self, key: str) -> None:
-        for g in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(g)
-            for i in range(group.childCount()):
-                if group.child(i).data(0, ROLE_ID) == key:
-                    self.tree.setCurrentItem(group.child(i))
-                    return
+        for item in self._items():
+            if item.data(0, ROLE_ID) == key:
+                self.tree.setCurrentItem(item)
+                return
         raise KeyError(key)
 
     # --- drafting a story -----------------------------------------------------------------------

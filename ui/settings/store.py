@@ -150,7 +150,7 @@ def save_live_choices(
     """
     if pause_s is not None and not PAUSE_RANGE[0] <= pause_s <= PAUSE_RANGE[1]:
         raise SettingsInvalid({"pause_s": f"pause must be between {PAUSE_RANGE[0]} and {PAUSE_RANGE[1]} s"})
-    chosen = {
+    chosen: dict[str, dict[str, object]] = {
         "audio": {"system_audio": system_audio, "microphone": microphone},
         "turn": {"pause_s": None if pause_s is None else round(float(pause_s), 3)},
     }
