@@ -32,11 +32,10 @@ from typing import Any
 from copilot.atomic import write_text_atomic
 from copilot.events import CANDIDATE
 from copilot.history.store import Item, Session
+from copilot.wording import PACE_BAND_WPM  # the calm range the feedback coaches towards
 
 STAGES = ("transcribe", "classify", "retrieve", "compose", "first_bullet", "generate")
 STAR_PARTS = ("situation", "task", "action", "result")
-# The calm range copilot/practice/feedback.py coaches towards ("aim for 130-160").
-PACE_BAND_WPM = (130.0, 160.0)
 _SERIES_COLOURS = ("#3b6fb6", "#e08a2c", "#4c9a6a", "#a35ca8", "#c8524d", "#6b7a8f")
 FORMATS = ("md", "html")
 

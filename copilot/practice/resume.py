@@ -16,11 +16,11 @@ from pathlib import Path
 from copilot.errors import InputFileError
 from copilot.stories.library import slugify
 from copilot.stories.model import Story
+from copilot.wording import has_number
 
 MAX_RESUME_BYTES = 10 * 1024 * 1024  # a resume is a few pages; anything larger is the wrong file
 SUFFIXES = (".pdf", ".docx", ".md", ".markdown", ".txt")
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦‣–·]|\d+[.)])\s+(.*\S)\s*$")
-_NUMBER = re.compile(r"\d|%|\$|€|£|\b(?:half|double[d]?|tripled?|twice|x\d)\b", re.IGNORECASE)
 # Past-tense verbs that open an achievement, and the words that say what it changed.
 _ACTION_VERB = re.compile(
     r"^(?:\w+ed|built|led|ran|made|cut|grew|won|drove|wrote|set up|shipped|took|brought|began|rebuilt|"
@@ -107,7 +107,7 @@ def impact_bullets(text: str) -> list[ImpactBullet]:
                 role = heading
             continue
         body = bullet.group(1).strip()
-        if _ACTION_VERB.match(body) or _NUMBER.search(body):
+        if _ACTION_VERB.match(body) or has_number(body):
             out.append(ImpactBullet(body, role))
     return out
 
@@ -134,7 +134,7 @@ def draft_from_bullet(bullet: ImpactBullet) -> Story:
     sections["action"] = action
     if result:
         sections["result"] = result
-    elif _NUMBER.search(action):
+    elif has_number(action):
         sections["result"] = f"{TO_FILL['result']}\n<!-- The bullet's number is in the action: {action} -->"
     title = _title(action or bullet.text)  # what was done; the result stays in its section
     return Story.new(slugify(title), title, role=bullet.role, sections=sections, extra={"source": "resume"})
