@@ -181,6 +181,7 @@ class RehearsalWindow(QMainWindow):
         self.open_button.clicked.connect(self._open_recordings_dialog)
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")
+        self.count_label.setWordWrap(True)  # "480 of 480 bank questions · 3 of yours" is wider than the list at 800 px
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 4, 0)
