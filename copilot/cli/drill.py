@@ -138,4 +138,5 @@ def _print_summary(args: argparse.Namespace, summary: dict[str, Any]) -> None:
         print(json.dumps(summary, ensure_ascii=False))
         return
     shown = ", ".join(f"{t} {m:.2f}" for t, m in summary["mean_score_by_type"].items())
-    print(f"\nThis drill: {shown}. Weakest over recent drills: {', '.join(summary['weakest_types']) or '-'}")
+    weakest = ", ".join(summary["weakest_types"]) or "none yet (it takes two types drilled, one scoring lower)"
+    print(f"\nThis drill: {shown}. Weakest over recent drills: {weakest}")

@@ -278,6 +278,13 @@ class ScoreBook:
         means = self.means()
         return sorted(means, key=lambda t: means[t])[:n]
 
+    def weaker_types(self, n: int = 2) -> list[str]:
+        """What a summary may call weakest: of the lowest `n`, those scoring below the best type. With one
+        type drilled, or all alike, none is (the summary named the only type drilled as the weakest)."""
+        means = self.means()
+        best = max(means.values(), default=0.0)
+        return [t for t in self.weakest(n) if means[t] < best]
+
     def add(self, question_type: str, score: float) -> None:
         kept = [*self.scores(question_type), round(float(score), 3)][-KEPT_SCORES:]
         self._data["scores"][question_type] = kept
@@ -414,14 +421,14 @@ class DrillSession:
 
     def summary(self) -> DrillSummary:
         """This drill's means and the weakest types overall."""
-        return DrillSummary(len(self.results), self.mean_by_type(), tuple(self.book.weakest()))
+        return DrillSummary(len(self.results), self.mean_by_type(), tuple(self.book.weaker_types()))
 
 
 @dataclass(frozen=True)
 class DrillSummary:
     questions: int  # answered in this drill
     mean_score_by_type: dict[str, float]  # this drill's, in the order the types were first asked
-    weakest_types: tuple[str, ...]  # over recent drills, by the score book
+    weakest_types: tuple[str, ...]  # over recent drills, by the score book; only types below the best
 
     def to_dict(self) -> dict[str, Any]:
         """The summary line of `copilot drill --json`."""

@@ -201,3 +201,13 @@ def test_the_recorder_waits_for_speech_then_stops_after_the_silence():
 def test_the_recorder_stops_at_the_maximum_length():
     recorder = AnswerRecorder(silence_s=3.0, max_s=2.0)
     assert feed_blocks(recorder, tone(2.5, 0.3))
+
+
+def test_only_a_type_below_the_best_is_called_weakest(tmp_path):
+    book = ScoreBook(tmp_path / "scores.json")
+    book.add("behavioral", 0.4)
+    assert book.weakest(1) == ["behavioral"] and book.weaker_types() == []  # the only type drilled
+    book.add("technical", 0.4)
+    assert book.weaker_types() == []  # all alike
+    book.add("technical", 1.0)
+    assert book.weaker_types() == ["behavioral"]

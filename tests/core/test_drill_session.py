@@ -59,7 +59,7 @@ def test_the_session_walks_the_plan_and_saves_each_score_at_once(tmp_path):
         "summary": True,
         "questions": 2,
         "mean_score_by_type": {"technical": 1.0, "motivation": second.score},
-        "weakest_types": ["motivation", "technical"],
+        "weakest_types": ["motivation"],  # technical scored higher: not "weakest"
     }
     assert [kind for kind, _ in history.items] == ["question", "feedback", "question", "feedback"]
     assert history.items[3][1]["score"] == second.score and history.items[2][1]["question_id"] == 2

@@ -636,8 +636,7 @@ class DrillWindow(QMainWindow):
             only = ", ".join(t.replace("_", " ") for t in drilled) or "–"
             verdict = f"Only {html.escape(only)} drilled so far: drill other types too to see which is weakest."
         else:
-            best = max(drilled.values())  # of two types drilled, only the one below the other is "weakest"
-            weakest = ", ".join(t.replace("_", " ") for t in summary.weakest_types if drilled.get(t, 0) < best)
+            weakest = ", ".join(t.replace("_", " ") for t in summary.weakest_types)
             weakest = weakest or "none: your types score the same"
             verdict = f"Weakest over recent drills: <b>{html.escape(weakest)}</b>; they come back more often next time."
         self.summary_label.setText(f"{summary.questions} questions answered.<table>{rows}</table><p>{verdict}</p>")
