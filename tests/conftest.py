@@ -158,7 +158,13 @@ def _kind(item: pytest.Item) -> str:
     return "unit"
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects, so it sees the marker added here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # The `slow` marker means "needs the real models": a test given the real MiniLM embedder is one,
+        # whether or not its file says so; tests whose subject is not the model use tests/fakes.py.
+        if "embedder" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
     _kind_of.update({item.nodeid: _kind(item) for item in items})
 
 
