@@ -138,9 +138,9 @@ def use_keyring(monkeypatch: pytest.MonkeyPatch):
 
 
 # What ran, by kind: printed at the end of every run so a newcomer sees the real paths were tested.
-# A test's kind is its first match: packaging, UI, audio loop, real models (marked slow or given the
+# A test's kind is its first match: packaging, UI, audio loop, reliability, real models (marked slow or given the
 # real embedder), else unit.
-_KINDS = ("unit", "real models", "UI", "audio loop", "packaging")
+_KINDS = ("unit", "real models", "UI", "audio loop", "reliability", "packaging")
 _kind_of: dict[str, str] = {}
 _ran: dict[str, dict[str, int]] = {kind: {} for kind in _KINDS}
 
@@ -153,6 +153,8 @@ def _kind(item: pytest.Item) -> str:
         return "UI"
     if item.get_closest_marker("audio"):
         return "audio loop"
+    if "/tests/reliability/" in path:  # kill -9 loops, concurrent writers, full disks, the soak
+        return "reliability"
     if item.get_closest_marker("slow") or "embedder" in getattr(item, "fixturenames", ()):
         return "real models"
     return "unit"

@@ -80,12 +80,14 @@ def _losses(
     return problems
 
 
+@pytest.mark.slow  # a stress loop of many trials: out of the inner loop, still in make test and CI
 def test_two_concurrent_imports_of_one_id_keep_both_stories(tmp_path: Path) -> None:
     _sources(tmp_path)
     rows = _run_trials("import", tmp_path, TRIALS)
     assert _losses(rows, tmp_path, TRIALS, {"Story A", "Story B"}) == []
 
 
+@pytest.mark.slow  # a stress loop of many trials: out of the inner loop, still in make test and CI
 def test_two_concurrent_new_stories_with_one_title_get_two_files(tmp_path: Path) -> None:
     rows = _run_trials("new", tmp_path, 100)
     problems = [f"trial {t}: {errs}" for t, _, _, errs in rows if errs]
@@ -109,6 +111,7 @@ def _save_worker(index: int, path: str, trials: int, barrier, results) -> None: 
         barrier.wait()
 
 
+@pytest.mark.slow  # a stress loop of many trials: out of the inner loop, still in make test and CI
 def test_two_concurrent_saves_of_one_story_never_lose_an_edit_silently(tmp_path: Path) -> None:
     """Both loaded the same version; the second save must be refused, not overwrite the first."""
     path = tmp_path / "lib" / "shared.md"

@@ -42,6 +42,7 @@ def _saver(path: str) -> None:
         save_story(story.with_section("result", f"save {n}: " + "cost fell 40%. " * (n % 200 + 1)))
 
 
+@pytest.mark.slow  # a stress loop of many trials: out of the inner loop, still in make test and CI
 def test_kill_during_saves_never_truncates_and_leaves_no_temporaries(tmp_path: Path) -> None:
     folder = tmp_path / "lib"
     folder.mkdir()
@@ -67,6 +68,7 @@ def _importer(sources: list[str], folder: str) -> None:
         import_stories(sources, folder)
 
 
+@pytest.mark.slow  # a stress loop of many trials: out of the inner loop, still in make test and CI
 def test_kill_during_imports_leaves_only_whole_stories(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
@@ -98,6 +100,7 @@ def _historian(db: str, key: bytes) -> None:
             store.end_session(sid)
 
 
+@pytest.mark.slow  # a stress loop of many trials: out of the inner loop, still in make test and CI
 def test_kill_during_history_writes_keeps_it_readable(tmp_path: Path) -> None:
     db, key = tmp_path / "history.sqlite3", Fernet.generate_key()
 
