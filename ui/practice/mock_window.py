@@ -39,8 +39,13 @@ from copilot.practice.mock.report import record_mock
 from copilot.practice.mock.session import AnsweredQuestion, MockInterview
 from ui.common.theme import set_window_sheet
 from ui.common.widgets import REHEARSAL_STYLE, TaskRunner, WindowErrors, section_title, set_central, wrapped_label
-from ui.practice.answer_recording import HistoryMessages, MicRecorder, ask_answer_file
-from ui.practice.rehearsal_window import default_decode, default_microphone
+from ui.practice.answer_recording import (
+    HistoryMessages,
+    MicRecorder,
+    ask_answer_file,
+    default_decode,
+    default_microphone,
+)
 
 log = logging.getLogger(__name__)
 FULL_LOOP = "Full loop"

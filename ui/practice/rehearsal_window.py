@@ -68,13 +68,11 @@ from ui.practice.answer_recording import (
     AnswerRecording,
     FeedbackPanel,
     HistoryMessages,
+    default_decode,
+    default_microphone,
+    default_play,
     probe_audio_devices,
 )
-
-# The devices live with the answer-recording panel; named here too for the windows that import them from here.
-from ui.practice.answer_recording import default_decode as default_decode
-from ui.practice.answer_recording import default_microphone as default_microphone
-from ui.practice.answer_recording import default_play as default_play
 
 log = logging.getLogger(__name__)
 ALL_TYPES = "All types"
