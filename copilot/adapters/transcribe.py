@@ -26,6 +26,13 @@ MAX_COMPRESSION_RATIO = 2.4  # faster-whisper's default compression_ratio_thresh
 # a 52 s espeak-ng turn, "Last quarter we shipped a new ranking model" at the 30 s seam came out as
 # "making muddle", and `words()` lost the closing "debug it".
 LONG_AUDIO_S = 28.0
+# faster-whisper retries an unsure decode by sampling at rising temperatures, so one recording gave
+# a different transcript from run to run (a drill answer's "is a penalty" came out "in a penalty" in
+# one run of three, and lost its definition mark), and a busy machine waited through up to six
+# decodes. Here decoding is deterministic: greedy, then once with a beam when a window is unsure by
+# faster-whisper's own thresholds, keeping whichever is surer.
+FALLBACK_BEAM_SIZE = 5
+LOG_PROB_THRESHOLD = -1.0  # faster-whisper's default log_prob_threshold
 WINDOW_MAX_S = 24.0  # the longest window; shorter ones end at the latest pause before it
 WINDOW_MIN_S = 4.0  # a pause closer than this to the window's start is not used as a cut
 
@@ -103,25 +110,22 @@ class WhisperTranscriber:
             if text is not None:
                 return text
         with self._lock:
-            segments, _info = self._model.transcribe(
+            # The decoding happens here, inside the lock (DESIGN.md).
+            segments = decode_segments(
+                self._model,
                 samples,
-                language=opts.language,
                 beam_size=opts.beam_size,
+                language=opts.language,
                 initial_prompt=opts.initial_prompt,
-                condition_on_previous_text=False,
                 without_timestamps=True,
-                vad_filter=False,
             )
-            # `segments` is a lazy generator: the decoding happens here, inside the lock (DESIGN.md).
             text = " ".join(s.text.strip() for s in segments)
         return " ".join(text.split())
 
     def reference_text(self, samples: np.ndarray) -> str:
         """faster-whisper's own long-form transcription (its 30 s windows, greedy): the bench's yardstick."""
         with self._lock:
-            segments, _info = self._model.transcribe(
-                samples, language="en", beam_size=1, condition_on_previous_text=False, vad_filter=False
-            )
+            segments = decode_segments(self._model, samples, language="en")
             return " ".join(" ".join(s.text for s in segments).split())
 
     def words(self, samples: np.ndarray) -> list[TimedWord]:
@@ -224,18 +228,46 @@ def _compression_ratio(text: str) -> float:
 
 def transcribe_with_words(model: Any, samples: np.ndarray) -> list[TimedWord]:
     """Words with start/end times from a faster_whisper.WhisperModel (or anything with its API)."""
-    segments, _info = model.transcribe(
-        samples,
-        language="en",
-        beam_size=1,
-        word_timestamps=True,
-        # Each window decoded on its own: conditioning on earlier text makes whisper loop on long answers.
-        condition_on_previous_text=False,
-        vad_filter=False,
-    )
-    # `segments` is a lazy generator: the decoding happens while we iterate it.
+    segments = decode_segments(model, samples, language="en", word_timestamps=True)
     raw = [TimedWord(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
     return _glue_fragments([w for w in raw if w.text])
+
+
+def decode_segments(model: Any, samples: np.ndarray, beam_size: int = 1, **options: Any) -> list[Any]:
+    """faster-whisper's segments for `samples`, decoded deterministically (see FALLBACK_BEAM_SIZE).
+
+    `options` go to WhisperModel.transcribe as they are. Each window is decoded on its own:
+    conditioning on earlier text makes whisper loop on long answers.
+    """
+    first = _decode_once(model, samples, beam_size, options)
+    if beam_size >= FALLBACK_BEAM_SIZE or not any(_unsure(s) for s in first):
+        return first
+    second = _decode_once(model, samples, FALLBACK_BEAM_SIZE, options)
+    return second if _surety(second) > _surety(first) else first
+
+
+def _decode_once(model: Any, samples: np.ndarray, beam_size: int, options: dict[str, Any]) -> list[Any]:
+    segments, _info = model.transcribe(
+        samples,
+        beam_size=beam_size,
+        temperature=0.0,
+        condition_on_previous_text=False,
+        vad_filter=False,
+        **options,
+    )
+    return list(segments)  # a lazy generator: the decoding happens while it is read
+
+
+def _unsure(segment: Any) -> bool:
+    return bool(segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > MAX_COMPRESSION_RATIO)
+
+
+def _surety(segments: list[Any]) -> float:
+    """Mean log probability per token over the decode, weighted by each segment's length; none is -inf."""
+    sizes = [max(1, len(s.text)) for s in segments]
+    if not segments:
+        return float("-inf")
+    return sum(s.avg_logprob * n for s, n in zip(segments, sizes, strict=True)) / sum(sizes)
 
 
 def _glue_fragments(words: list[TimedWord]) -> list[TimedWord]:
