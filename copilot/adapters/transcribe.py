@@ -246,6 +246,16 @@ def decode_segments(model: Any, samples: np.ndarray, beam_size: int = 1, **optio
     return second if _surety(second) > _surety(first) else first
 
 
+def _surety(segments: list[Any]) -> tuple[bool, float]:
+    """How far to trust a decode: passing the thresholds first (a loop is often confident: "3-3-3-..."
+    at -0.2 per token), then the mean log probability per token, weighted by each segment's length."""
+    if not segments:
+        return (False, float("-inf"))  # nothing heard: any text beats it
+    sizes = [max(1, len(s.text)) for s in segments]
+    mean = sum(s.avg_logprob * n for s, n in zip(segments, sizes, strict=True)) / sum(sizes)
+    return (not any(_unsure(s) for s in segments), mean)
+
+
 def _decode_once(model: Any, samples: np.ndarray, beam_size: int, options: dict[str, Any]) -> list[Any]:
     segments, _info = model.transcribe(
         samples,
@@ -260,14 +270,6 @@ def _decode_once(model: Any, samples: np.ndarray, beam_size: int, options: dict[
 
 def _unsure(segment: Any) -> bool:
     return bool(segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > MAX_COMPRESSION_RATIO)
-
-
-def _surety(segments: list[Any]) -> float:
-    """Mean log probability per token over the decode, weighted by each segment's length; none is -inf."""
-    sizes = [max(1, len(s.text)) for s in segments]
-    if not segments:
-        return float("-inf")
-    return sum(s.avg_logprob * n for s, n in zip(segments, sizes, strict=True)) / sum(sizes)
 
 
 def _glue_fragments(words: list[TimedWord]) -> list[TimedWord]:

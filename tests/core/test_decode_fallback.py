@@ -60,3 +60,17 @@ def test_a_beam_decode_asked_for_is_not_retried():
     model = ScriptedModel({FALLBACK_BEAM_SIZE: [Segment("mumble", -1.5)]})
     decode_segments(model, SILENCE, beam_size=FALLBACK_BEAM_SIZE)
     assert len(model.calls) == 1
+
+
+def test_a_confident_loop_loses_to_a_beam_decode_that_passes_the_thresholds():
+    # Measured on a spoken coding question: greedy with the vocabulary prompt looped at -0.2 per token.
+    loop = [Segment("3-3-3-3-3-3-3-3-3-3-3-3-3-3-3-3", -0.2, compression_ratio=3.04)]
+    sure = [Segment("a function that implements a rate limiter", -0.58)]
+    model = ScriptedModel({1: loop, FALLBACK_BEAM_SIZE: sure})
+    assert decode_segments(model, SILENCE) == sure
+
+
+def test_an_empty_beam_decode_does_not_replace_words():
+    heard = [Segment("The", -1.84)]
+    model = ScriptedModel({1: heard, FALLBACK_BEAM_SIZE: []})
+    assert decode_segments(model, SILENCE) == heard
