@@ -31,10 +31,40 @@ def test_a_short_window_decode_reads_the_clip_nearly_as_well(whisper):
 
 def test_a_short_window_decode_that_runs_away_falls_back_to_the_full_window(whisper, monkeypatch):
     samples = load_audio(JFK_WAV)
-    monkeypatch.setattr(transcribe, "MAX_TOKENS_PER_S", 0.1)  # any real speech now hits the cap
+    tries = []
+
+    def runs_away(self, encoded, prompt, allowed, repetition_penalty):  # type: ignore[no-untyped-def]
+        tries.append(repetition_penalty)
+        return None
+
+    monkeypatch.setattr(transcribe.ShortWindowDecoder, "_generate", runs_away)
     assert whisper._short_window.transcribe(samples) is None
+    assert tries == [1.0, transcribe.RETRY_REPETITION_PENALTY]  # tried again with repeats penalised
     text = whisper.transcribe(samples, TranscribeOptions(short_window=True))
     assert word_error_rate(JFK_TEXT.read_text(), text) <= 0.1, text
+
+
+def test_a_runaway_short_window_decode_is_cut_at_what_could_be_said(whisper, monkeypatch):
+    samples = load_audio(JFK_WAV)
+    monkeypatch.setattr(transcribe, "MAX_TOKENS_PER_S", 0.1)  # any real speech now counts as a loop
+    calls = []
+    native = whisper._model.model
+
+    class Counted:  # CTranslate2's model is read-only, so it is wrapped
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(native, name)
+
+        def generate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            result = native.generate(*args, **kwargs)
+            calls.append((kwargs["max_length"] - len(args[1][0]), len(result[0].sequences_ids[0])))
+            return result
+
+    monkeypatch.setattr(whisper._model, "model", Counted())
+    assert whisper._short_window.transcribe(samples) is None
+    allowed = transcribe.max_new_tokens(samples.size)
+    assert len(calls) == 2  # then once more with repeats penalised
+    # Each decode stops just past what could be said (with no vocabulary prompt, as here).
+    assert all(allowed < produced <= allowed + 3 for _, produced in calls), (allowed, calls)
 
 
 # --- audio longer than whisper's 30 s window ------------------------------------------------------
