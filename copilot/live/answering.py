@@ -67,10 +67,22 @@ class Answerer:
     """`on_question` is called from one thread (the turn detector's); results go to `emit`, behind
     the stale rule (copilot/live/fresh.py), so nothing for an older question reaches it."""
 
-    def __init__(self, classify: ClassifyStage, retrieve: RetrieveStage, bullets: BulletStage, emit: Emit) -> None:
+    def __init__(
+        self,
+        classify: ClassifyStage,
+        retrieve: RetrieveStage,
+        bullets: BulletStage,
+        emit: Emit,
+        hold_rewrites: bool = False,
+    ) -> None:
         self._classify, self._retrieve, self._bullets = classify, retrieve, bullets
         self._emit = fresh_only(emit)
         self._shown: _Shown | None = None
+        # Held: the rewrite of a final question waits for `release_rewrite` (the live session calls it
+        # once the interviewer has stayed quiet for the merge window), so a second part is not
+        # decoded on a CPU the language model is using for a question about to be reopened.
+        self._hold_rewrites = hold_rewrites
+        self._held: _Rewrite | None = None
         self.latest_question_id = -1
         rewrite = FunctionStage("generate", self._rewrite)
         self._llm = StageThread(rewrite, self._emit, REWRITE_INBOX_JOBS).start()
@@ -96,7 +108,23 @@ class Answerer:
             self._bullets.cancel()  # the cards changed under the rewrite: start it again on them
         if question.is_final and self._bullets.has_generator:
             cards = replace(shown.cards, typed=replace(shown.cards.typed, question=question))
-            self._llm.put(_Rewrite(cards, shown.draft))
+            job = _Rewrite(cards, shown.draft)
+            if self._hold_rewrites and (not question.revised or self._held is not None):
+                self._held = job  # a revision of a held question replaces it there
+            else:
+                self._llm.put(job)
+
+    @property
+    def held_rewrite_end_s(self) -> float | None:
+        """Where (audio time) the question whose rewrite is held ended; None when none is held."""
+        held = self._held
+        return held.cards.typed.question.t_end_s if held is not None else None
+
+    def release_rewrite(self) -> None:
+        """Start the held rewrite, unless a newer question has come since (it would be stale)."""
+        job, self._held = self._held, None
+        if job is not None and job.question_id >= self.latest_question_id:
+            self._llm.put(job)
 
     def _update_cards(self, question: Question, previous: _Shown | None) -> _Shown | None:
         cards = self._cards_for(question)

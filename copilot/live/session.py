@@ -198,7 +198,11 @@ class LiveSession:
         }
         stages = core.stages()
         self.turns = TurnDetector(self.options.merge_window_s)
-        self.answerer = Answerer(stages.classify, stages.retrieve, stages.bullets, self._emit)
+        self.answerer = Answerer(stages.classify, stages.retrieve, stages.bullets, self._emit, hold_rewrites=True)
+        # The newest transcript of each interviewer utterance sent to the turn thread: an older
+        # partial still in its inbox is skipped (its classify and retrieve would be wasted, and under
+        # load they held the final of a two-part question back by 1.4 s).
+        self._newest_transcript: dict[int, Transcript] = {}
         self._frames = {s.speaker: self._segment_thread(s.speaker) for s in sources}
         self._transcription = _TranscriptionQueue()
         self._open_sources = set(self._frames)  # transcription thread only
@@ -317,6 +321,8 @@ class LiveSession:
         """What the transcription yields: transcripts are shown and go on to the turn thread."""
         if isinstance(event, Transcript | StageError):
             self._emit(event)
+        if isinstance(event, Transcript) and event.speaker == INTERVIEWER:
+            self._newest_transcript[event.utterance_id] = event
         if not isinstance(event, StageError):
             self._turn_thread.put(event)
 
@@ -364,6 +370,7 @@ class LiveSession:
             yield event
             if event.source == INTERVIEWER:
                 yield from self._answer(self.turns.process(AnswerNow()))
+                self.answerer.release_rewrite()
                 yield from self._redecode_now()
             if len(self._ended) == len(self._frames):
                 self.all_ended.set()
@@ -371,8 +378,12 @@ class LiveSession:
         if isinstance(event, QuestionRedecoded):
             yield from self._revise(event)
             return
+        if self._superseded(event):
+            return
         self._hold_or_release_redecodes(event)
         yield from self._answer(self.turns.process(event))
+        if isinstance(event, Transcript) and event.speaker == CANDIDATE:
+            self.answerer.release_rewrite()  # the candidate is answering: the question is settled
 
     def _answer(self, questions: Iterator[Question]) -> Iterator[Question]:
         for question in questions:
@@ -392,12 +403,24 @@ class LiveSession:
             yield from self._revise(self._result(job))
         self._held_redecodes.clear()
 
+    def _superseded(self, event: object) -> bool:
+        """An interviewer partial with a newer transcript of its utterance behind it in the inbox."""
+        if not isinstance(event, Transcript) or event.speaker != INTERVIEWER:
+            return False
+        newest = self._newest_transcript.get(event.utterance_id)
+        if event.is_final and newest is event:
+            del self._newest_transcript[event.utterance_id]  # nothing of this utterance comes after
+        return not event.is_final and newest is not None and newest is not event
+
     def _hold_or_release_redecodes(self, event: object) -> None:
         """A second decode starts once the interviewer has stayed quiet for the merge window: one who
         goes on (a two-part question) would find the transcriber busy with the first part's audio."""
         if isinstance(event, Transcript) and event.speaker == INTERVIEWER:
             self._held_redecodes.clear()  # the question is reopened or followed by another
         elif isinstance(event, Tick):
+            rewrite_end_s = self.answerer.held_rewrite_end_s
+            if rewrite_end_s is not None and event.t_s - rewrite_end_s >= self.options.merge_window_s:
+                self.answerer.release_rewrite()
             due = [j for j in self._held_redecodes if event.t_s - j.question.t_end_s >= self.options.merge_window_s]
             for job in due:
                 self._held_redecodes.remove(job)

@@ -59,13 +59,14 @@ class Sink:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-def make(generator=None):
+def make(generator=None, hold_rewrites=False):
     sink = Sink()
     answerer = Answerer(
         ClassifyStage(KeywordClassifier([("design", "system_design"), ("no lift", "other")], default="technical")),
         RetrieveStage(FakeRetriever(), HashEmbedder()),
         BulletStage(generator),
         sink,
+        hold_rewrites=hold_rewrites,
     )
     return answerer, sink
 
@@ -127,4 +128,31 @@ def test_a_partial_that_reads_as_no_type_keeps_the_cards_on_screen_but_a_final_r
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical"]
     answerer.on_question(Question(1, "How does dropout, the test shows no lift.", 2.0, is_final=True))
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "other"]
+    answerer.close()
+
+
+def test_a_held_rewrite_starts_only_when_released():
+    generator = BlockingGenerator()
+    answerer, sink = make(generator, hold_rewrites=True)
+    answerer.on_question(Question(1, "How does dropout work?", 4.2))
+    assert sink.of(Bullets)[0].source == "composer"  # the grounded draft is shown at once
+    assert answerer.held_rewrite_end_s == 4.2
+    assert not generator.started.wait(0.3)
+    answerer.release_rewrite()
+    assert generator.started.wait(5) and answerer.held_rewrite_end_s is None
+    generator.release.set()
+    answerer.close()
+
+
+def test_a_held_rewrite_overtaken_by_a_newer_question_is_never_run():
+    generator = BlockingGenerator()
+    answerer, sink = make(generator, hold_rewrites=True)
+    answerer.on_question(Question(1, "How does dropout work?", 4.2))
+    answerer.on_question(Question(2, "How does dropout work? And when does it hurt?", 7.0))  # the reopened turn
+    assert answerer.held_rewrite_end_s == 7.0  # the second part's question took its place
+    answerer.release_rewrite()
+    assert generator.started.wait(5)
+    generator.release.set()
+    assert sink.done.wait(5)
+    assert {b.question_id for b in sink.of(Bullets) if b.source == "llm"} == {2}
     answerer.close()
