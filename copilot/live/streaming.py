@@ -23,6 +23,7 @@ The policy follows DESIGN.md ("Measured on this kind of machine"): a whisper cal
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -108,7 +109,7 @@ def collapse_repeats(words: list[str], min_run: int = 4) -> list[str]:
     """Drop a run of words said twice in a row ("Imagine a video platform. Imagine a video
     platform."): whisper repeats a sentence when a clip ends in noise, and a span that starts
     again where the last one ended would do the same. Runs shorter than `min_run` stay ("very,
-    very" is speech)."""
+    very" is speech). Then drop near repeats (see `_collapse_near_repeats`)."""
     out = list(words)
     norm = [_norm(w) for w in out]
     i = 0
@@ -119,7 +120,54 @@ def collapse_repeats(words: list[str], min_run: int = 4) -> list[str]:
                 break
         else:
             i += 1
+    return _collapse_near_repeats(out)
+
+
+# A sentence whisper says twice often comes back with a word or two changed, in Title Case: "We care
+# a lot about efficiency here because our inference bill grew faster... we care A LOT ABOUT
+# efficiency Here at Because Our Inference Bill Grovester Than..." (2 of 7 long report-half turns).
+# A run this long that nearly repeats the run just before it is dropped; shorter ones are left.
+NEAR_REPEAT_WORDS = (8, 40)
+NEAR_REPEAT_SIMILARITY = 0.8  # difflib's ratio of the two runs' words
+
+
+def _collapse_near_repeats(words: list[str]) -> list[str]:
+    out = list(words)
+    while (found := _near_repeat(out)) is not None:
+        start, end = found
+        del out[start:end]
     return out
+
+
+def _near_repeat(words: list[str]) -> tuple[int, int] | None:
+    """The slice of the first run that nearly repeats the run before it, anchored on a shared
+    three-word sequence at the distance of a sentence; None when there is none."""
+    norm = [_norm(w) for w in words]
+    shortest, longest = NEAR_REPEAT_WORDS
+    seen: dict[tuple[str, ...], list[int]] = {}
+    for q in range(len(norm) - 2):
+        gram = tuple(norm[q : q + 3])
+        for p in seen.get(gram, ()):
+            if shortest <= q - p <= longest:
+                found = _repeat_at(norm, p, q)
+                if found is not None:
+                    return found
+        seen.setdefault(gram, []).append(q)
+    return None
+
+
+def _repeat_at(norm: list[str], p: int, q: int) -> tuple[int, int] | None:
+    """Does a run starting at `q` nearly repeat norm[p:q]? Its best-matching length decides where it ends."""
+    run = norm[p:q]
+    best, best_end = 0.0, q
+    for length in range(len(run) - 2, len(run) + 3):  # about as long: a part of it is not a repeat
+        candidate = norm[q : q + length]
+        if len(candidate) < length:
+            break
+        ratio = difflib.SequenceMatcher(None, run, candidate, autojunk=False).ratio()
+        if ratio > best:
+            best, best_end = ratio, q + length
+    return (q, best_end) if best >= NEAR_REPEAT_SIMILARITY else None
 
 
 @dataclass

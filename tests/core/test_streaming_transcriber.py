@@ -220,6 +220,30 @@ def test_a_sentence_whisper_says_twice_is_kept_once():
     assert collapse_repeats("very very good".split()) == ["very", "very", "good"]  # short repeats are speech
 
 
+def test_a_sentence_said_again_with_words_misheard_in_title_case_is_kept_once():
+    # Both from live first texts of the long-turn bench (report half).
+    heard = (
+        "We care a lot about efficiency here because our inference bill grew faster than our revenue last year. "
+        "we care A LOT ABOUT efficiency Here at Because Our Inference Bill Grovester Than Our Revenue Last Year "
+        "Tell me about a time you had to cut the cost of serving a model."
+    )
+    assert " ".join(collapse_repeats(heard.split())) == (
+        "We care a lot about efficiency here because our inference bill grew faster than our revenue last year. "
+        "Tell me about a time you had to cut the cost of serving a model."
+    )
+    heard = "Alright, for the next part we will do a system design exercise. All right! For The Next Part We Will Do A System Design Exercise Before we start"
+    assert " ".join(collapse_repeats(heard.split())) == (
+        "Alright, for the next part we will do a system design exercise. All right! Before we start"
+    )
+
+
+def test_a_sentence_that_echoes_the_one_before_it_is_speech_and_stays():
+    said = "Bias is when the model is too simple and variance is when the model is too complex. It is a trade-off."
+    assert " ".join(collapse_repeats(said.split())) == said
+    said = "First we cut the batch size in half, and then we cut the learning rate in half as well."
+    assert " ".join(collapse_repeats(said.split())) == said
+
+
 # --- bounded decoding ------------------------------------------------------------------------------
 
 
