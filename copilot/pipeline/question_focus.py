@@ -32,6 +32,8 @@ _OPENERS = r"^(?:(?:so|and|also|okay|ok|now|great|alright|right|then|well|finall
 ASKING_START = re.compile(
     _OPENERS + r"(?:what|why|how|when|where|which|who|whom|whose|can|could|would|will|do|does|did|is|are|have|has|"
     r"should|tell|describe|explain|walk|design|write|implement|give|talk|imagine|suppose|say|compare|share|"
+    # "Write a function..." as whisper often hears it; "Right, a ..." (a comma) stays an opener.
+    r"right(?=\s+(?:a|an|me|some|down|code)\b)|"
     r"assume|let's say|let us say|i'd like you to|i would like you to|i want you to|i'd love to hear|"
     r"i'm curious|i am curious|in what|to what|for what)\b",
     re.I,

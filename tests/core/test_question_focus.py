@@ -76,6 +76,9 @@ def test_the_split_loses_and_repeats_nothing():
 def test_asking_sentences():
     assert is_asking("So, how would you design it")
     assert is_asking("Walk me through your approach.")
+    # whisper's homophone for the coding prompt (a long-turn tune-half turn waited 2 s on it)
+    assert is_asking("Right a function that returns the median of a stream.")
+    assert not is_asking("Right, a few words about the team first.")
     assert is_asking("Anything else?")
     assert not is_asking("We run a marketplace.")
     assert not is_asking("Tell me.")  # too short to be a question on its own
