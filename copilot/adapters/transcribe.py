@@ -20,10 +20,6 @@ SHORT_MAX_S = 28.0  # a short-window decode must still fit whisper's 30 s (1,500
 # A runaway decode (whisper without its usual 30 s context can loop) is cut at this many tokens per
 # second of audio; English speech is about 3-4.
 MAX_TOKENS_PER_S = 6.0
-# A short-window decode that ran away is tried once more on the same encoding with repeats
-# penalised: on the long-turn tune half that rescued the loops tried ("right right right...", a
-# sentence said twice) at a tenth of the cost of the full-window decode it used to fall back to.
-RETRY_REPETITION_PENALTY = 1.3
 MAX_COMPRESSION_RATIO = 2.4  # faster-whisper's default compression_ratio_threshold
 # Audio longer than this is decoded window by window, each window cut in a pause. faster-whisper's
 # own 30 s windows cut mid-word, and it drops a last window it finds mostly silent: measured here on
@@ -178,16 +174,13 @@ class ShortWindowDecoder:
         encoded = self._model.model.encode(get_ctranslate2_storage(batch))
         previous = self._tokenizer.encode(" " + initial_prompt.strip()) if initial_prompt else []
         prompt = self._model.get_prompt(self._tokenizer, previous, without_timestamps=True)
-        allowed = max_new_tokens(samples.size)
-        # A loop is cut as soon as it passes what anyone could say; then the same encoding is decoded
-        # once more with repeats penalised, before the caller pays for a full-window decode.
-        for penalty in (1.0, RETRY_REPETITION_PENALTY):
-            text = self._generate(encoded, prompt, allowed, penalty)
-            if text is not None:
-                return text
-        return None
+        # A loop is cut soon after it passes what anyone could say; the caller then decodes the full
+        # window. (Decoding the same encoding again with repeats penalised was tried: whisper then says
+        # the sentence again in capitals, "...for your country. Ask, but YOU CAN DO FOR YOUR COUNTRY!",
+        # which no loop check sees.)
+        return self._generate(encoded, prompt, max_new_tokens(samples.size))
 
-    def _generate(self, encoded: Any, prompt: list[int], allowed: int, repetition_penalty: float) -> str | None:
+    def _generate(self, encoded: Any, prompt: list[int], allowed: int) -> str | None:
         # How many new tokens CTranslate2 gives for a max_length depends on the prompt's length
         # (measured with tiny.en, 16 past the prompt: 9 new with no vocabulary, 17 with 35 tokens of
         # it), so 2x `allowed` is what lets a loop show in every case: allowed+3 to 2x allowed new
@@ -198,7 +191,6 @@ class ShortWindowDecoder:
             [prompt],
             beam_size=1,
             max_length=max_length,
-            repetition_penalty=repetition_penalty,
             suppress_blank=True,
             suppress_tokens=[-1],
         )[0]
