@@ -6,6 +6,7 @@ live path and the desktop app all share the same assembly.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import shutil
@@ -214,10 +215,23 @@ def open_core(
             core.transcriber = build_transcriber(settings)
         if with_generator:
             core.generator = build_llm(settings)
+        settle_heap()
         return core
     except BaseException:
         index.close()
         raise
+
+
+def settle_heap() -> None:
+    """Move everything loaded so far out of the garbage collector's sight.
+
+    Loading leaves a few million long-lived objects (tokenizers, the index client, the knowledge,
+    the stories). A full collection walks them all, 50-80 ms with the GIL held, and it starts in
+    whichever thread happens to allocate: in a replayed interview that froze the window for as long.
+    Frozen objects are never walked again; what the session allocates later is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def sync_index(index: ChromaIndex, stories: list[Story]) -> dict[str, SyncReport]:

@@ -258,3 +258,19 @@ def test_a_failing_callback_does_not_end_the_watch(tmp_path: Path) -> None:
     finally:
         watcher.stop()
         assert watcher.join(5)
+
+
+def test_an_opened_core_leaves_what_it_loaded_out_of_the_collectors_sight(tmp_path: Path, monkeypatch) -> None:
+    """A full collection over the loaded models froze the window for 50-80 ms mid-interview (issue 9)."""
+    import gc
+
+    use_fake_models(monkeypatch)
+    folder = tmp_path / "stories"
+    shutil.copytree(EXAMPLE_STORIES, folder)
+    gc.unfreeze()
+    core = open_core(Settings(), str(folder), with_transcriber=False, with_generator=False)
+    try:
+        assert gc.get_freeze_count() > 10_000
+        assert gc.is_tracked(core.library.stories) and core.library.stories  # loaded before the freeze
+    finally:
+        core.close()

@@ -113,3 +113,37 @@ def test_the_inline_tasks_fixture_makes_inline_the_default_for_one_test(qtbot, i
     task.finished.connect(done.append)
     task.start()
     assert done == [threading.get_ident()]  # ran here, and reported already
+
+
+def test_a_burst_of_events_lets_the_event_loop_run_between_slow_renders(qtbot) -> None:
+    """Each render lays out and paints the window: two heavy ones back to back froze it (issue 9)."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    bridge = CoreBridge()
+    seen: list[object] = []
+    loop_turns: list[int] = []
+
+    def slow_render(event: object) -> None:
+        seen.append(event)
+        if len(seen) == 1:  # runs only if the event loop gets a turn before the next event
+            QTimer.singleShot(0, lambda: loop_turns.append(len(seen)))
+        time.sleep(0.008)  # beyond the bridge's budget per turn
+
+    bridge.core_event.connect(slow_render)
+    for name in ("cards", "bullets", "latency"):
+        bridge.sink(name)
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=2000)
+    assert seen == ["cards", "bullets", "latency"]  # in order
+    assert loop_turns == [1]  # the loop ran after the first render, before the second
+
+
+def test_cheap_events_are_handed_out_together(qtbot) -> None:
+    bridge = CoreBridge()
+    seen: list[object] = []
+    bridge.core_event.connect(seen.append)
+    for i in range(50):
+        bridge.sink(i)
+    qtbot.waitUntil(lambda: len(seen) == 50, timeout=2000)
+    assert seen == list(range(50))

@@ -33,6 +33,7 @@ from copilot.stories.parse import load_story  # noqa: E402
 from ui.app import LiveController, MeteredSource  # noqa: E402
 from ui.common.bridge import CoreBridge  # noqa: E402
 from ui.common.theme import apply_theme, tone  # noqa: E402
+from ui.common.widgets import Card  # noqa: E402
 from ui.live.view_models import LiveViewModel  # noqa: E402
 from ui.live.window import LiveWindow  # noqa: E402
 
@@ -399,14 +400,21 @@ def test_windows_opened_later_get_the_theme(qtbot, dark_again) -> None:
     assert "#1e2126" not in later.styleSheet() and "#f3f4f6" in later.styleSheet()
 
 
-def test_cards_still_shown_are_reused_and_the_rest_replaced(window: LiveWindow, story_hit: Hit, topic_hit: Hit) -> None:
+def test_card_widgets_are_refilled_not_rebuilt(window: LiveWindow, story_hit: Hit, topic_hit: Hit) -> None:
+    # Making and polishing a styled card is most of the GUI thread's time in a replayed interview.
     qid = window.model.current_question_id
+    made = len(window.findChildren(Card))
     window.model.apply(cards_for(qid, stories=[story_hit]))
     (story_card,) = window.card_widgets()
     moved = Hit("story", story_hit.id, story_hit.title, 0.64, story_hit.item)
     window.model.apply(cards_for(qid, stories=[moved], topics=[topic_hit]))
     kept, topic_card = window.card_widgets()
     assert kept is story_card and "MATCH 0.64" in kept.kind.text()  # same widget, new score
-    assert topic_card.title.text() == topic_hit.title
+    assert topic_card.title.text() == topic_hit.title and not topic_card.isHidden()
     window.model.apply(cards_for(qid, topics=[topic_hit]))
-    assert window.card_widgets() == [topic_card]
+    (only,) = window.card_widgets()
+    assert only is story_card and only.title.text() == topic_hit.title  # the slot shows the topic now
+    assert only.focusPolicy() == Qt.FocusPolicy.NoFocus and not only.toolTip()  # a topic does not open
+    assert len(window.findChildren(Card)) == made  # the cards were made with the window, not per render
+    window.model.apply(cards_for(qid))
+    assert window.card_widgets() == [] and not window.no_cards_label.isHidden()

@@ -6,6 +6,10 @@ bridge's own thread (the GUI thread, where it was created) and `event` is re-emi
 slot connected to `event`, a plain function included, runs on the GUI thread; nothing blocks the
 producer and nobody calls processEvents().
 
+A burst of events (a question's cards, then its bullets, then the timings) is handed out a few
+milliseconds' worth at a time, with the event loop running in between: each render lays out and
+paints the window, and two heavy renders back to back froze it for 40-60 ms.
+
 `BackgroundTask` runs slow work (loading models, stopping a session that joins threads) on the
 global QThreadPool and reports progress, the result or the error through the same kind of relay.
 Where the work runs is an `Executor`: the pool in the app; tests may install an `InlineExecutor`
@@ -16,13 +20,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+DELIVERY_BUDGET_S = 0.005  # GUI time spent on queued events before the event loop gets a turn
 
 
 class CoreBridge(QObject):
@@ -33,7 +40,12 @@ class CoreBridge(QObject):
         super().__init__(parent)
         self._open = threading.Event()
         self._open.set()
-        self._incoming.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._waiting: deque[object] = deque()  # arrived on the GUI thread, not yet handed out
+        self._pacer = QTimer(self)
+        self._pacer.setSingleShot(True)
+        self._pacer.setInterval(0)  # "at the next turn of the event loop"
+        self._pacer.timeout.connect(self._hand_out)
+        self._incoming.connect(self._arrive, Qt.ConnectionType.QueuedConnection)
 
     def sink(self, event: object) -> None:
         """Thread-safe; never blocks. Events after `close()` are dropped (the window is going away)."""
@@ -42,11 +54,23 @@ class CoreBridge(QObject):
 
     def close(self) -> None:
         self._open.clear()
+        self._waiting.clear()
 
     @Slot(object)
-    def _deliver(self, event: object) -> None:
+    def _arrive(self, event: object) -> None:
         if self._open.is_set():
-            self.core_event.emit(event)
+            self._waiting.append(event)
+            if not self._pacer.isActive():
+                self._pacer.start()
+
+    def _hand_out(self) -> None:
+        started = time.perf_counter()
+        while self._waiting and self._open.is_set():
+            self.core_event.emit(self._waiting.popleft())
+            if time.perf_counter() - started > DELIVERY_BUDGET_S:
+                break
+        if self._waiting and self._open.is_set():
+            self._pacer.start()  # the rest after the window has laid out and painted this part
 
 
 class Executor(Protocol):

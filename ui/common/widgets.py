@@ -7,9 +7,9 @@ import html
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -40,6 +40,8 @@ class TranscriptLine(Protocol):
 
     @property
     def is_final(self) -> bool: ...
+
+
 STYLE = """
 QMainWindow, QWidget#central { background: @window; }
 QWidget { color: @text; font-size: 13px; }
@@ -170,8 +172,39 @@ def section_title(text: str) -> QLabel:
     return label
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that remembers its height for each width until its text or look changes.
+
+    QLabel lays its text out afresh on every heightForWidth call, and a layout pass calls it for
+    every label in the window, changed or not: with a few rich-text cards on screen that was most of
+    the 15-20 ms each new question cost in layout.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self._heights: dict[int, int] = {}
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text != self.text():
+            self._heights.clear()
+            super().setText(text)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        height = self._heights.get(width)
+        if height is None:
+            if len(self._heights) >= 16:  # a window being resized: keep only recent widths
+                self._heights.clear()
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.ContentsRectChange):
+            self._heights.clear()
+        super().changeEvent(event)
+
+
 def wrapped_label(text: str = "", object_name: str = "") -> QLabel:
-    label = QLabel(text)
+    label = WrappedLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if object_name:
@@ -268,9 +301,20 @@ class LaneView(QWidget):
             self.level.setValue(value)
 
 
+class CardContent(NamedTuple):
+    """What one card shows; `clickable` is its tooltip when it opens on a click, `tag` what it stands for."""
+
+    kind: str
+    title: str
+    body_html: str
+    clickable: str = ""
+    tag: str = ""
+
+
 class Card(QFrame):
     """A rounded box with a kind tag, a title and a body. A card made clickable (`set_clickable`)
-    emits `clicked` when pressed anywhere on it, its text included, or on Enter/Space when focused."""
+    emits `clicked` when pressed anywhere on it, its text included, or on Enter/Space when focused.
+    `fill` shows other content in the same widget, so a list of cards can be refilled cheaply."""
 
     clicked = Signal()
 
@@ -289,6 +333,26 @@ class Card(QFrame):
         layout.addWidget(self.kind)
         layout.addWidget(self.title)
         layout.addWidget(self.body)
+        self.tag = ""
+        self._content: CardContent | None = None
+
+    def fill(self, kind: str, title: str, body_html: str, clickable: str = "", tag: str = "") -> None:
+        """Show this content; what is already shown is not set again (each set text is laid out anew)."""
+        content = CardContent(kind, title, body_html, clickable, tag)
+        if content == self._content:
+            return
+        self._content, self.tag = content, tag
+        self.kind.setText(kind.upper())
+        self.title.setText(title)
+        self.set_body(body_html)
+        if clickable:
+            self.set_clickable(clickable)
+        else:
+            self.set_unclickable()
+
+    def forget_content(self) -> None:
+        """The next `fill` sets everything again (after a theme change, the rich text's colours differ)."""
+        self._content = None
 
     def set_body(self, body_html: str) -> None:
         self.body.setText(body_html)
@@ -305,6 +369,17 @@ class Card(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; Enter or Space opens it
         self.setToolTip(what)
         self.setAccessibleName(f"{self.title.text()}: {what}")
+
+    def set_unclickable(self) -> None:
+        """A card that only shows: its text selectable, no focus stop."""
+        self._clickable = False
+        for label in (self.kind, self.title, self.body):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        self.unsetCursor()
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setToolTip("")
+        self.setAccessibleName(self.title.text())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         if getattr(self, "_clickable", False) and event.button() == Qt.MouseButton.LeftButton:

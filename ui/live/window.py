@@ -10,7 +10,6 @@ the user's changes (`devices_chosen`, `pause_changed`), which the controller sav
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -37,6 +36,7 @@ from ui.common.theme import color, set_window_sheet
 from ui.common.widgets import (
     STYLE,
     Card,
+    CardContent,
     ErrorBanner,
     LaneView,
     bullet_html,
@@ -64,6 +64,7 @@ MENUS = ("File", "Practice", "Library", "View", "Help")
 DEFAULT_SYSTEM = "Default output (monitor)"
 DEFAULT_MIC = "Default microphone"
 PREAMBLE_WORDS = 40  # of the context before the question shown above it
+CARD_SLOTS = 7  # cards made with the window: a framework, three stories and three topics (the defaults)
 
 
 class LiveWindow(QMainWindow):
@@ -81,12 +82,15 @@ class LiveWindow(QMainWindow):
         self.setWindowTitle("Interview Copilot")
         self.resize(1280, 800)
         set_window_sheet(self, STYLE)
-        self._cards_signature: tuple | None = None
-        self._shown_cards: dict[tuple, Card] = {}  # by (kind, id[, expanded]): reused across renders
+        self._cards_signature: list[CardContent] | None = None
+        # Card widgets are made once and refilled, slot by slot: under the window's style sheet, making
+        # and polishing a card costs 5-15 ms of GUI time, and each question's cards arrive several times.
+        self._card_pool: list[Card] = []
         self._build_actions()
         self._build_toolbar()
         self._build_menus()
         self._build_central()
+        self._grow_card_pool(CARD_SLOTS)  # made (and styled) before the first question, not during it
         self._build_status_bar()
         self.set_core_ready(False)
         self.set_running(False)
@@ -281,6 +285,8 @@ class LiveWindow(QMainWindow):
         host_layout = QVBoxLayout(cards_host)
         host_layout.setContentsMargins(0, 0, 6, 0)
         host_layout.addLayout(self.cards_layout)
+        self.no_cards_label = wrapped_label("No cards yet.", "muted")
+        host_layout.addWidget(self.no_cards_label)
         host_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -455,61 +461,39 @@ class LiveWindow(QMainWindow):
 
     def _render_cards(self) -> None:
         cards = self.model.cards
-        signature = (
-            tuple(
-                (h.kind, h.id, round(h.score, 2), h.reason) for h in (*cards.frameworks, *cards.stories, *cards.topics)
-            ),
-            frozenset(self.model.expanded_stories),
-        )
-        if signature == self._cards_signature:
-            return  # same cards (a re-sent CardsReady): rebuilding would only cost GUI time
-        self._cards_signature = signature
-        # Cards already on screen are kept and moved, not rebuilt: laying out a card's rich text is
-        # most of the GUI thread's time in a replayed interview, and early cards arrive several times
-        # per question with the same framework and often the same story.
-        old = self._shown_cards
-        self._shown_cards = {}
-        while (item := self.cards_layout.takeAt(0)) is not None:
-            if (widget := item.widget()) is not None and widget not in old.values():
-                widget.deleteLater()
-        for hit in cards.frameworks:
-            self._place_card(old, ("framework", hit.id), partial(_framework_card, hit))
-        for hit in cards.stories:
-            # The reason is in the key: a question that grows can change why the story fits.
-            key = ("story", hit.id, hit.id in self.model.expanded_stories, hit.reason)
-            card = self._place_card(old, key, partial(self._story_card, hit))
-            card.kind.setText(story_kind(hit).upper())  # the score may have moved
-        for hit in cards.topics:
-            self._place_card(old, ("topic", hit.id), partial(_topic_card, hit))
-        for widget in old.values():
-            widget.deleteLater()  # cards of the previous set that are not in this one
-        if not (cards.frameworks or cards.stories or cards.topics):
-            self.cards_layout.addWidget(wrapped_label("No cards yet.", "muted"))
+        contents = [self._card_content(hit) for hit in (*cards.frameworks, *cards.stories, *cards.topics)]
+        if contents == self._cards_signature:
+            return  # same cards (a re-sent CardsReady): refilling would only cost GUI time
+        self._cards_signature = contents
+        self._grow_card_pool(len(contents))
+        for card, content in zip(self._card_pool, contents, strict=False):
+            card.fill(*content)  # a no-op for a slot whose card is unchanged
+            card.show()
+        for card in self._card_pool[len(contents) :]:
+            card.hide()
+        self.no_cards_label.setVisible(not contents)
 
-    def _place_card(self, old: dict[tuple, Card], key: tuple, build: Callable[[], Card]) -> Card:
-        card = old.pop(key, None) or build()
-        self._shown_cards[key] = card
-        self.cards_layout.addWidget(card)
-        return card
-
-    def _story_card(self, hit: Hit) -> Card:
+    def _card_content(self, hit: Hit) -> CardContent:
+        if hit.kind == "framework":
+            return CardContent("Framework", hit.title, framework_html(hit))
+        if hit.kind == "topic":
+            return CardContent("Topic", hit.title, topic_html(hit))
         expanded = hit.id in self.model.expanded_stories
-        card = Card(story_kind(hit), hit.title, story_html(hit, expanded))
-        card.set_clickable(
-            "Click or press Enter to collapse" if expanded else "Click or press Enter for the full STAR story"
-        )
-        card.clicked.connect(lambda story_id=hit.id: self._toggle_story(story_id))
-        card.setProperty("story_id", hit.id)
-        return card
+        what = "Click or press Enter to collapse" if expanded else "Click or press Enter for the full STAR story"
+        return CardContent(story_kind(hit), hit.title, story_html(hit, expanded), what, hit.id)
 
-    def _toggle_story(self, story_id: str) -> None:
-        had_focus = any(c.hasFocus() for c in self.card_widgets() if c.property("story_id") == story_id)
-        self.model.toggle_story(story_id)  # re-renders: the card is replaced by its other state
-        if had_focus:  # keep the keyboard user on the card they opened, not back at the window's start
-            for card in self.card_widgets():
-                if card.property("story_id") == story_id:
-                    card.show()  # a new widget is shown at the next layout pass; focus needs it now
-                    card.setFocus(Qt.FocusReason.OtherFocusReason)
+    def _grow_card_pool(self, size: int) -> None:
+        while len(self._card_pool) < size:
+            card = Card("", "")
+            card.hide()
+            card.ensurePolished()
+            card.clicked.connect(partial(self._on_card_clicked, card))
+            self._card_pool.append(card)
+            self.cards_layout.addWidget(card)
+
+    def _on_card_clicked(self, card: Card) -> None:
+        if card.tag:  # a story card: the same widget shows its other state, so the focus stays on it
+            self.model.toggle_story(card.tag)
 
     def _render_latency(self) -> None:
         self.latency_label.setText(latency_text(self.model.latency_ms))
@@ -533,7 +517,8 @@ class LiveWindow(QMainWindow):
         if event.type() == QEvent.Type.StyleChange and hasattr(self, "cards_layout"):
             # A new theme (ui/common/theme.py): the cards' rich text carries its own colours; redraw it.
             self._cards_signature = None
-            self._shown_cards = {}  # nothing to reuse: every card is rebuilt in the new colours
+            for card in self._card_pool:
+                card.forget_content()  # every card is refilled in the new colours
             self._render_cards()
         super().changeEvent(event)
 
@@ -546,21 +531,13 @@ class LiveWindow(QMainWindow):
 
     def card_widgets(self) -> list[Card]:
         items = (self.cards_layout.itemAt(i) for i in range(self.cards_layout.count()))
-        return [w for item in items if item is not None and isinstance(w := item.widget(), Card)]
+        return [w for item in items if item is not None and isinstance(w := item.widget(), Card) and not w.isHidden()]
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(widget)
     return label
-
-
-def _framework_card(hit: Hit) -> Card:
-    return Card("Framework", hit.title, framework_html(hit))
-
-
-def _topic_card(hit: Hit) -> Card:
-    return Card("Topic", hit.title, topic_html(hit))
 
 
 def framework_html(hit: Hit) -> str:
