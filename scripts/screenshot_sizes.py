@@ -5,7 +5,8 @@
 
 Builds the live window (a question, its cards and bullets), the story library (the example stories),
 the rehearsal room (cards and feedback), the drill (after a two-question drill), the session history
-(two seeded sessions) and the first-run settings check, the way the app builds them, and saves
+(two seeded sessions), the first-run settings check, a mock interview after its first answer and the
+job-ad coverage (the real embedder), the way the app builds them, and saves
 docs/screenshots/<window>.png (dark) and <window>-light.png at 1024x700, and with --sizes 800 1600
 <window>-800.png, <window>-1600-light.png... (800x600, 1600x1000) beside them; --only picks windows.
 --out DIR writes every grab as <window>-<size>[-light].png to DIR instead (to compare a change).
@@ -192,6 +193,55 @@ def settings(tmp: Path) -> Any:
     return SettingsDialog(first_run=True, doctor=lambda: report, devices=lambda: devices)
 
 
+MOCK_ANSWER = "We rebuilt the ranking pipeline and we moved it to a feature store. It was much faster after that."
+JD = (
+    "Senior ML Engineer. You will own features end to end, from data to production, and serve models "
+    "with low latency. You will mentor junior engineers and run code reviews. Experience monitoring "
+    "models in production and detecting data drift is a plus."
+)
+
+
+def mock(tmp: Path) -> Any:
+    """A behavioral round after a vague answer: the follow-up asked and the first grades shown."""
+    from ui.common.bridge import InlineExecutor, use_executor
+    from ui.practice.mock_window import MockWindow
+
+    use_executor(InlineExecutor())  # the window's jobs (speaking, grading) finish inside the call
+    window = MockWindow(speak=lambda text: None, transcribe=lambda samples: (MOCK_ANSWER, 12.0), seed=3)
+    window.role_box.setCurrentIndex(window.role_box.findData("ml_engineer"))
+    window.level_box.setCurrentIndex(window.level_box.findData("senior"))
+    window.rounds_box.setCurrentIndex(window.rounds_box.findData("behavioral"))
+    window.start()
+    window.submit(MOCK_ANSWER, 12.0)
+    use_executor(None)
+    return window
+
+
+def jd(tmp: Path) -> Any:
+    """The coverage of a job ad by the example stories without the mentoring one: a gap selected."""
+    import shutil
+
+    from copilot.adapters.embedding import OnnxEmbedder
+    from copilot.config import models
+    from copilot.stories.library import load_library
+    from ui.common.bridge import InlineExecutor, use_executor
+    from ui.practice.jd_window import JdWindow
+
+    folder = tmp / "stories"
+    shutil.copytree(EXAMPLE_STORIES, folder)
+    (folder / "mentored-junior-eval-harness.md").unlink()
+    embedder = OnnxEmbedder(models.embedding_model().path, models.embedding_tokenizer().path)
+    stories = list(load_library(folder).stories)
+    core = SimpleNamespace(embedder=embedder, library=SimpleNamespace(folder=folder, stories=stories))
+    use_executor(InlineExecutor())
+    window = JdWindow(core)
+    window.set_text(JD)
+    window.check_coverage()
+    window.select_row("mentoring")
+    use_executor(None)
+    return window
+
+
 WINDOWS = {
     "live": lambda tmp: live(),
     "library": library,
@@ -199,6 +249,8 @@ WINDOWS = {
     "drill": drill,
     "history": history,
     "settings": settings,
+    "mock": mock,
+    "jd": jd,
 }
 
 

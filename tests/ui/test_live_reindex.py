@@ -93,7 +93,7 @@ def test_a_story_written_while_running_is_reindexed_and_found(qtbot, controller:
 
     qtbot.waitUntil(lambda: controller.model.status.startswith("re-indexed"), timeout=CHANGE_TIMEOUT_MS)
     assert controller.model.status == f"re-indexed {stories_before + 1} stories (1 added)"
-    assert controller.window.status_label.text() == controller.model.status
+    assert controller.window.status_label.full_text() == controller.model.status
     assert retrieved_ids(controller, QUESTION)[0] == "beekeeping-sensor-anomalies"
 
 

@@ -218,13 +218,13 @@ def test_missing_model_shows_in_the_window_not_a_crash(qtbot, window: LiveWindow
     controller.load_core()
     assert window.banner.isVisible()
     assert "run `make setup`" in window.banner.label.text()
-    assert window.status_label.text() == "models not loaded"
+    assert window.status_label.full_text() == "models not loaded"
     assert not window.start_action.isEnabled()
 
 
 def test_source_ended_shows_in_the_status(window: LiveWindow) -> None:
     window.model.apply(SourceEnded(INTERVIEWER, "end of file"))
-    assert window.status_label.text() == "interviewer: end of file"
+    assert window.status_label.full_text() == "interviewer: end of file"
 
 
 def test_metered_source_feeds_the_level_meter() -> None:

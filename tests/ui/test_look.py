@@ -148,6 +148,29 @@ def drill_window(tmp: Path) -> QWidget:
     )
 
 
+def drill_scored_window(tmp: Path) -> QWidget:
+    """The drill after some practice: the per-type table holds scores and words, its widest content."""
+    from copilot.pipeline.knowledge import question_bank
+    from copilot.practice.drill import ScoreBook
+    from ui.practice.drill_window import DrillWindow
+
+    book = ScoreBook(tmp / "scores.json")
+    for kind, score in (("behavioral", 0.4), ("technical", 1.0), ("system_design", 0.72), ("situational", 0.55)):
+        book.add(kind, score)
+    return DrillWindow(
+        SimpleNamespace(transcriber=None, classifier=None),
+        book=book,
+        bank=list(question_bank())[:20],
+        probe=lambda: (None, None),
+    )
+
+
+def mock_window(tmp: Path) -> QWidget:
+    from ui.practice.mock_window import MockWindow
+
+    return MockWindow(speak=lambda text: None, transcribe=lambda samples: ("", 0.0), seed=3)
+
+
 def history_window(tmp: Path) -> QWidget:
     from ui.history.window import HistoryWindow, ReportFiles
 
@@ -178,6 +201,8 @@ WINDOWS: dict[str, Callable[[Path], QWidget]] = {
     "library-coverage": library_coverage,
     "rehearsal": rehearsal_window,
     "drill": drill_window,
+    "drill-scored": drill_scored_window,
+    "mock": mock_window,
     "history": history_window,
     "jd": jd_window,
     "settings": settings_dialog,

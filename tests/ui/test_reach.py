@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (  # noqa: E402
     QRadioButton,
     QScrollArea,
     QTabBar,
+    QTableWidget,
+    QTreeWidget,
     QWidget,
 )
 
@@ -100,6 +102,13 @@ def test_no_control_is_cut_off_on_a_laptop_screen(qtbot: Any, tmp_path: Path, na
     for area in window.findChildren(QScrollArea):
         if area.isVisibleTo(window) and area.horizontalScrollBar().isVisible():
             cut.append(f"a panel scrolls sideways ({area.widget().minimumSizeHint().width()} px in {area.width()})")
+        elif area.isVisibleTo(window) and area.widget() is not None and area.widget().width() > area.viewport().width():
+            cut.append(f"a panel is cut on the right ({area.widget().width()} px in {area.viewport().width()})")
+    for table in window.findChildren(QTableWidget) + window.findChildren(QTreeWidget):  # columns past the edge
+        header = table.horizontalHeader() if isinstance(table, QTableWidget) else table.header()
+        sideways = table.horizontalScrollBar().isVisible()  # a scroll bar reaches the last column
+        if table.isVisibleTo(window) and not sideways and header.length() > table.viewport().width() + 1:
+            cut.append(f"table {table.accessibleName()!r}: columns {header.length()} px in {table.viewport().width()}")
     assert not cut, f"{name} at {size[0]}x{size[1]}: " + "; ".join(cut)
 
 

@@ -34,3 +34,17 @@ def test_a_wrapped_labels_height_follows_its_font(qtbot: Any) -> None:
     font.setPointSize(font.pointSize() * 2)
     label.setFont(font)
     assert label.heightForWidth(300) > 1.5 * before
+
+
+def test_a_combo_box_too_narrow_for_its_device_name_ends_it_in_an_ellipsis(qtbot: Any) -> None:
+    from ui.common.widgets import ElidedComboBox
+
+    combo = ElidedComboBox()
+    qtbot.addWidget(combo)
+    combo.addItem("Monitor of Built-in Audio Analog Stereo (PulseAudio)")
+    combo.setFixedWidth(160)
+    combo.show()
+    shown = combo.shown_text()
+    assert shown.endswith("…") and shown[:-1] in combo.currentText()
+    combo.setFixedWidth(700)
+    assert combo.shown_text() == combo.currentText()  # room enough: the whole name

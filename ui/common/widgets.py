@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -189,6 +193,14 @@ class WrappedLabel(QLabel):
             self._heights.clear()
             super().setText(text)
 
+    def setTextFormat(self, text_format: Qt.TextFormat) -> None:  # noqa: N802 (Qt's name)
+        self._heights.clear()
+        super().setTextFormat(text_format)
+
+    def setWordWrap(self, on: bool) -> None:  # noqa: N802 (Qt's name)
+        self._heights.clear()
+        super().setWordWrap(on)
+
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
         height = self._heights.get(width)
         if height is None:
@@ -210,6 +222,31 @@ def wrapped_label(text: str = "", object_name: str = "") -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+class ElidedComboBox(QComboBox):
+    """A combo box whose current text ends in "…" where it does not fit (Qt cuts it mid-letter, so
+    "Default output (monitor)" read "Default output (monit" on a laptop); the list shows names whole."""
+
+    def shown_text(self) -> str:
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        return self._elided(option)
+
+    def _elided(self, option: QStyleOptionComboBox) -> str:
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        return self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight, max(field.width(), 0))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        # QComboBox.paintEvent, with the label elided.
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self._elided(option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class ElidedLabel(QLabel):

@@ -37,6 +37,8 @@ from ui.common.widgets import (
     STYLE,
     Card,
     CardContent,
+    ElidedComboBox,
+    ElidedLabel,
     ErrorBanner,
     LaneView,
     bullet_html,
@@ -197,10 +199,10 @@ class LiveWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.audio_bar = bar
-        self.system_combo = QComboBox()
+        self.system_combo = ElidedComboBox()
         self.system_combo.setToolTip("Where the interviewer's voice comes from")
         self.system_combo.setAccessibleName("Interviewer audio device")
-        self.mic_combo = QComboBox()
+        self.mic_combo = ElidedComboBox()
         self.mic_combo.setToolTip("Your microphone")
         self.mic_combo.setAccessibleName("Your microphone")
         for combo in (self.system_combo, self.mic_combo):
@@ -306,8 +308,9 @@ class LiveWindow(QMainWindow):
         return panel
 
     def _build_status_bar(self) -> None:
-        self.status_label = QLabel()
-        # The status text gives way on a narrow window (full text in its tooltip); the timings do not.
+        # The status text gives way on a narrow window ("…" in its middle, full text in its tooltip);
+        # the timings do not.
+        self.status_label = ElidedLabel()
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.latency_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
@@ -499,8 +502,7 @@ class LiveWindow(QMainWindow):
         self.latency_label.setText(latency_text(self.model.latency_ms))
 
     def _render_status(self) -> None:
-        self.status_label.setText(self.model.status)
-        self.status_label.setToolTip(self.model.status)
+        self.status_label.set_full_text(self.model.status)
 
     def _refresh_meters(self) -> None:
         self.interviewer_lane.set_level(self.model.meters[INTERVIEWER].fraction())

@@ -169,7 +169,7 @@ class DrillWindow(QMainWindow):
 
     def _build(self) -> None:
         self.banner = WindowErrors(log, "drill")
-        splitter = SharedSplitter((180, 340, 210), (0.24, 0.44, 0.32))  # all three fit an 800 px screen
+        splitter = SharedSplitter((180, 310, 240), (0.22, 0.42, 0.36))  # all three fit an 800 px screen
         splitter.addWidget(self._build_setup())
         splitter.addWidget(self._build_run())
         splitter.addWidget(self._build_results())
@@ -308,13 +308,17 @@ class DrillWindow(QMainWindow):
         sl.addWidget(self.summary_label)
         self.summary_frame.hide()
         self.types_table = QTableWidget(0, 4)
-        self.types_table.setHorizontalHeaderLabels(["Type", "This drill", "Recent drills", "Drawn"])
+        # Two short lines a cell, so the four columns fit the right-hand panel of an 800 px window.
+        self.types_table.setHorizontalHeaderLabels(["Type", "This\ndrill", "Recent\ndrills", "Drawn"])
+        self.types_table.setWordWrap(True)
+        self.types_table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.types_table.verticalHeader().hide()
         self.types_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.types_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.types_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.types_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # "system design" wraps when narrow
+        header.sectionResized.connect(lambda *_: self._fit_types_table())
         for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         types_hint = wrapped_label(
@@ -605,7 +609,7 @@ class DrillWindow(QMainWindow):
             cells = [
                 (kind.replace("_", " "), None),
                 self._score_cell(this_drill.get(kind)),
-                self._score_cell(means.get(kind), untried="not drilled yet"),
+                self._score_cell(means.get(kind), untried="not\nyet"),
                 (f"{weights[kind] / total:.0%}", None),
             ]
             for col, (text, colour) in enumerate(cells):
@@ -613,7 +617,12 @@ class DrillWindow(QMainWindow):
                 if colour:
                     item.setForeground(QColor(colour))
                 self.types_table.setItem(row, col, item)
-        table = self.types_table  # as tall as its rows: the spare height goes to the list of answers
+        self._fit_types_table()
+
+    def _fit_types_table(self) -> None:
+        """As tall as its rows, which wrap to the column's width: the spare height goes to the answers."""
+        table = self.types_table
+        table.resizeRowsToContents()
         table.setFixedHeight(
             table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + 2 * table.frameWidth()
         )
@@ -623,7 +632,7 @@ class DrillWindow(QMainWindow):
         if score is None:
             return untried, color("text_muted")
         word, colour = score_level(score)
-        return f"{score:.2f} {word}", colour
+        return f"{score:.2f}\n{word}", colour
 
     def _render_summary(self, session: DrillSession) -> None:
         summary: DrillSummary = session.summary()

@@ -17,17 +17,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -37,19 +35,30 @@ from PySide6.QtWidgets import (
 from copilot.practice.coverage import Coverage
 from ui.common.bridge import Progress
 from ui.common.theme import color, set_window_sheet
-from ui.common.widgets import REHEARSAL_STYLE, TaskRunner, WindowErrors, section_title, set_central, wrapped_label
+from ui.common.widgets import (
+    REHEARSAL_STYLE,
+    SharedSplitter,
+    TaskRunner,
+    WindowErrors,
+    section_title,
+    set_central,
+    wrapped_label,
+)
 
 log = logging.getLogger(__name__)
 JD_FILTER = "Text (*.txt *.md *.markdown);;All files (*)"
 RESUME_FILTER = "Resumes (*.pdf *.docx *.md *.markdown *.txt);;All files (*)"
-RESUME_COLUMN = 4
+QUOTE_COLUMN, RESUME_COLUMN = 3, 4
+NARROW_TREE_PX = 640  # a tree narrower than this shows three columns, not five
+# Of the width Status leaves, by column: {narrow: {column: share}}.
+COLUMN_SHARES = {False: {0: 0.28, 2: 0.32, 3: 0.2, 4: 0.2}, True: {0: 0.45, 2: 0.55}}
 JD_STYLE = (
     REHEARSAL_STYLE
     + """
 QPlainTextEdit { background: @pane; border: 1px solid @divider; border-radius: 6px; padding: 4px; }
 QTreeWidget { background: @pane; border: 1px solid @divider; border-radius: 6px; outline: none; }
 QTreeWidget::item { padding: 4px 2px; }
-QTreeWidget::item:selected { background: @selection; }
+QTreeWidget::item:selected { background: @selection; color: @text_strong; }
 QHeaderView::section { background: @surface; color: @text_muted; border: none; padding: 4px 6px; font-size: 11px; }
 """
 )
@@ -134,11 +143,9 @@ class JdWindow(QMainWindow):
 
     def _build(self) -> None:
         self.banner = WindowErrors(log, "job description")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = SharedSplitter((345, 380), (0.34, 0.66))  # the coverage keeps most of a narrow window
         splitter.addWidget(self._build_input())
         splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 880])
         set_central(self, self.banner, splitter)
 
     def _build_input(self) -> QWidget:
@@ -186,13 +193,10 @@ class JdWindow(QMainWindow):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)  # the full text is in each cell's tooltip
-        header = self.tree.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.setColumnWidth(0, 250)
-        self.tree.setColumnWidth(2, 290)
-        self.tree.setColumnWidth(3, 160)
+        # The columns share the tree's width (_fit_columns): with fixed widths and no scroll bar, the
+        # last three were out of reach on a laptop screen.
+        self.tree.header().setStretchLastSection(False)
+        self.tree.viewport().installEventFilter(self)  # narrow: the quote columns give way (_fit_columns)
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.tree.itemDoubleClicked.connect(lambda *_: self.draft_selected())
         self.draft_button = QPushButton("Draft a story for it")
@@ -210,6 +214,25 @@ class JdWindow(QMainWindow):
         layout.addWidget(self.tree, 1)
         layout.addLayout(row)
         return panel
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Share the width: Status as wide as its words, the rest by COLUMN_SHARES. Below NARROW_TREE_PX
+        the quote columns ("In the ad", "On your resume") hide: five columns in an 800 px window cut
+        every cell to a word. Each row's tooltip still has them."""
+        width = self.tree.viewport().width()
+        narrow = width < NARROW_TREE_PX
+        for column in (QUOTE_COLUMN, RESUME_COLUMN):
+            self.tree.setColumnHidden(column, narrow)
+        status = max(self.tree.sizeHintForColumn(1), self.tree.header().sectionSizeHint(1))
+        self.tree.setColumnWidth(1, status)
+        shares = COLUMN_SHARES[narrow]
+        for column, share in shares.items():
+            self.tree.setColumnWidth(column, int(max(width - status, 0) * share))
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -321,6 +344,7 @@ class JdWindow(QMainWindow):
                 cell = resume_cell(self.resume_shows.get(c.id))
                 row.setText(RESUME_COLUMN, cell)
                 row.setToolTip(RESUME_COLUMN, "\n".join(self.resume_shows.get(c.id, [])) or cell)
+                row.setToolTip(0, f"{row.toolTip(0)}\nOn your resume: {row.toolTip(RESUME_COLUMN)}")
         for t in coverage.topics:
             status = "card+stories" if t.stories else "card"
             material = f"topic card: {t.title}"
@@ -330,6 +354,7 @@ class JdWindow(QMainWindow):
         if not coverage.topics:
             QTreeWidgetItem(topics, ["none found", "", "", "", ""]).setFlags(Qt.ItemFlag.ItemIsEnabled)
         self.tree.expandAll()
+        self._fit_columns()  # the status words may be wider now
         self._render_summary()
         self._update_buttons()
 
@@ -341,7 +366,7 @@ class JdWindow(QMainWindow):
         item.setData(0, ROLE_KIND, kind)
         item.setData(0, ROLE_ID, key)
         item.setForeground(1, QColor(color(token)))  # the current theme's colour for it
-        item.setToolTip(0, name)
+        item.setToolTip(0, f"{name}\nIn the ad: “{evidence}”")  # what the hidden column says, when narrow
         item.setToolTip(2, material)
         item.setToolTip(3, evidence)
         return item

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -38,7 +39,15 @@ from copilot.practice.mock.loops import loops
 from copilot.practice.mock.report import record_mock
 from copilot.practice.mock.session import AnsweredQuestion, MockInterview
 from ui.common.theme import set_window_sheet
-from ui.common.widgets import REHEARSAL_STYLE, TaskRunner, WindowErrors, section_title, set_central, wrapped_label
+from ui.common.widgets import (
+    REHEARSAL_STYLE,
+    ElidedComboBox,
+    TaskRunner,
+    WindowErrors,
+    section_title,
+    set_central,
+    wrapped_label,
+)
 from ui.practice.answer_recording import (
     HistoryMessages,
     MicRecorder,
@@ -202,11 +211,15 @@ class MockWindow(QMainWindow):
         self.next_button.clicked.connect(self.next_question)
         self.report_button = QPushButton("Save report…")
         self.report_button.clicked.connect(self.save_report)
-        buttons = QHBoxLayout()
-        for b in (self.record_button, self.file_button, self.submit_button, self.next_button, self.report_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(self.timer_label)
+        # Two rows: answering, then moving on; one row of five was 1,000 px wide.
+        answering, moving_on = QHBoxLayout(), QHBoxLayout()
+        for b in (self.record_button, self.file_button, self.submit_button):
+            answering.addWidget(b)
+        answering.addStretch(1)
+        answering.addWidget(self.timer_label)
+        for b in (self.next_button, self.report_button):
+            moving_on.addWidget(b)
+        moving_on.addStretch(1)
         self.results = QTextBrowser()
         self.results.setAccessibleName("Grades")
         body = QWidget()
@@ -216,7 +229,8 @@ class MockWindow(QMainWindow):
         layout.addWidget(self.question)
         layout.addWidget(self.follow_up)
         layout.addWidget(self.answer_box, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(answering)
+        layout.addLayout(moving_on)
         layout.addWidget(section_title("Grades"))
         layout.addWidget(self.results, 2)
         set_central(self, self.banner, body)
@@ -249,8 +263,9 @@ class MockWindow(QMainWindow):
             self._finish()
             return
         n, total = len(self.mock.answered) + 1, len(self.mock.plan)
-        title = loops().rounds[question.round].title
-        self.progress.setText(f"Question {n} of {total} · {title} · {question.question_type.replace('_', ' ')}")
+        title, kind = loops().rounds[question.round].title, question.question_type.replace("_", " ")
+        where = title if title.lower() == kind else f"{title} · {kind}"  # not "Behavioral · behavioral"
+        self.progress.setText(f"Question {n} of {total} · {where}")
         self.question.setText(question.text)
         self.follow_up.clear()
         self.answer_box.clear()
@@ -439,9 +454,13 @@ def _session_recorder(kind: str, on_message: Callable[[str], None]) -> Any:
 
 
 def _combo(items: list[tuple[str, Any]]) -> QComboBox:
-    box = QComboBox()
+    box = ElidedComboBox()
     for text, data in items:
         box.addItem(text, data)
+    # As wide as a short name, not the longest: the three pickers and Start fit an 800 px window.
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(10)
+    box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     return box
 
 
