@@ -143,13 +143,16 @@ class CardsReady:
 
 @dataclass(frozen=True)
 class Bullets:
-    """Cue bullets for a question. `source` is "composer" (instant, grounded) or "llm" (rewrite)."""
+    """Cue bullets for a question. `source` is "composer" (instant, grounded) or "llm" (rewrite);
+    `stage` is whose time `latency_ms` is: a rewrite that changed nothing ends with the composer's
+    bullets after the model's seconds."""
 
     question_id: int
     bullets: tuple[str, ...]
     source: str
     done: bool
     latency_ms: float
+    stage: str = "compose"  # or "generate"
 
 
 @dataclass(frozen=True)

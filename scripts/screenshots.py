@@ -129,6 +129,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(SHOTS))
     parser.add_argument("--no-llm", action="store_true")
+    parser.add_argument("--turn", help="replay this recording instead of the spoken question (e.g. a 60 s turn)")
     options = parser.parse_args()
     os.environ.setdefault("COPILOT_STORIES_DIR", str(EXAMPLE_STORIES))
     qt_app = QApplication([])
@@ -137,7 +138,7 @@ def main() -> int:
         # A private data folder: the story index has one owning process, and the user's own app (or
         # another run) may hold theirs. The example stories are indexed afresh in a few seconds.
         private_folders(tmp, "data")
-        turn = speak(QUESTION, Path(tmp) / "turn.wav")
+        turn = Path(options.turn) if options.turn else speak(QUESTION, Path(tmp) / "turn.wav")
         argv = ["--replay", str(turn), "--stories", os.environ["COPILOT_STORIES_DIR"]]
         args = parse_args(argv + (["--no-llm"] if options.no_llm else []))
         app = App(args, STARTED_AT)

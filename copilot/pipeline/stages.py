@@ -118,10 +118,11 @@ class BulletStage:
             # Each model bullet replaces the draft bullet it rewrites only when it passes every cue check
             # (generate.merge_rewrite): the screen never loses a cue, a number or its order.
             merged = merge_rewrite(drafted, rewritten, request.question)
-            yield Bullets(event.question_id, merged, "llm", False, _ms_since(start))
+            yield Bullets(event.question_id, merged, "llm", False, _ms_since(start), stage="generate")
         if not cancel.is_set():
             final = merge_rewrite(drafted, rewritten, request.question)
-            yield Bullets(event.question_id, final, "llm" if final != drafted else "composer", True, _ms_since(start))
+            source = "llm" if final != drafted else "composer"
+            yield Bullets(event.question_id, final, source, True, _ms_since(start), stage="generate")
 
 
 def sources_text(event: CardsReady) -> str:

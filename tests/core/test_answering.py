@@ -118,6 +118,9 @@ def test_newer_question_cancels_the_rewrite_and_old_bullets_never_arrive():
     # The new question's rewrite ran to the end (its lines rewrite no draft cue, so the draft stays:
     # generate.merge_rewrite).
     assert final.question_id == 2 and any(b.question_id == 2 and b.source == "llm" for b in sink.of(Bullets))
+    # The draft was kept, so the last list is the composer's, but its time is the model's.
+    assert final.source == "composer" and final.stage == "generate"
+    assert all(b.stage == "compose" for b in sink.of(Bullets) if b.source == "composer" and not b.done)
     answerer.close()
 
 

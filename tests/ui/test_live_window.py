@@ -115,6 +115,15 @@ def test_latency_errors_and_observers() -> None:
     assert {"lanes", "cards", "question", "latency", "errors"} <= set(changes)
 
 
+def test_a_rewrite_that_kept_the_draft_counts_as_the_models_time_not_the_composers() -> None:
+    model = LiveViewModel()
+    model.apply(cards_for(1))
+    model.apply(Bullets(1, ("Result: cost down 76%",), "composer", False, 2.0))
+    model.apply(Bullets(1, ("Result: cost down 76%",), "composer", True, 6133.0, stage="generate"))
+    assert model.latency_ms["compose"] == 2.0 and model.latency_ms["generate"] == 6133.0
+    assert model.bullets.bullets == ("Result: cost down 76%",) and model.bullets.done
+
+
 # --- the window -------------------------------------------------------------------------------
 
 

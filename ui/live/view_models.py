@@ -223,7 +223,8 @@ class LiveViewModel:
             return  # stale, as for cards
         self._switch_to(event.question_id)
         bullets = event.bullets
-        if event.source == "composer":
+        drafting = event.source == "composer" and event.stage == "compose"  # not a rewrite that kept it
+        if drafting:
             self._draft = event.bullets
         elif not event.done:
             # The rewrite streams one bullet at a time: the drafts it has not reached yet stay on screen,
@@ -231,7 +232,7 @@ class LiveViewModel:
             bullets = (*event.bullets, *self._draft[len(event.bullets) :])
         self.bullets = BulletList(bullets, event.source, event.done)
         self._changed(BULLETS)
-        if event.source == "composer":
+        if drafting:
             self._latency("compose", event.latency_ms)
         elif event.done:
             self._latency("generate", event.latency_ms)
