@@ -132,6 +132,8 @@ def main() -> int:
     parser.add_argument("--turn", help="replay this recording instead of the spoken question (e.g. a 60 s turn)")
     options = parser.parse_args()
     os.environ.setdefault("COPILOT_STORIES_DIR", str(EXAMPLE_STORIES))
+    if not options.no_llm:  # the stall is measured with the rewrite on, which the settings leave off
+        os.environ.setdefault("COPILOT_LLM_BACKEND", "llama_cpp")
     qt_app = QApplication([])
     qt_app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory() as tmp:

@@ -59,7 +59,10 @@ class ModelSettings:
 @dataclass(frozen=True)
 class LlmSettings:
     # "llama_cpp" (a local GGUF), "server" (an OpenAI-compatible URL of the user's own) or "none".
-    backend: str = field(default="llama_cpp", metadata=_choices("llama_cpp", "server", "none"))
+    # "none" by default: composer-only bullets score as well as the packaged model's rewrite on the
+    # coaching evaluation (README, "Composer only or composer + llama.cpp?") and cost no CPU while
+    # whisper transcribes; the model is one setting away.
+    backend: str = field(default="none", metadata=_choices("llama_cpp", "server", "none"))
     # Empty means the packaged SmolLM2-135M; any GGUF path works.
     model_path: str = ""
     server_url: str = ""
