@@ -16,6 +16,7 @@ import argparse
 import json
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,31 @@ class _StoryMatcher:
         return {"matched_story": None, "draft_story": render_story(draft_story(line["question"], whole))}
 
 
+class EnterKey:
+    """Enter on the terminal ends a spoken answer at once, as Space does in the window: the 3 s of
+    silence that otherwise ends it would keep the next question 3 s behind the candidate.
+
+    One daemon thread reads the terminal's lines for the whole run; `arm()` forgets earlier presses
+    and returns the event the next press sets. Not a terminal (a pipe, a script): silence only."""
+
+    def __init__(self, stream: Any, *, force: bool = False) -> None:
+        self._stream = stream
+        self.available = force or bool(getattr(stream, "isatty", lambda: False)())
+        self._pressed = threading.Event()
+        self._reader: threading.Thread | None = None
+
+    def arm(self) -> threading.Event:
+        self._pressed.clear()
+        if self.available and self._reader is None:
+            self._reader = threading.Thread(target=self._read, name="enter-key", daemon=True)
+            self._reader.start()
+        return self._pressed
+
+    def _read(self) -> None:
+        for _line in iter(self._stream.readline, ""):
+            self._pressed.set()
+
+
 class _Listener:
     """The candidate's answers: from the files in order, else the microphone (whisper loaded once)."""
 
@@ -220,6 +246,7 @@ class _Listener:
         self.files = files
         self.follow_up_files = follow_up_files
         self._transcriber: Any = None
+        self._enter = EnterKey(sys.stdin)
 
     def answer(self, i: int) -> tuple[str, float | None, float]:
         """(transcript, spoken seconds or None for text, seconds spent transcribing)."""
@@ -264,8 +291,10 @@ class _Listener:
                 listen.feed(samples)
                 return super().feed(samples)
 
-        print("  Answer now; stop talking for 3 s to finish.", file=sys.stderr)  # stdout may be JSON lines
-        record_answer(Feeding())
+        finished = self._enter.arm()
+        hint = "press Enter when you are done, or " if self._enter.available else ""
+        print(f"  Answer now; {hint}stop talking for 3 s to finish.", file=sys.stderr)  # stdout: JSON lines
+        record_answer(Feeding(), stop=finished)
         started = time.perf_counter()
         heard = listen.finish()
         return heard.text, heard.duration_s, time.perf_counter() - started

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -525,14 +526,13 @@ class AnswerRecorder:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.float32)
 
 
-def record_answer(recorder: AnswerRecorder, source: Any = None) -> np.ndarray:
-    """Record from `source` (the default microphone when None) until the recorder says the answer is over."""
-    import threading
-
+def record_answer(recorder: AnswerRecorder, source: Any = None, stop: threading.Event | None = None) -> np.ndarray:
+    """Record from `source` (the default microphone when None) until the recorder says the answer is
+    over, or `stop` is set (the candidate pressed a key: no need to sit out the silence)."""
     from copilot.audio.sources import MicrophoneSource
 
     mic = source if source is not None else MicrophoneSource()
-    done = threading.Event()
+    done = stop if stop is not None else threading.Event()
 
     def on_frame(frame: Any) -> None:
         if not done.is_set() and recorder.feed(frame.samples):

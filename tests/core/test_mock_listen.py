@@ -208,3 +208,55 @@ def test_the_latency_bench_times_each_step_after_the_stop_in_both_modes() -> Non
     for timing in (before, after):
         assert timing.total_s == pytest.approx(timing.transcribe_s + timing.assess_s + timing.synthesize_s)
         assert timing.synthesize_s > 0, "the follow-up was synthesised"
+
+
+class _EndlessMic:
+    """Speech that never pauses, one 100 ms block every 10 ms, until stopped."""
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+
+    def start(self, on_frame, on_end) -> None:
+        from types import SimpleNamespace
+
+        def run() -> None:
+            while not self._stopped.wait(0.01):
+                on_frame(SimpleNamespace(samples=np.ones(SAMPLE_RATE // 10, dtype=np.float32)))
+            on_end("stopped")
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+def test_a_key_press_ends_the_answer_without_waiting_for_silence() -> None:
+    from copilot.practice.drill import AnswerRecorder, record_answer
+
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.perf_counter()
+    samples = record_answer(AnswerRecorder(), _EndlessMic(), stop=stop)
+    assert time.perf_counter() - started < 5  # not the 3 s of silence, never heard, nor max_s
+    assert len(samples) >= SAMPLE_RATE // 10  # what was said before the press is kept
+
+
+def test_enter_on_the_terminal_sets_the_answers_stop_and_earlier_presses_are_forgotten() -> None:
+    import os
+
+    from copilot.cli.mock import EnterKey
+
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end) as reader, os.fdopen(write_end, "w") as writer:
+        key = EnterKey(reader, force=True)
+        first = key.arm()
+        writer.write("\n")
+        writer.flush()
+        assert first.wait(2)
+        second = key.arm()  # the next answer: the press for the last one does not count
+        assert not second.is_set()
+        writer.write("\n")
+        writer.flush()
+        assert second.wait(2)
+    with open(os.devnull) as null:
+        assert not EnterKey(null).available  # not a terminal: silence ends the answer
