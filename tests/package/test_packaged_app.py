@@ -135,8 +135,10 @@ def test_rehearse_a_recorded_question(app_exe, home, question_wav, stories):
 
 
 def test_rehearse_with_the_language_model(app_exe, home, question_wav, stories):
-    """The llama.cpp shared libraries and the GGUF file are found inside the bundle."""
-    result = run_app(app_exe, home, "rehearse", str(question_wav), "--stories", str(stories), "--json")
+    """The llama.cpp shared libraries and the GGUF file are found inside the bundle (the rewrite is
+    off by default, so the setting turns it on)."""
+    args = ("rehearse", str(question_wav), "--stories", str(stories), "--json")
+    result = run_app(app_exe, home, *args, COPILOT_LLM_BACKEND="llama_cpp")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     (row,) = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
