@@ -65,11 +65,11 @@ class CoreBridge(QObject):
 
     def _hand_out(self) -> None:
         started = time.perf_counter()
-        while self._waiting and self._open.is_set():
+        while self._waiting:  # close() empties it: nothing is handed out after
             self.core_event.emit(self._waiting.popleft())
             if time.perf_counter() - started > DELIVERY_BUDGET_S:
                 break
-        if self._waiting and self._open.is_set():
+        if self._waiting:
             self._pacer.start()  # the rest after the window has laid out and painted this part
 
 

@@ -370,15 +370,19 @@ class Card(QFrame):
         layout.addWidget(self.kind)
         layout.addWidget(self.title)
         layout.addWidget(self.body)
-        self.tag = ""
         self._content: CardContent | None = None
+
+    @property
+    def tag(self) -> str:
+        """What the card stands for (a story's id), as last filled; "" for none."""
+        return self._content.tag if self._content is not None else ""
 
     def fill(self, kind: str, title: str, body_html: str, clickable: str = "", tag: str = "") -> None:
         """Show this content; what is already shown is not set again (each set text is laid out anew)."""
         content = CardContent(kind, title, body_html, clickable, tag)
         if content == self._content:
             return
-        self._content, self.tag = content, tag
+        self._content = content
         self.kind.setText(kind.upper())
         self.title.setText(title)
         self.set_body(body_html)

@@ -84,7 +84,6 @@ class LiveWindow(QMainWindow):
         self.setWindowTitle("Interview Copilot")
         self.resize(1280, 800)
         set_window_sheet(self, STYLE)
-        self._cards_signature: list[CardContent] | None = None
         # Card widgets are made once and refilled, slot by slot: under the window's style sheet, making
         # and polishing a card costs 5-15 ms of GUI time, and each question's cards arrive several times.
         self._card_pool: list[Card] = []
@@ -465,13 +464,10 @@ class LiveWindow(QMainWindow):
     def _render_cards(self) -> None:
         cards = self.model.cards
         contents = [self._card_content(hit) for hit in (*cards.frameworks, *cards.stories, *cards.topics)]
-        if contents == self._cards_signature:
-            return  # same cards (a re-sent CardsReady): refilling would only cost GUI time
-        self._cards_signature = contents
         self._grow_card_pool(len(contents))
         for card, content in zip(self._card_pool, contents, strict=False):
-            card.fill(*content)  # a no-op for a slot whose card is unchanged
-            card.show()
+            card.fill(*content)  # a no-op for a slot whose card is unchanged (a re-sent CardsReady)
+            card.show()  # as hide() below: nothing to do for a card already so
         for card in self._card_pool[len(contents) :]:
             card.hide()
         self.no_cards_label.setVisible(not contents)
@@ -518,7 +514,6 @@ class LiveWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.StyleChange and hasattr(self, "cards_layout"):
             # A new theme (ui/common/theme.py): the cards' rich text carries its own colours; redraw it.
-            self._cards_signature = None
             for card in self._card_pool:
                 card.forget_content()  # every card is refilled in the new colours
             self._render_cards()
