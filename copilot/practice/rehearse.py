@@ -142,9 +142,12 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> Rehearsa
     bullets, llm_error = _bullets(stages.bullets, cards)
     timings["classify"], timings["retrieve"] = typed.latency_ms, cards.latency_ms
     timings["compose"] = bullets[0].latency_ms
-    timings["first_bullet"] = timings["transcribe"] + typed.latency_ms + cards.latency_ms + bullets[0].latency_ms
     # More than the composer's event means the generator ran; its last event carries its total time.
     timings["generate"] = bullets[-1].latency_ms if len(bullets) > 1 else 0.0
+    timings = {k: round(v, 1) for k, v in timings.items()}
+    # Summed from the rounded stages, so a reader adding up the JSON gets the same figure.
+    before = ("transcribe", "classify", "retrieve", "compose")
+    timings["first_bullet"] = round(sum(timings[k] for k in before), 1)
     return RehearsalResult(
         audio=audio,
         transcript=text,
@@ -157,7 +160,7 @@ def rehearse_one(core: Core, item: RehearsalInput, question_id: int) -> Rehearsa
         topics=tuple(_card(h) for h in cards.topics),
         bullets=tuple(bullets[-1].bullets),
         bullets_source=bullets[-1].source,
-        timings_ms={k: round(v, 1) for k, v in timings.items()},
+        timings_ms=timings,
         llm_error=llm_error,
     )
 
