@@ -6,7 +6,8 @@ import itertools
 import os
 import threading
 import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,6 +36,10 @@ FALLBACK_BEAM_SIZE = 5
 LOG_PROB_THRESHOLD = -1.0  # faster-whisper's default log_prob_threshold
 WINDOW_MAX_S = 24.0  # the longest window; shorter ones end at the latest pause before it
 WINDOW_MIN_S = 4.0  # a pause closer than this to the window's start is not used as a cut
+# Words of the previous window given to the next as context, as faster-whisper's own long-form
+# decoding does (condition_on_previous_text). On the tune half of the long-turn bench the second
+# pass went from WER 0.099 to 0.088 with it (plain faster-whisper on the whole file: 0.079).
+PREVIOUS_WORDS = 60
 
 
 def prepare_native_runtime() -> None:
@@ -99,7 +104,9 @@ class WhisperTranscriber:
     def transcribe(self, samples: np.ndarray, options: TranscribeOptions | None = None) -> str:
         opts = options or TranscribeOptions()
         if samples.size > LONG_AUDIO_S * SAMPLE_RATE:
-            texts = (self._transcribe_window(samples[a:b], opts) for a, b in pause_windows(samples))
+            texts: list[str] = []
+            for a, b in pause_windows(samples):
+                texts.append(self._transcribe_window(samples[a:b], continued(opts, texts[-1] if texts else "")))
             return " ".join(t for t in texts if t)
         return self._transcribe_window(samples, opts)
 
@@ -228,6 +235,34 @@ def pause_windows(
         start = end
     windows.append((start, size))
     return windows
+
+
+def packed_windows(clips: Sequence[np.ndarray], max_s: float = WINDOW_MAX_S) -> list[np.ndarray]:
+    """Clips in order (each ending in a pause: a live session's utterances) as whisper-sized windows:
+    a clip longer than a window is cut in its pauses, and neighbours are joined up to `max_s`.
+    Whisper reads a sentence better with the ones around it than alone (an interviewer's turn is
+    often ten utterances of a few seconds), and one window costs the same whatever its length."""
+    limit = round(max_s * SAMPLE_RATE)
+    pieces = [
+        c[a:b] for c in clips for a, b in (pause_windows(c) if c.size > LONG_AUDIO_S * SAMPLE_RATE else [(0, c.size)])
+    ]
+    windows: list[list[np.ndarray]] = []
+    for piece in pieces:
+        if windows and sum(p.size for p in windows[-1]) + piece.size <= limit:
+            windows[-1].append(piece)
+        else:
+            windows.append([piece])
+    return [w[0] if len(w) == 1 else np.concatenate(w) for w in windows]
+
+
+def continued(options: TranscribeOptions, previous_text: str) -> TranscribeOptions:
+    """The options for the next window of one recording: the previous window's last words follow
+    the vocabulary prompt (whisper keeps the end of an over-long prompt, so the vocabulary goes first)."""
+    tail = " ".join(previous_text.split()[-PREVIOUS_WORDS:])
+    if not tail:
+        return options
+    prompt = f"{options.initial_prompt} {tail}" if options.initial_prompt else tail
+    return replace(options, initial_prompt=prompt)
 
 
 def _pause_midpoints(samples: np.ndarray) -> list[int]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from copilot.adapters.transcribe import LONG_AUDIO_S, pause_windows
+from copilot.adapters.transcribe import continued, packed_windows
 from copilot.audio import SAMPLE_RATE
 from copilot.audio.sources import AudioSource
 from copilot.composition import Core, transcribe_options
@@ -75,8 +75,10 @@ class _Redecode:
     cut: bool = False  # `windows` are still whole utterances until the first step cuts them
     speech_mark: int = -1  # the queue's count of interviewer speech events when the question ended
 
-    def step(self, transcribe: Callable[[np.ndarray], str]) -> _Redecode:
-        return replace(self, windows=self.windows[1:], texts=(*self.texts, transcribe(self.windows[0])))
+    def step(self, transcribe: Callable[[np.ndarray, str], str]) -> _Redecode:
+        """Decode the next window, with the text of the one before as context."""
+        text = transcribe(self.windows[0], self.texts[-1] if self.texts else "")
+        return replace(self, windows=self.windows[1:], texts=(*self.texts, text))
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -348,13 +350,11 @@ class LiveSession:
             yield self._result(job)
 
     def _cut(self, job: _Redecode) -> _Redecode:
-        """Utterances (each ends in a pause) cut in pauses into whisper-sized windows."""
-        long = LONG_AUDIO_S * SAMPLE_RATE
-        windows = [u[a:b] for u in job.windows for a, b in (pause_windows(u) if u.size > long else [(0, u.size)])]
-        return replace(job, windows=tuple(windows), cut=True)
+        """Utterances (each ends in a pause) cut or joined into whisper-sized windows."""
+        return replace(job, windows=tuple(packed_windows(job.windows)), cut=True)
 
-    def _decode_full(self, samples: np.ndarray) -> str:
-        return self._transcriber.transcribe(samples, self._full_window)
+    def _decode_full(self, samples: np.ndarray, previous_text: str) -> str:
+        return self._transcriber.transcribe(samples, continued(self._full_window, previous_text))
 
     @staticmethod
     def _result(job: _Redecode) -> QuestionRedecoded:

@@ -19,14 +19,21 @@ from copilot.events import CANDIDATE, INTERVIEWER, AnswerNow, Question, Tick, Tr
 from copilot.pipeline.question_focus import is_asking, sentences, split_question
 
 # Words a speaker trails off with mid-thought: a pause after them is not the end of a question.
-_TRAILING = re.compile(r"\b(and|or|but|so|the|a|an|of|to|with|for|like|um|uh|because|that)\W*$", re.I)
+_TRAILING = re.compile(r"\b(and|or|but|so|the|a|an|of|to|with|for|um|uh|because)\W*$", re.I)
+# These end sentences too ("Tell me more about that.", "What would that look like."): they trail
+# off only when whisper put no full stop after them.
+_TRAILING_UNPUNCTUATED = re.compile(r"\b(that|like)\s*$", re.I)
 
 
 def reads_as_question(text: str) -> bool:
     stripped = text.strip()
-    if not stripped or _TRAILING.search(stripped):
+    if stripped.endswith("?"):
+        # Whisper's question mark is its reading of the whole sentence: "...would you consider after
+        # that?" waited the merge window (1.4 s) on the trailing-word rule below.
+        return True
+    if not stripped or _TRAILING.search(stripped) or _TRAILING_UNPUNCTUATED.search(stripped):
         return False
-    return stripped.endswith("?") or is_asking(sentences(stripped)[-1])
+    return is_asking(sentences(stripped)[-1])
 
 
 @dataclass

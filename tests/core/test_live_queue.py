@@ -34,7 +34,7 @@ def test_interviewer_speech_since_the_question_drops_its_second_decode_and_the_r
     running = queue.get()
     assert isinstance(running, _Redecode)
     queue.put(utterance(2, final=False))  # the interviewer goes on while a window is decoded
-    queue.put(running.step(lambda samples: "text"))  # the rest of it comes back
+    queue.put(running.step(lambda samples, previous: "text"))  # the rest of it comes back
     assert queue.get() == utterance(2, final=False)
     assert queue.take_background() == []
     queue.put(utterance(2, final=True))
@@ -48,9 +48,13 @@ def test_an_undisturbed_second_decode_goes_on_window_by_window():
     queue.put(job())
     first = queue.get()
     assert isinstance(first, _Redecode)
-    queue.put(first.step(lambda samples: "one"))
+    contexts: list[str] = []
+    queue.put(first.step(lambda samples, previous: contexts.append(previous) or "one"))
     rest = queue.get()
     assert isinstance(rest, _Redecode) and rest.texts == ("one",) and len(rest.windows) == 1
+    done = rest.step(lambda samples, previous: contexts.append(previous) or "two")
+    assert done.texts == ("one", "two") and not done.windows
+    assert contexts == ["", "one"]  # each window is decoded with the text of the one before
 
 
 def test_finals_wait_for_a_free_slot_and_none_is_lost():

@@ -117,3 +117,25 @@ def test_one_recording_gives_one_transcript_every_time(whisper, tmp_path):
     heard = {" ".join(w.text for w in whisper.words(samples)) for _ in range(4)}
     assert len(heard) == 1, heard
     assert "penalty" in heard.pop().lower()
+
+
+def test_short_utterances_are_joined_and_long_ones_cut_into_windows(long_audio):
+    second = 16_000
+    short = [np.full(3 * second, i, dtype=np.float32) for i in range(10)]  # ten 3 s utterances
+    windows = transcribe.packed_windows([*short, long_audio.samples])
+    sizes = [w.size for w in windows]
+    assert all(size <= transcribe.WINDOW_MAX_S * second for size in sizes), sizes
+    assert sum(sizes) == 30 * second + long_audio.samples.size  # every sample once, in order
+    assert windows[0].size == 24 * second and windows[1].size == 6 * second  # joined up to 24 s, no more
+    assert np.array_equal(np.concatenate(windows)[: 30 * second], np.concatenate(short))
+    assert len(windows) == 2 + len(transcribe.pause_windows(long_audio.samples))  # the long one cut as before
+
+
+def test_the_next_window_reads_the_last_words_of_the_one_before():
+    options = transcribe.TranscribeOptions(initial_prompt="Interview question. Feature store")
+    said = " ".join(f"w{i}" for i in range(100))
+    prompt = transcribe.continued(options, said).initial_prompt
+    assert prompt is not None and prompt.startswith("Interview question. Feature store w40 ")
+    assert prompt.endswith(" w99") and len(prompt.split()) == 4 + transcribe.PREVIOUS_WORDS
+    assert transcribe.continued(options, "  ") == options  # a first window, or a silent one before it
+    assert transcribe.continued(transcribe.TranscribeOptions(), "so we shipped it").initial_prompt == "so we shipped it"

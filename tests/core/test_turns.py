@@ -18,6 +18,11 @@ def test_question_like_text():
     assert reads_as_question("Is that clear?")
     assert not reads_as_question("I'd like to hear about your last project.")
     assert not reads_as_question("Tell me about the")  # trailing off mid-thought
+    assert not reads_as_question("So how would you handle that")  # no full stop: may go on
+    # Whisper's question mark or full stop ends the sentence, whatever its last word.
+    assert reads_as_question("And what changes would you consider after that?")
+    assert reads_as_question("Can you tell me more about that.")
+    assert reads_as_question("What would that look like.")
     assert not reads_as_question("")
 
 
