@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from copilot.adapters.transcribe import TranscribeOptions, Transcriber
+from copilot.adapters.transcribe import TranscribeOptions, Transcriber, continued
 from copilot.audio import SAMPLE_RATE
 from copilot.events import SourceEnded, SpeechPaused, Transcript, Utterance
 
@@ -272,9 +272,12 @@ class StreamingTranscriber:
     def _state(self, utterance_id: int, t_start_s: float) -> _Live:
         return self._live.setdefault(utterance_id, _Live(t_start_s))
 
-    def _decode(self, samples: np.ndarray, kind: str) -> list[str]:
+    def _decode(self, samples: np.ndarray, kind: str, before: list[str] | None = None) -> list[str]:
+        """`before`: the words said just before `samples` (the committed spans), read as context."""
         setattr(self.stats, kind, getattr(self.stats, kind) + 1)
         options = self._partial_options if kind == "partial" else self._final_options
+        if before:
+            options = continued(options, " ".join(before))
         return self._transcriber.transcribe(samples, options).split()
 
     def _partial(self, event: Utterance) -> Iterator[Transcript]:
@@ -297,7 +300,7 @@ class StreamingTranscriber:
         arrived = self._clock()
         live = self._state(event.utterance_id, event.t_start_s)
         live.commit_if_resumed(event.samples.size, self._commit_after)
-        hyp = self._decode(event.samples[live.commit_n :], "speculative")
+        hyp = self._decode(event.samples[live.commit_n :], "speculative", live.committed)
         live.partial_done_s = self._clock()
         # Keyed by sample count: the segmenter only appends, so the same count means the same audio.
         live.speculation = (event.samples.size, hyp)
@@ -326,7 +329,7 @@ class StreamingTranscriber:
             self.stats.speculation_hits += 1
             words = speculation[1]  # speech did not resume: this audio was decoded at the pause
         else:
-            words = self._decode(event.samples[live.commit_n :], "final")
+            words = self._decode(event.samples[live.commit_n :], "final", live.committed)
         text = " ".join(collapse_repeats(live.committed + words))
         latency_ms = (self._clock() - arrived) * 1000.0
         yield Transcript(event.utterance_id, event.speaker, text, True, event.t_start_s, event.t_end_s, latency_ms)

@@ -202,6 +202,10 @@ def test_a_pause_decode_is_committed_when_speech_goes_on_and_later_decodes_start
     out = list(stage.process(final(9.0)))
     assert fake.sizes[2] == 3 * SR  # the final too: 9 s of audio, 3 s decoded
     assert texts(out) == ["We run a furniture marketplace. How would you rank the listings?"]
+    # What was committed before a span is its context: whisper reads the span as a continuation.
+    first_options, final_options = fake.calls[0][1], fake.calls[2][1]
+    assert first_options is not None and not (first_options.initial_prompt or "")
+    assert final_options is not None and final_options.initial_prompt == "We run a furniture marketplace."
 
 
 def test_a_short_span_is_not_committed_so_whisper_keeps_its_context():

