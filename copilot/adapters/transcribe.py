@@ -209,8 +209,9 @@ class ShortWindowDecoder:
         # a few tokens ("...implement 3-3-3-3-3-...") keeps what came before it: the full window,
         # tried instead, looped the same way there and took 3.5 s under load, twice in one turn.
         cut = loop_start(tokens)
-        kept = " ".join(self._tokenizer.decode(tokens[:cut]).split()) if cut is not None else ""
-        return kept if kept and len(tokens[:cut]) <= allowed else None
+        if cut is None or cut > allowed:
+            return None
+        return " ".join(self._tokenizer.decode(tokens[:cut]).split()) or None
 
 
 def loop_start(tokens: Sequence[int], repeats: int = 4, longest: int = 8) -> int | None:

@@ -308,10 +308,7 @@ class LiveSession:
             self._keep_audio(event)
         if isinstance(event, SourceEnded) and self._open_sources == {event.source}:
             for held in self._transcription.take_background():  # the last words of a replayed file
-                job = held if held.cut else self._cut(held)
-                while job.windows:
-                    job = job.step(self._decode_full)
-                yield self._result(job)
+                yield self._decode_rest(held)
         speaker = event.source if isinstance(event, SourceEnded) else event.speaker  # type: ignore[attr-defined]
         try:
             yield from self._transcribers[speaker].process(event)
@@ -348,6 +345,13 @@ class LiveSession:
             self._transcribing.put(job)
         else:
             yield self._result(job)
+
+    def _decode_rest(self, job: _Redecode) -> QuestionRedecoded:
+        """Every window still to decode, at once (no live decode will come between them)."""
+        job = job if job.cut else self._cut(job)
+        while job.windows:
+            job = job.step(self._decode_full)
+        return self._result(job)
 
     def _cut(self, job: _Redecode) -> _Redecode:
         """Utterances (each ends in a pause) cut or joined into whisper-sized windows."""
@@ -397,10 +401,7 @@ class LiveSession:
         """The interviewer's audio ended (a replayed file): no more ticks will release the held
         second decodes, so run them here (the transcriber serialises its callers)."""
         for held in self._held_redecodes:
-            job = self._cut(held)
-            while job.windows:
-                job = job.step(self._decode_full)
-            yield from self._revise(self._result(job))
+            yield from self._revise(self._decode_rest(held))
         self._held_redecodes.clear()
 
     def _superseded(self, event: object) -> bool:
