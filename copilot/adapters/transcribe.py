@@ -50,13 +50,16 @@ def prepare_native_runtime() -> None:
       2 cores they starve llama.cpp's and onnxruntime's threads: measured here, one LLM rewrite took
       308 s instead of 7.6 s with a whisper model loaded. Passive waiting costs whisper nothing
       measurable.
-    - MKL_CBWR=COMPATIBLE: without it MKL picks its code path by memory alignment, so the same audio
-      gave a different transcript in different processes here ("image duplicate detection", "an
-      duplicate detection", "an adjudicated detection"). With it the text is the same every run;
-      decode time unchanged (tiny.en, 1 thread: 0.82 s full window, 0.19 s short).
+    - MKL_CBWR=AUTO,STRICT: without it MKL picks its code path by memory alignment, so the same
+      audio gave a different transcript in different processes ("image duplicate detection", "an
+      duplicate detection", "an adjudicated detection"). STRICT makes the results independent of
+      alignment, AUTO keeps the fastest instructions of this CPU. Not COMPATIBLE (SSE2 only): on an
+      Intel Xeon with AVX-512, where CTranslate2 uses MKL, it made every decode ten times slower
+      (tiny.en, 1 thread, 11 s clip: 4.9 s instead of 0.48 s); on AMD CPUs CTranslate2 uses oneDNN
+      and MKL's setting does not matter. Measured with AUTO,STRICT: three processes, the same text.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("MKL_CBWR", "COMPATIBLE")
+    os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
 
 
 @dataclass(frozen=True)
