@@ -49,16 +49,19 @@ class KeywordClassifier:
     """Question types from keywords in the text, instantly (the real classifier trains on the bank
     first: seconds, minutes on a loaded machine). The first rule whose keyword appears wins."""
 
-    def __init__(self, rules: Sequence[tuple[str, str]] = (), default: str = "behavioral") -> None:
+    def __init__(
+        self, rules: Sequence[tuple[str, str]] = (), default: str = "behavioral", unsure: Sequence[str] = ()
+    ) -> None:
         self.rules = tuple(rules)
         self.default = default
+        self.unsure = tuple(unsure)  # keywords whose type is given with a confidence of 0.4
 
     def classify(self, text: str) -> Any:
         from copilot.pipeline.classifier import Classification
 
         lowered = text.lower()
-        question_type = next((qtype for word, qtype in self.rules if word in lowered), self.default)
-        return Classification(question_type, 0.9, {})
+        word, question_type = next(((w, qtype) for w, qtype in self.rules if w in lowered), ("", self.default))
+        return Classification(question_type, 0.4 if word in self.unsure else 0.9, {})
 
 
 def use_fake_models(env: Any) -> None:

@@ -183,14 +183,25 @@ class ShortWindowDecoder:
         batch[0, :, : min(frames, features.shape[-1])] = features[:, :frames]
         encoded = self._model.model.encode(get_ctranslate2_storage(batch))
         previous = self._tokenizer.encode(" " + initial_prompt.strip()) if initial_prompt else []
-        prompt = self._model.get_prompt(self._tokenizer, previous, without_timestamps=True)
+        allowed = max_new_tokens(samples.size)
+        text, looped = self._generate(encoded, self._prompt(previous), allowed)
+        if looped and previous:
+            # Whisper loops more often with a long prompt (the user's vocabulary and the words said
+            # before); the same encoding without it costs one more decoder pass, no encoder.
+            retried, looped_again = self._generate(encoded, self._prompt([]), allowed)
+            if not looped_again:
+                return retried
         # A loop is cut soon after it passes what anyone could say; the caller then decodes the full
         # window. (Decoding the same encoding again with repeats penalised was tried: whisper then says
         # the sentence again in capitals, "...for your country. Ask, but YOU CAN DO FOR YOUR COUNTRY!",
         # which no loop check sees.)
-        return self._generate(encoded, prompt, max_new_tokens(samples.size))
+        return text
 
-    def _generate(self, encoded: Any, prompt: list[int], allowed: int) -> str | None:
+    def _prompt(self, previous: list[int]) -> list[int]:
+        return list(self._model.get_prompt(self._tokenizer, previous, without_timestamps=True))
+
+    def _generate(self, encoded: Any, prompt: list[int], allowed: int) -> tuple[str | None, bool]:
+        """The text (None: nothing usable) and whether the decode looped."""
         # How many new tokens CTranslate2 gives for a max_length depends on the prompt's length
         # (measured with tiny.en, 16 past the prompt: 9 new with no vocabulary, 17 with 35 tokens of
         # it), so 2x `allowed` is what lets a loop show in every case: allowed+3 to 2x allowed new
@@ -207,14 +218,14 @@ class ShortWindowDecoder:
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
         text = " ".join(self._tokenizer.decode(tokens).split())
         if len(tokens) <= allowed and _compression_ratio(text) <= MAX_COMPRESSION_RATIO:
-            return text
+            return text, False
         # More words than anyone says in that time, or one phrase repeated: a loop. One that repeats
         # a few tokens ("...implement 3-3-3-3-3-...") keeps what came before it: the full window,
         # tried instead, looped the same way there and took 3.5 s under load, twice in one turn.
         cut = loop_start(tokens)
         if cut is None or cut > allowed:
-            return None
-        return " ".join(self._tokenizer.decode(tokens[:cut]).split()) or None
+            return None, True
+        return " ".join(self._tokenizer.decode(tokens[:cut]).split()) or None, True
 
 
 def loop_start(tokens: Sequence[int], repeats: int = 4, longest: int = 8) -> int | None:

@@ -21,6 +21,9 @@ Emit = Callable[[object], None]
 # Rewrites waiting for the model. A newer question cancels the running one and makes the queued
 # ones stale (skipped at once), so a handful of slots never fill at the pace questions are asked.
 REWRITE_INBOX_JOBS = 8
+# A partial changes the type on screen only when the classifier gives the new type more weight than
+# all the others together; lower, the words heard so far do not settle it.
+SWITCH_TYPE_CONFIDENCE = 0.5
 
 
 def card_signature(cards: CardsReady) -> tuple:
@@ -39,9 +42,14 @@ def card_signature(cards: CardsReady) -> tuple:
 
 
 def _steps_back(shown: CardsReady, new: CardsReady, question: Question) -> bool:
-    """A partial that reads as no question type at all ("...but the A/B test shows no lift") while a
-    real type is on screen: a half-heard clause, not a change of topic. Only the final may do that."""
-    return not question.is_final and new.typed.question_type == "other" != shown.typed.question_type
+    """A partial that reads as no question type at all ("...but the A/B test shows no lift"), or as
+    another type the classifier is unsure of, while a type is on screen: a half-heard clause, not a
+    change of topic. Only the final may do that. (A misheard clause of a coding question, "sorry, it
+    limit a lot and utmost 100 requests", read as system design at 0.42; the next partial went back
+    to coding, and the cards changed twice, the second time after the interviewer had stopped.)"""
+    if question.is_final or new.typed.question_type == shown.typed.question_type:
+        return False
+    return new.typed.question_type == "other" or new.typed.confidence < SWITCH_TYPE_CONFIDENCE
 
 
 @dataclass(frozen=True)

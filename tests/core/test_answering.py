@@ -61,8 +61,9 @@ class Sink:
 
 def make(generator=None, hold_rewrites=False):
     sink = Sink()
+    rules = [("design", "system_design"), ("no lift", "other"), ("requests", "system_design")]
     answerer = Answerer(
-        ClassifyStage(KeywordClassifier([("design", "system_design"), ("no lift", "other")], default="technical")),
+        ClassifyStage(KeywordClassifier(rules, default="technical", unsure=["requests"])),
         RetrieveStage(FakeRetriever(), HashEmbedder()),
         BulletStage(generator),
         sink,
@@ -131,6 +132,25 @@ def test_a_partial_that_reads_as_no_type_keeps_the_cards_on_screen_but_a_final_r
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical"]
     answerer.on_question(Question(1, "How does dropout, the test shows no lift.", 2.0, is_final=True))
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "other"]
+    answerer.close()
+
+
+def test_a_partial_read_as_another_type_without_confidence_keeps_the_cards_on_screen():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    answerer.on_question(Question(1, "How does dropout limit requests", 1.5, is_final=False))  # 0.4
+    answerer.on_question(Question(1, "How does dropout limit requests per", 1.8, is_final=False))
+    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical"]
+    answerer.on_question(Question(1, "How would you design it", 1.9, is_final=False))  # sure: 0.9
+    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
+    answerer.close()
+
+
+def test_an_unsure_final_still_replaces_the_type_on_screen():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    answerer.on_question(Question(1, "How does dropout limit requests?", 2.0, is_final=True))
+    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
     answerer.close()
 
 

@@ -33,7 +33,7 @@ def test_a_short_window_decode_reads_the_clip_nearly_as_well(whisper):
 
 def test_a_short_window_decode_that_runs_away_falls_back_to_the_full_window(whisper, monkeypatch):
     samples = load_audio(JFK_WAV)
-    monkeypatch.setattr(transcribe.ShortWindowDecoder, "_generate", lambda *args: None)
+    monkeypatch.setattr(transcribe.ShortWindowDecoder, "_generate", lambda *args: (None, True))
     assert whisper._short_window.transcribe(samples) is None
     text = whisper.transcribe(samples, TranscribeOptions(short_window=True))
     assert word_error_rate(JFK_TEXT.read_text(), text) <= 0.1, text
@@ -65,6 +65,30 @@ def test_a_short_window_decode_that_loops_keeps_what_came_before_the_loop(whispe
     monkeypatch.setattr(transcribe, "decode_segments", lambda *a, **k: pytest.fail("the full window was decoded"))
     text = whisper.transcribe(samples, TranscribeOptions(short_window=True))
     assert text.startswith(clean) and text.count("3") <= 1, text
+
+
+def test_a_decode_that_loops_with_a_prompt_is_decoded_again_without_it(whisper, monkeypatch):
+    samples = load_audio(JFK_WAV)
+    clean = whisper._short_window.transcribe(samples)
+    native = whisper._model.model
+    bare = len(whisper._short_window._prompt([]))
+    loop = whisper._short_window._tokenizer.encode(" 3-") * 40
+    prompts = []
+
+    class LoopsWithPrompt:  # CTranslate2's model is read-only, so it is wrapped
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(native, name)
+
+        def generate(self, encoded, prompt, **kwargs):  # type: ignore[no-untyped-def]
+            prompts.append(len(prompt[0]))
+            (result,) = native.generate(encoded, prompt, **kwargs)
+            tail = loop if len(prompt[0]) > bare else []
+            return [SimpleNamespace(sequences_ids=[[*result.sequences_ids[0][:5], *tail]])]
+
+    monkeypatch.setattr(whisper._model, "model", LoopsWithPrompt())
+    text = whisper._short_window.transcribe(samples, "Interview question. rate limiting; dropout")
+    assert len(prompts) == 2 and prompts[0] > prompts[1] == bare  # the same encoding, no prompt
+    assert text is not None and "3" not in text and clean.startswith(text), (text, clean)
 
 
 def test_a_runaway_short_window_decode_is_cut_at_what_could_be_said(whisper, monkeypatch):
