@@ -57,6 +57,18 @@ def iter_audio(path: Path | str, chunk_s: float = 30.0, *, max_s: float = MAX_AU
         yield np.concatenate(pending)
 
 
+def check_readable(path: Path | str, *, max_s: float = MAX_AUDIO_S) -> None:
+    """Refuse, naming the file, what `load_audio` would refuse for its format: reads the header and
+    the first frame only, so a command can say so before it spends seconds loading models."""
+    path = Path(path)
+    _check_file(path)
+    frames = _frames(path, max_s)
+    try:
+        _guarded(path, lambda: next(frames, None))
+    finally:
+        frames.close()
+
+
 def duration_s(path: Path | str) -> float | None:
     """The length the container states, without decoding; None when it does not say."""
     path = Path(path)

@@ -30,6 +30,10 @@ def run_listen(args: argparse.Namespace, settings: Any, progress: Any) -> int:
     from copilot.live.wiring import LiveInput, open_live_session
 
     listen_to = LiveInput(replay=args.file, system=args.system, microphone=args.mic, with_microphone=not args.no_mic)
+    if args.file is not None:
+        from copilot.audio.decode import check_readable
+
+        check_readable(args.file)  # a bad file is named now, not after the models have loaded
     core = open_core(settings, args.stories, progress=progress)
     history = SessionRecorder("live")
     try:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import JFK_FLAC, JFK_WAV
 
-from copilot.audio.decode import load_audio
+from copilot.audio.decode import check_readable, load_audio
 from copilot.errors import InputFileError
 
 
@@ -43,6 +43,26 @@ def test_bad_files_name_the_file(tmp_path: Path, name: str, content: bytes, mess
         load_audio(path)
     assert str(path) in str(info.value) and message in str(info.value)
     assert path.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.wav", b"", "is empty"),
+        ("notes.wav", b"just some text, not audio\n" * 10, "not a readable audio file"),
+        ("song.xyz", b"abc", "unsupported audio type"),
+    ],
+)
+def test_a_check_refuses_what_decoding_would_and_names_the_file(tmp_path: Path, name: str, content: bytes, message: str):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as info:
+        check_readable(path)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_a_check_passes_a_good_recording():
+    check_readable(JFK_WAV)  # no error: the first frame decodes
 
 
 def test_missing_file(tmp_path: Path):

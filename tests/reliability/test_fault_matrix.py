@@ -239,6 +239,15 @@ def test_a_garbled_recording_is_named(case: Case, tmp_path: Path) -> None:
     assert done.returncode == 1 and f"{bad}: is not a readable audio file" in done.stderr
 
 
+def test_listen_names_a_bad_recording_before_it_loads_the_models(case: Case, tmp_path: Path) -> None:
+    bad = tmp_path / "text.wav"
+    bad.write_text("not audio")
+    done = case.cli("listen", "--no-llm", "--no-mic", "--stories", str(case.stories), "--file", str(bad))
+    _no_traceback(done)
+    assert done.returncode == 1 and f"{bad}: is not a readable audio file" in done.stderr
+    assert "loading" not in done.stderr  # said at once, not after the models
+
+
 @pytest.mark.parametrize("minutes", [30, 120])
 def test_a_long_silent_recording_is_refused_with_memory_bounded(case: Case, tmp_path: Path, minutes: int) -> None:
     audio = tmp_path / "silence.wav"
