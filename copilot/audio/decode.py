@@ -9,7 +9,7 @@ being handed to whisper (which "hears" filler such as "you you you" in silence).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ def _guarded_iter(path: Path, frames: Iterator[np.ndarray]) -> Iterator[np.ndarr
         yield piece
 
 
-def _frames(path: Path, max_s: float) -> Iterator[np.ndarray]:
+def _frames(path: Path, max_s: float) -> Generator[np.ndarray, None, None]:
     """Mono 16 kHz float32 pieces, one per resampled frame; refuses past `max_s`."""
     import av  # lazy: FFmpeg libraries take time to load
 
