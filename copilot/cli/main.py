@@ -340,7 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UserError as exc:
-        print(f"copilot: {exc}", file=sys.stderr)
+        # Every command's last resort, so an error raised before a command's own guard (a missing
+        # story folder while the core opens) still reaches a --json reader on stdout.
+        from copilot.cli.errors import report_error
+
+        report_error(str(exc), bool(getattr(args, "json", False)))
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

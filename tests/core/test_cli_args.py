@@ -44,3 +44,16 @@ def test_an_empty_question_is_bad_usage_and_reaches_no_history(argv, capsys) -> 
     err = capsys.readouterr().err
     assert "empty" in err and err.count("\n") == 1
     assert not default_path().exists() and not paths.index_dir().exists()  # nothing loaded, nothing written
+
+
+def test_an_error_before_a_command_guards_itself_still_reaches_a_json_reader(tmp_path, capsys) -> None:
+    import json
+
+    from copilot.cli.main import main
+
+    missing = tmp_path / "no stories here"
+    code = main(["rehearse", "--json", "--no-llm", "--stories", str(missing), "--text", "Tell me about yourself"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert str(missing) in json.loads(out)["error"]  # one object on stdout
+    assert f"copilot: {missing}" in err  # and the usual line for a person
