@@ -299,7 +299,20 @@ def default_gguf() -> Path | None:
         return None
 
 
+PROMPT_CHARS = 600  # whisper keeps the last 223 tokens of a prompt; the words said before go after this
+
+
 def transcribe_options(core: Core) -> TranscribeOptions:
-    """Bias the decoder toward the user's own vocabulary: story titles and topic names."""
-    words = [s.title for s in core.library.stories[:20]] + [t.title for t in knowledge.topics()[:20]]
-    return TranscribeOptions(initial_prompt="Interview question. " + "; ".join(words)[:600])
+    """Bias the decoder toward the user's own vocabulary: story titles and topic names, written as
+    sentences. Whisper copies its prompt's style: with the titles joined by semicolons it wrote
+    "ok thanks for walking me through your background let us move on..." with no capital or full
+    stop (tiny.en, short window), and without full stops the preamble cannot be told from the
+    question; as sentences it writes "Okay, thanks for walking me through your background. Let us..."."""
+    titles = [s.title for s in core.library.stories[:20]] + [t.title for t in knowledge.topics()[:20]]
+    prompt = "Interview question."
+    for title in titles:
+        sentence = f" {title.strip().rstrip('.;')}."
+        if len(prompt) + len(sentence) > PROMPT_CHARS:
+            break  # whole titles only: a title cut mid-word reads as a misspelling to whisper
+        prompt += sentence
+    return TranscribeOptions(initial_prompt=prompt)

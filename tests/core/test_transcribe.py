@@ -193,3 +193,18 @@ def test_the_next_window_reads_the_last_words_of_the_one_before():
     assert prompt.endswith(" w99") and len(prompt.split()) == 4 + transcribe.PREVIOUS_WORDS
     assert transcribe.continued(options, "  ") == options  # a first window, or a silent one before it
     assert transcribe.continued(transcribe.TranscribeOptions(), "so we shipped it").initial_prompt == "so we shipped it"
+
+
+def test_the_vocabulary_prompt_is_whole_sentences_within_its_length():
+    from copilot.composition import PROMPT_CHARS, transcribe_options
+    from copilot.pipeline import knowledge
+
+    stories = [
+        SimpleNamespace(title=f"Cut serving cost of model {n} by three quarters with distillation") for n in range(20)
+    ]
+    prompt = transcribe_options(SimpleNamespace(library=SimpleNamespace(stories=stories))).initial_prompt
+    assert prompt is not None and prompt.startswith("Interview question. Cut serving cost of model 0 by")
+    assert len(prompt) <= PROMPT_CHARS and prompt.endswith(".") and ";" not in prompt
+    sentences = prompt.split(". ")
+    titles = {s.title for s in stories} | {t.title.rstrip(".") for t in knowledge.topics()}
+    assert all(s.rstrip(".") in titles for s in sentences[1:])  # whole titles, none cut

@@ -63,8 +63,10 @@ def test_the_long_turn_is_one_question_read_whole_without_repeats(heard):
     # Decoded live span by span on the short window: close to one full-window decode of the file.
     assert word_error_rate(turn.script, text) <= min(0.2, reference + 0.05), (text, reference)
     said = content_words(text)
-    assert len(content_words(turn.sentence_at(30.0)) - said) <= 1, text  # across whisper's 30 s window
-    assert len(content_words(SENTENCES[-1]) - said) <= 1, text  # the closing words
+    # A lost sentence loses all its words; tiny.en mishears one or two in ten ("those estimates"
+    # heard as "most of us").
+    for sentence in (turn.sentence_at(30.0), SENTENCES[-1]):  # across whisper's 30 s window; the closing words
+        assert len(content_words(sentence) - said) <= len(content_words(sentence)) // 5, (sentence, text)
     assert len(text.split()) <= 1.15 * len(turn.script.split())
 
 
