@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from fakes import HashEmbedder, KeywordClassifier
 
 from copilot.events import Bullets, CardsReady, Hit, Question
@@ -88,10 +89,17 @@ def test_unchanged_cards_are_not_resent():
     answerer.close()
 
 
-def test_changed_cards_replace_the_old_ones():
+@pytest.mark.parametrize(
+    "then",
+    [
+        Question(1, "How would you design a recommender", 2.0, is_final=False),  # a sure partial
+        Question(1, "How does dropout limit requests?", 2.0, is_final=True),  # an unsure final still does
+    ],
+)
+def test_changed_cards_replace_the_old_ones(then):
     answerer, sink = make()
     answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
-    answerer.on_question(Question(1, "How would you design a recommender", 2.0, is_final=False))
+    answerer.on_question(then)
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
     answerer.close()
 
@@ -142,14 +150,6 @@ def test_a_partial_read_as_another_type_without_confidence_keeps_the_cards_on_sc
     answerer.on_question(Question(1, "How does dropout limit requests per", 1.8, is_final=False))
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical"]
     answerer.on_question(Question(1, "How would you design it", 1.9, is_final=False))  # sure: 0.9
-    assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
-    answerer.close()
-
-
-def test_an_unsure_final_still_replaces_the_type_on_screen():
-    answerer, sink = make()
-    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
-    answerer.on_question(Question(1, "How does dropout limit requests?", 2.0, is_final=True))
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
     answerer.close()
 
