@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ from copilot.events import (
 )
 from copilot.live.answering import Answerer
 from copilot.live.fresh import FreshResults
+from copilot.live.revision import rejection
 from copilot.live.segmenter import Segmenter, SegmenterOptions
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats
 from copilot.live.turns import TurnDetector
@@ -79,10 +79,6 @@ class _Redecode:
         """Decode the next window, with the text of the one before as context."""
         text = transcribe(self.windows[0], self.texts[-1] if self.texts else "")
         return replace(self, windows=self.windows[1:], texts=(*self.texts, text))
-
-
-def _same_words(a: str, b: str) -> bool:
-    return re.findall(r"[\w']+", a.lower()) == re.findall(r"[\w']+", b.lower())
 
 
 @dataclass(frozen=True)
@@ -428,7 +424,9 @@ class LiveSession:
                 self._transcribing.put(job)
 
     def _revise(self, done: QuestionRedecoded) -> Iterator[Question]:
-        if not done.text or _same_words(done.text, done.question.full_text):
+        why_not = rejection(done.question.full_text, done.text)
+        if why_not is not None:
+            log.debug("second decode of question %d kept off screen: %s", done.question.question_id, why_not)
             return
         revised = self.turns.revise(done.question.question_id, done.text)
         if revised is not None:

@@ -16,13 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from copilot.events import CANDIDATE, INTERVIEWER, AnswerNow, Question, Tick, Transcript
-from copilot.pipeline.question_focus import is_asking, sentences, split_question
+from copilot.pipeline.question_focus import SCENARIO_OPENER, is_asking, sentences, split_question
 
 # Words a speaker trails off with mid-thought: a pause after them is not the end of a question.
 _TRAILING = re.compile(r"\b(and|or|but|so|the|a|an|of|to|with|for|um|uh|because)\W*$", re.I)
 # These end sentences too ("Tell me more about that.", "What would that look like."): they trail
 # off only when whisper put no full stop after them.
 _TRAILING_UNPUNCTUATED = re.compile(r"\b(that|like)\s*$", re.I)
+QUESTION_TAIL_WORDS = 10  # the most words of a last sentence that may finish the asking one before it
 
 
 def reads_as_question(text: str) -> bool:
@@ -33,7 +34,16 @@ def reads_as_question(text: str) -> bool:
         return True
     if not stripped or _TRAILING.search(stripped) or _TRAILING_UNPUNCTUATED.search(stripped):
         return False
-    return is_asking(sentences(stripped)[-1])
+    parts = sentences(stripped)
+    return is_asking(parts[-1]) or (len(parts) > 1 and _ends_asking(parts[-2], parts[-1]))
+
+
+def _ends_asking(asking: str, tail: str) -> bool:
+    """A short last sentence after an asking one is the question's end, cut off by whisper's full
+    stop: "Write a function that implements a rate limiter with at most 100 requests. Per user in
+    any window of one minute." (that waited the whole merge window). Not after a scenario opener:
+    "Say you own a fraud model. It was trained a year ago." goes on to the question."""
+    return is_asking(asking) and not SCENARIO_OPENER.match(asking) and len(tail.split()) <= QUESTION_TAIL_WORDS
 
 
 @dataclass

@@ -62,15 +62,22 @@ _POINTS_BACK = re.compile(
 _EARLY_PRONOUN = re.compile(r"\b(?:it|its|they|them|their)\b", re.I)
 _EARLY_WORDS = 6
 # A sentence that opens a scenario: whatever the question then asks is about it.
-_SCENARIO_OPENER = re.compile(_OPENERS + r"(?:imagine|suppose|say|assume|let's say|let us say|picture)\b", re.I)
+SCENARIO_OPENER = re.compile(_OPENERS + r"(?:imagine|suppose|say|assume|let's say|let us say|picture)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A wh-word and an inverted verb: "what is the", "how would you".
+_WH_QUESTION = (
+    r"(?:how|what|why|which|when|where) (?:would|do|did|is|are|was|were|can|could|should|will) "
+    r"(?:you|we|the|a|an|your|this|that|it|there)\b"
+)
+# A wh-word and an inverted verb ask even after a clause ("And once you know how would you...").
+_INNER_QUESTION = re.compile(r"(?<=[\w,;]\s)" + _WH_QUESTION, re.I)
 # Where a question starts even without a full stop before it: live text decoded span by span often
 # has none ("...take a moment before you answer what is the difference between..."). Phrases that
 # start a question almost whenever they occur, so the cut is safe mid-sentence.
 _QUESTION_PHRASE = re.compile(
     r"(?<=[\w,;]\s)(?:(?:so|and|now|okay|ok),?\s+)?(?:"
-    r"(?:how|what|why|which|when|where) (?:would|do|did|is|are|was|were|can|could|should|will) "
-    r"(?:you|we|the|a|an|your|this|that|it|there)\b|"
+    + _WH_QUESTION
+    + r"|"
     r"tell me about|walk me through|write a (?:function|program|class)|explain (?:how|why|what)|"
     r"describe a time|give me an example|do you have any questions|design an? |how do you|why do you|"
     r"can you (?:tell|walk|explain|describe|design|write))",
@@ -111,7 +118,11 @@ def is_asking(sentence: str) -> bool:
     stripped = sentence.strip()
     if stripped.endswith("?"):
         return True
-    return bool(ASKING_START.match(stripped)) and len(stripped.split()) >= 3 and not _STATEMENT.match(stripped)
+    if ASKING_START.match(stripped):
+        return len(stripped.split()) >= 3 and not _STATEMENT.match(stripped)
+    # A question after a short clause, which `sentences` leaves in one piece: "And once you know
+    # how would you decide when to retrain it." (whisper put no "?" and no comma).
+    return _INNER_QUESTION.search(stripped) is not None
 
 
 def split_question(text: str) -> QuestionFocus:
@@ -131,7 +142,7 @@ def split_question(text: str) -> QuestionFocus:
         start -= 1  # a two-part question: the parts asked one after the other stay together
     asked = " ".join(parts[start:])
     scenario = _scenario_start(parts, start)
-    opener = next((i for i in range(scenario, start) if _SCENARIO_OPENER.match(parts[i])), None)
+    opener = next((i for i in range(scenario, start) if SCENARIO_OPENER.match(parts[i])), None)
     if opener is not None:
         start = opener  # "Imagine a video platform... How would you design its home page?"
     elif _POINTS_BACK.search(asked) or _EARLY_PRONOUN.search(" ".join(parts[start].split()[:_EARLY_WORDS])):

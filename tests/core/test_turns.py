@@ -26,6 +26,22 @@ def test_question_like_text():
     assert not reads_as_question("")
 
 
+def test_a_question_after_a_clause_or_before_a_fragment_ends_the_turn():
+    # What whisper made of the long-turn bench's two-part drift question and rate-limiter question
+    # (tune half): both waited the whole merge window after the interviewer stopped.
+    assert reads_as_question("Is it drifting? And once you know how would you decide when to retrain it.")
+    assert reads_as_question(
+        "Right a function not implement, sorry, it limit and up most 100 requests. "
+        "The user in its life and wind of one minute."
+    )
+    # A scenario goes on to its question; a long statement after a question is a new thought.
+    assert not reads_as_question("Say you own a fraud model. It was trained a year ago.")
+    assert not reads_as_question(
+        "Tell me about your last project. Before that, I will explain how the next forty minutes of this "
+        "interview are going to go."
+    )
+
+
 def test_question_ends_turn_at_once():
     out = run_stage(TurnDetector(), [said("Tell me about a time you failed.", 0.0, 2.0)])
     assert [(q.text, q.is_final, q.t_end_s) for q in out] == [("Tell me about a time you failed.", True, 2.0)]
