@@ -24,21 +24,21 @@ REWRITE_INBOX_JOBS = 8
 # A partial changes the type on screen only when the classifier gives the new type more weight than
 # all the others together; lower, the words heard so far do not settle it.
 SWITCH_TYPE_CONFIDENCE = 0.5
+# A leading card stays on screen while the new retrieval still ranks it this high.
+KEPT_RANK = 2
 
 
-def card_signature(cards: CardsReady) -> tuple:
-    """What the user reads first: the type and the leading framework, story and topic.
-
-    A reshuffle further down (second and third story swapping as the question grows) does not
-    replace the cards on screen: that would be flicker that takes the user's eyes off the one card
-    they are using.
-    """
-    return (
-        cards.typed.question_type,
-        tuple(h.id for h in cards.frameworks[:1]),
-        tuple(h.id for h in cards.stories[:1]),
-        tuple(h.id for h in cards.topics[:1]),
-    )
+def _near_tie(shown: CardsReady, new: CardsReady) -> bool:
+    """The same type, and each card the user reads first (the leading framework, story and topic) is
+    still ranked in the top KEPT_RANK. A reshuffle further down (second and third story swapping as
+    the question grows) or of the two best (the long-turn bench's drift question swapped its top two
+    topics 17 ms before the interviewer stopped) does not replace the cards on screen: that would be
+    flicker that takes the user's eyes off the one card they are using, for one no better."""
+    if new.typed.question_type != shown.typed.question_type:
+        return False
+    pairs = ((shown.frameworks, new.frameworks), (shown.stories, new.stories), (shown.topics, new.topics))
+    # A card of a kind that was not there (the user's own story, found at last) is news.
+    return all(old[0].id in {h.id for h in now[:KEPT_RANK]} if old else not now for old, now in pairs)
 
 
 def _steps_back(shown: CardsReady, new: CardsReady, question: Question) -> bool:
@@ -66,7 +66,6 @@ class _Rewrite:
 class _Shown:
     question_id: int
     text: str
-    signature: tuple
     cards: CardsReady
     draft: Bullets
 
@@ -138,11 +137,10 @@ class Answerer:
         cards = self._cards_for(question)
         if cards is None:
             return None
-        signature = card_signature(cards)
         if (
             previous is not None
             and previous.question_id == question.question_id
-            and (previous.signature == signature or _steps_back(previous.cards, cards, question))
+            and (_near_tie(previous.cards, cards) or _steps_back(previous.cards, cards, question))
         ):
             # Keep what is on screen (and the time it appeared), just note the new text.
             self._shown = replace(previous, text=question.text)
@@ -150,7 +148,7 @@ class Answerer:
         draft = self._bullets.draft(cards)
         self._emit(cards)
         self._emit(draft)
-        self._shown = _Shown(question.question_id, question.text, signature, cards, draft)
+        self._shown = _Shown(question.question_id, question.text, cards, draft)
         return self._shown
 
     def _cards_for(self, question: Question) -> CardsReady | None:

@@ -15,16 +15,18 @@ from copilot.pipeline.stages import BulletStage, ClassifyStage, RetrieveStage
 
 
 class FakeRetriever:
-    """Topic cards keyed on words in the question, like the real one but instant."""
+    """Topic cards ranked by how often their keyword is in the question, like the real one but instant."""
+
+    KEYWORDS = {"two-stage-recommendation": "recommend", "dropout": "dropout", "transformers-attention": "attention"}
 
     def retrieve(self, question: str, question_type: str, vector) -> Cards:
         framework = frameworks()[question_type]
-        wanted = "dropout" if "dropout" in question.lower() else "two-stage-recommendation"
-        topic = next(t for t in topics() if t.id == wanted)
+        by_id = {t.id: t for t in topics()}
+        ranked = sorted(self.KEYWORDS, key=lambda i: -question.lower().count(self.KEYWORDS[i]))
         return Cards(
             (Hit("framework", framework.id, framework.title, 1.0, framework),),
             (),
-            (Hit("topic", topic.id, topic.title, 0.5, topic),),
+            tuple(Hit("topic", i, by_id[i].title, 0.5 - 0.1 * n, by_id[i]) for n, i in enumerate(ranked)),
         )
 
 
@@ -101,6 +103,16 @@ def test_changed_cards_replace_the_old_ones(then):
     answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
     answerer.on_question(then)
     assert [c.typed.question_type for c in sink.of(CardsReady)] == ["technical", "system_design"]
+    answerer.close()
+
+
+def test_a_leading_card_that_drops_to_second_stays_on_screen_and_one_that_drops_further_is_replaced():
+    answerer, sink = make()
+    answerer.on_question(Question(1, "How does dropout", 1.0, is_final=False))
+    answerer.on_question(Question(1, "How does dropout help a recommender recommend", 1.5, is_final=False))
+    assert [c.topics[0].id for c in sink.of(CardsReady)] == ["dropout"]  # now second: a near tie
+    answerer.on_question(Question(1, "Does dropout help attention recommend attention in attention?", 2.0))
+    assert [c.topics[0].id for c in sink.of(CardsReady)] == ["dropout", "transformers-attention"]
     answerer.close()
 
 
