@@ -127,7 +127,10 @@ class WhisperTranscriber:
                 beam_size=opts.beam_size,
                 language=opts.language,
                 initial_prompt=opts.initial_prompt,
-                without_timestamps=True,
+                # With timestamps: a decode that ends before the window does (whisper's end of text
+                # after a sentence or two) is continued from its last timestamp, where without them
+                # the rest of the window was lost. Long-turn bench, tune half, each turn cut into
+                # windows with no prompt: WER 0.161 without timestamps, 0.088 with them.
                 # One window (the caller cut longer audio): a loop stops where speech could not go.
                 max_new_tokens=max_new_tokens(samples.size),
             )
