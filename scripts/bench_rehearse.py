@@ -43,7 +43,7 @@ def make_audio(folder: Path) -> list[Path]:
     for number, text in enumerate(QUESTIONS):
         raw, wav = folder / f"q{number}.raw.wav", folder / f"q{number}.wav"
         subprocess.run(["espeak-ng", "-s", "165", "-w", str(raw), text], check=True)
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)
+        subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)
         paths.append(wav)
     return paths
 

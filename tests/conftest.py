@@ -81,7 +81,9 @@ def speak(text: str, path: Path, voice: str = "en-us") -> Path:
     if shutil.which("espeak-ng"):
         raw = path.with_suffix(".raw.wav")
         subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True)
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
+        # -D: no dither. sox dithers by default when it writes 16 bits, so each run heard different
+        # audio, and a decode on the edge came out one way or the other (a flaky test).
+        subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
         raw.unlink()
         return path
     if shutil.which("flite"):

@@ -28,7 +28,7 @@ SWITCH_TYPE_CONFIDENCE = 0.5
 KEPT_RANK = 2
 
 
-def _near_tie(shown: CardsReady, new: CardsReady) -> bool:
+def near_tie(shown: CardsReady, new: CardsReady) -> bool:
     """The same type, and each card the user reads first (the leading framework, story and topic) is
     still ranked in the top KEPT_RANK. A reshuffle further down (second and third story swapping as
     the question grows) or of the two best (the long-turn bench's drift question swapped its top two
@@ -140,7 +140,7 @@ class Answerer:
         if (
             previous is not None
             and previous.question_id == question.question_id
-            and (_near_tie(previous.cards, cards) or _steps_back(previous.cards, cards, question))
+            and (near_tie(previous.cards, cards) or _steps_back(previous.cards, cards, question))
         ):
             # Keep what is on screen (and the time it appeared), just note the new text.
             self._shown = replace(previous, text=question.text)

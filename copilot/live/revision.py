@@ -16,6 +16,11 @@ first text's words; the looped one had 0.84 and a run of one unit 30 times over.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from copilot.audio import SAMPLE_RATE
 
 # One short unit said six times in a row ("3-3-3-3-3-3", "la la la la la la "): a decoder loop.
 # Runs of whole words are already collapsed (streaming.collapse_repeats); this catches the loops
@@ -26,6 +31,20 @@ _LOOP = re.compile(r"(.{1,12}?)\1{5,}")
 # "What is" on the other pass).
 WORD_RATIO_RANGE = (0.8, 1.25)
 WORD_SLACK = 2
+
+
+# A question said in one stretch this short was decoded by the live final in one piece, or two of at
+# least 3 s (copilot/live/streaming.py commits a span only then), so the full window adds padding
+# but hardly any context. With the
+# vocabulary prompt that alone can tip a decode: "Tell me about a time you had to cut the cost of
+# serving a model" (espeak-ng, 4.1 s) came back from the full window, on some runs, as "Tell me I'm
+# out of time you can't cut..." and was typed situational after the right behavioral cards were up.
+ONE_PIECE_S = 6.0
+
+
+def worth_a_second_decode(clips: Sequence[np.ndarray]) -> bool:
+    """Is a question heard as these utterances worth decoding again on the full window?"""
+    return len(clips) > 1 or sum(c.size for c in clips) > ONE_PIECE_S * SAMPLE_RATE
 
 
 def _words(text: str) -> list[str]:

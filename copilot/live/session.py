@@ -46,7 +46,7 @@ from copilot.events import (
 )
 from copilot.live.answering import Answerer
 from copilot.live.fresh import FreshResults
-from copilot.live.revision import rejection
+from copilot.live.revision import rejection, worth_a_second_decode
 from copilot.live.segmenter import Segmenter, SegmenterOptions
 from copilot.live.streaming import StreamingOptions, StreamingTranscriber, collapse_repeats
 from copilot.live.turns import TurnDetector
@@ -332,8 +332,11 @@ class LiveSession:
             audio = [self._utterance_audio.get(uid) for uid in question.utterance_ids]
         if not audio or any(a is None for a in audio):
             return None  # a partial-only question ("answer now" mid-sentence), or audio already let go
+        clips = tuple(a for a in audio if a is not None)
+        if not worth_a_second_decode(clips):
+            return None  # said in one short stretch: the live final already heard it whole
         mark = self._transcription.speech_events  # interviewer speech after this drops the job
-        return _Redecode(question, tuple(a for a in audio if a is not None), speech_mark=mark)
+        return _Redecode(question, clips, speech_mark=mark)
 
     def _redecode(self, job: _Redecode) -> Iterator[QuestionRedecoded]:
         job = job.step(self._decode_full) if job.cut else self._cut(job).step(self._decode_full)

@@ -4,9 +4,10 @@ The texts are what the long-turn bench's rate-limiter turn gave (tune half): the
 three things its full-window second pass heard depending on the prompt.
 """
 
+import numpy as np
 import pytest
 
-from copilot.live.revision import rejection
+from copilot.live.revision import rejection, worth_a_second_decode
 
 FIRST = (
     "Please talk through your thinking of your goal. Matmata's more to us than finishing. Right a function "
@@ -50,3 +51,16 @@ def test_a_revision_that_lost_looped_or_changed_nothing_is_kept_off_screen(revis
 )
 def test_a_revision_that_heard_the_same_speech_better_replaces_the_text(first: str, revised: str) -> None:
     assert rejection(first, revised) is None
+
+
+def _seconds(*lengths: float) -> list[np.ndarray]:
+    return [np.zeros(round(s * 16_000), np.float32) for s in lengths]
+
+
+def test_only_a_question_heard_in_pieces_or_at_length_is_decoded_again():
+    # One short stretch: the live final heard it whole; the full window would only add padding.
+    assert not worth_a_second_decode(_seconds(4.1))
+    assert not worth_a_second_decode(_seconds(6.0))
+    # Longer, or several utterances: the full window gives each sentence the ones around it.
+    assert worth_a_second_decode(_seconds(6.5))
+    assert worth_a_second_decode(_seconds(2.0, 2.5))

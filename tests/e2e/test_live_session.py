@@ -61,6 +61,8 @@ def test_two_questions_through_the_live_path(core, tmp_path):
 
     finals = rec.of(Question, is_final=True)
     assert len(finals) == 2, [q.text for q in finals]
+    # Each was said in one short stretch, which the live final decoded whole: no second decode.
+    assert not rec.of(Question, revised=True)
     assert "difference between l1" in finals[0].text.lower() and "serving" in finals[1].text.lower()
     assert finals[1].question_id > finals[0].question_id
 
