@@ -35,10 +35,10 @@ WORD_SLACK = 2
 
 # A question said in one stretch this short was decoded by the live final in one piece, or two of at
 # least 3 s (copilot/live/streaming.py commits a span only then), so the full window adds padding
-# but hardly any context. With the
-# vocabulary prompt that alone can tip a decode: "Tell me about a time you had to cut the cost of
-# serving a model" (espeak-ng, 4.1 s) came back from the full window, on some runs, as "Tell me I'm
-# out of time you can't cut..." and was typed situational after the right behavioral cards were up.
+# but hardly any context. With the vocabulary prompt that alone can tip a decode: "Tell me about a
+# time you had to cut the cost of serving a model" (espeak-ng, 4.1 s) came back from the full
+# window, on some runs, as "Tell me I'm out of time you can't cut..." and was typed situational
+# after the right behavioral cards were up.
 ONE_PIECE_S = 6.0
 
 
